@@ -1,0 +1,304 @@
+// Request parser: turns the bytes a client sends into argv arrays, multibulk (RESP) and inline, with
+// Redis 7.0.15's exact acceptance rules and error texts (networking.c processMultibulkBuffer and
+// processInlineBuffer; checked against a real redis-server in test/unit/resp).
+//
+// Hot-path design (see DESIGN.md "What measurements … say"):
+// - parse straight out of the Buffer the socket handed us, recording offsets, and materialize each
+//   argument once as a latin1 string (binary-safe, one-byte V8 string);
+// - state survives between feeds (arguments already read, the pending bulk length), so only the
+//   incomplete tail of the input is ever kept, never the whole stream;
+// - when a large bulk (>= 32KB, Redis's PROTO_MBULK_BIG_ARG) is incomplete, its final size is reserved
+//   at once so the rest of it is appended without reallocation: O(n) for a 512MB value.
+
+import { constants as bufferConstants } from 'node:buffer';
+import { latin1Slice } from './latin1.ts';
+import { splitArgs } from './split-args.ts';
+import { ProtocolError } from './protocol-error.ts';
+
+export { ProtocolError } from './protocol-error.ts';
+
+export interface ParserLimits {
+  /** proto-max-bulk-len: largest accepted bulk argument (Redis default 512MB). */
+  maxBulkLen: number;
+  /** client-query-buffer-limit (Redis default 1GB). Enforced by the connection via bufferedBytes(). */
+  maxQueryBufferLen: number;
+}
+
+// Redis's reply texts (addReplyError prefixes "ERR ").
+const ERR_INVALID_MBULK = 'ERR Protocol error: invalid multibulk length';
+const ERR_INVALID_BULK = 'ERR Protocol error: invalid bulk length';
+const ERR_TOO_BIG_MBULK = 'ERR Protocol error: too big mbulk count string';
+const ERR_TOO_BIG_BULK = 'ERR Protocol error: too big bulk count string';
+const ERR_TOO_BIG_INLINE = 'ERR Protocol error: too big inline request';
+const ERR_UNBALANCED = 'ERR Protocol error: unbalanced quotes in request';
+
+/** PROTO_INLINE_MAX_SIZE: a line (inline request or length header) may not grow past this unterminated. */
+const INLINE_MAX_SIZE = 64 * 1024;
+/** PROTO_MBULK_BIG_ARG: bulks at least this large get their buffer reserved up front. */
+const BIG_ARG = 32 * 1024;
+/** Redis 7.0 accepts multibulk counts up to INT_MAX (measured: *2147483647 waits, *2147483648 errors). */
+const MAX_MULTIBULK = 2147483647;
+/** The longest JS string; a bulk longer than this cannot become an argv string. */
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
+/** A freshly allocated tail buffer is at least this big, so small tails do not reallocate per feed. */
+const MIN_OWN_SIZE = 16 * 1024;
+/** Headroom kept after a reserved big bulk: one socket read (64KB) that straddles its end still fits. */
+const RESERVE_SLACK = 64 * 1024;
+
+const CR = 0x0d;
+const LF = 0x0a;
+const STAR = 0x2a;
+const DOLLAR = 0x24;
+const MINUS = 0x2d;
+
+// Request types, as Redis's c->reqtype.
+const REQ_NONE = 0;
+const REQ_MULTIBULK = 1;
+const REQ_INLINE = 2;
+
+/** string2ll's result for malformed input (Redis rejects "", "+1", "01", "-0", > 20 chars, overflow). */
+const NOT_A_NUMBER = Number.NaN;
+
+// The 19-digit magnitudes of LLONG_MAX and -LLONG_MIN, for string2ll's exact overflow check.
+const LLONG_MAX_DIGITS = '9223372036854775807';
+const LLONG_MIN_DIGITS = '9223372036854775808';
+
+/**
+ * Parses buf[start, end) as Redis's string2ll does. Returns NaN when Redis would reject it. Values
+ * beyond 2^53 lose precision, which is harmless: every caller only compares them with limits far below.
+ */
+function parseLongLong(buf: Uint8Array, start: number, end: number): number {
+  const len = end - start;
+  if (len === 0 || len >= 21) return NOT_A_NUMBER;
+  if (len === 1 && buf[start] === 0x30) return 0;
+  let p = start;
+  const negative = buf[p] === MINUS;
+  if (negative) {
+    p++;
+    if (p === end) return NOT_A_NUMBER;
+  }
+  let c = buf[p];
+  if (c < 0x31 || c > 0x39) return NOT_A_NUMBER; // first digit 1-9: no leading zeros, no "-0"
+  let value = 0;
+  for (; p < end; p++) {
+    c = buf[p];
+    if (c < 0x30 || c > 0x39) return NOT_A_NUMBER;
+    value = value * 10 + (c - 0x30);
+  }
+  const digits = end - start - (negative ? 1 : 0);
+  if (digits > 19) return NOT_A_NUMBER;
+  if (digits === 19) {
+    // Compare digit by digit with the 64-bit limit: doubles cannot tell ...807 from ...808.
+    const limit = negative ? LLONG_MIN_DIGITS : LLONG_MAX_DIGITS;
+    const first = negative ? start + 1 : start;
+    for (let i = 0; i < 19; i++) {
+      const d = buf[first + i];
+      const l = limit.charCodeAt(i);
+      if (d < l) break;
+      if (d > l) return NOT_A_NUMBER;
+    }
+  }
+  return negative ? -value : value;
+}
+
+export class RequestParser {
+  limits: ParserLimits;
+
+  /** The bytes being parsed: the socket's own chunk when nothing was pending, else `own`. */
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private end = 0;
+  /** Our tail buffer: holds an incomplete request's bytes across feeds. */
+  private own: Buffer | null = null;
+  /** `own` is reserved for a big bulk still arriving; do not swap it for the next chunk. */
+  private reserved = false;
+  /**
+   * Bytes after pos already scanned without finding the line terminator: a slow client sending a
+   * long line byte by byte must not make every feed rescan from the start.
+   */
+  private scanned = 0;
+
+  // Multibulk state, as Redis's client fields.
+  private reqType = REQ_NONE;
+  private multibulkLeft = 0;
+  private bulkLen = -1;
+  private argv: string[] = [];
+
+  constructor(limits: ParserLimits) {
+    this.limits = limits;
+  }
+
+  /** Bytes received and not yet consumed by a complete argument (Redis's qbuf). */
+  bufferedBytes(): number {
+    return this.end - this.pos;
+  }
+
+  feed(chunk: Buffer): void {
+    const add = chunk.length;
+    if (add === 0) return;
+    const tail = this.end - this.pos;
+    if (tail === 0 && !this.reserved) {
+      // Nothing pending: parse straight out of the socket's buffer, no copy.
+      this.buf = chunk;
+      this.pos = 0;
+      this.end = add;
+      this.scanned = 0;
+      return;
+    }
+    const own = this.own;
+    if (this.buf === own && own.length - this.end >= add) {
+      chunk.copy(own, this.end);
+      this.end += add;
+      return;
+    }
+    this.moveTail(tail + add, tail + add);
+    chunk.copy(this.buf, this.end);
+    this.end += add;
+  }
+
+  /**
+   * Moves the pending tail to the start of an owned buffer able to hold `need` bytes, allocating
+   * `size` bytes if the current one is too small. Geometric growth keeps appends amortized O(1).
+   */
+  private moveTail(need: number, size: number): void {
+    const tail = this.end - this.pos;
+    let target = this.own;
+    if (target === null || target.length < need) {
+      target = Buffer.allocUnsafe(Math.max(size, MIN_OWN_SIZE, target === null ? 0 : Math.min(target.length * 2, size * 2)));
+    }
+    // Buffer#copy handles the overlapping case (target === buf) like memmove.
+    if (tail > 0) this.buf.copy(target, 0, this.pos, this.end);
+    this.own = target;
+    this.buf = target;
+    this.pos = 0;
+    this.end = tail;
+  }
+
+  /** Returns the next complete command's argv, or null if more bytes are needed. */
+  next(): string[] | null {
+    for (;;) {
+      if (this.reqType === REQ_NONE) {
+        if (this.pos >= this.end) return null;
+        this.reqType = this.buf[this.pos] === STAR ? REQ_MULTIBULK : REQ_INLINE;
+      }
+      const argv = this.reqType === REQ_MULTIBULK ? this.parseMultibulk() : this.parseInline();
+      if (argv === null) return null;
+      this.reqType = REQ_NONE;
+      // Redis skips empty commands (blank inline lines, *0, *-1) without replying.
+      if (argv.length > 0) return argv;
+    }
+  }
+
+  /**
+   * Finds the terminator byte (CR for multibulk headers, LF for inline) from pos. Redis looks with
+   * strchr, which stops at a NUL byte: a NUL before the terminator means "not found yet".
+   * Returns the terminator's index or -1.
+   */
+  private findTerminator(terminator: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    let i = this.pos + this.scanned;
+    for (; i < end; i++) {
+      const c = buf[i];
+      if (c === terminator) return i;
+      if (c === 0) break;
+    }
+    // A NUL ends the search for good (more bytes cannot help); remember where we stopped otherwise.
+    this.scanned = i - this.pos;
+    return -1;
+  }
+
+  private parseInline(): string[] | null {
+    const nl = this.findTerminator(LF);
+    if (nl < 0) {
+      if (this.end - this.pos > INLINE_MAX_SIZE) throw new ProtocolError(ERR_TOO_BIG_INLINE);
+      return null;
+    }
+    const start = this.pos;
+    const lineEnd = nl > start && this.buf[nl - 1] === CR ? nl - 1 : nl;
+    const argv = splitArgs(this.buf, start, lineEnd);
+    if (argv === null) throw new ProtocolError(ERR_UNBALANCED);
+    this.consumeTo(nl + 1);
+    return argv;
+  }
+
+  private consumeTo(pos: number): void {
+    this.pos = pos;
+    this.scanned = 0;
+  }
+
+  private parseMultibulk(): string[] | null {
+    if (this.multibulkLeft === 0) {
+      const cr = this.findTerminator(CR);
+      if (cr < 0) {
+        if (this.end - this.pos > INLINE_MAX_SIZE) throw new ProtocolError(ERR_TOO_BIG_MBULK);
+        return null;
+      }
+      // The byte after CR must have arrived; Redis skips it without checking that it is LF.
+      if (cr + 1 >= this.end) return null;
+      const count = parseLongLong(this.buf, this.pos + 1, cr);
+      if (!(count <= MAX_MULTIBULK)) throw new ProtocolError(ERR_INVALID_MBULK); // also NaN
+      this.consumeTo(cr + 2);
+      if (count <= 0) return this.takeArgv();
+      this.multibulkLeft = count;
+    }
+
+    while (this.multibulkLeft > 0) {
+      if (this.bulkLen < 0) {
+        const cr = this.findTerminator(CR);
+        if (cr < 0) {
+          if (this.end - this.pos > INLINE_MAX_SIZE) throw new ProtocolError(ERR_TOO_BIG_BULK);
+          return null;
+        }
+        if (cr + 1 >= this.end) return null;
+        const first = this.buf[this.pos];
+        if (first !== DOLLAR) throw new ProtocolError(expectedDollarMessage(first));
+        const len = parseLongLong(this.buf, this.pos + 1, cr);
+        if (!(len >= 0 && len <= this.limits.maxBulkLen)) throw new ProtocolError(ERR_INVALID_BULK);
+        // Not Redis behaviour: a JS string cannot be longer than this (~512MB - 24).
+        if (len > MAX_STRING_LENGTH) throw new ProtocolError(ERR_INVALID_BULK);
+        this.consumeTo(cr + 2);
+        this.bulkLen = len;
+      }
+      const len = this.bulkLen;
+      // The bulk and the two bytes after it (CRLF, not checked: Redis skips them blindly).
+      if (this.end - this.pos < len + 2) {
+        if (len >= BIG_ARG) this.reserveBigBulk(len + 2);
+        return null;
+      }
+      const start = this.pos;
+      this.argv.push(latin1Slice(this.buf, start, start + len));
+      this.consumeTo(start + len + 2);
+      this.bulkLen = -1;
+      this.multibulkLeft--;
+      if (this.reserved) this.releaseReserve();
+    }
+    return this.takeArgv();
+  }
+
+  /** Makes `own` big enough for the whole pending bulk so its remaining bytes are copied only once. */
+  private reserveBigBulk(need: number): void {
+    if (this.reserved) return;
+    this.reserved = true;
+    if (this.buf === this.own && this.own.length - this.pos >= need) return;
+    this.moveTail(need, need + RESERVE_SLACK);
+  }
+
+  private releaseReserve(): void {
+    this.reserved = false;
+    // Drop a huge reserved buffer so its memory goes once the parser moves on to the next chunk.
+    if (this.own !== null && this.own.length > 4 * MIN_OWN_SIZE + RESERVE_SLACK) this.own = null;
+  }
+
+  private takeArgv(): string[] {
+    const argv = this.argv;
+    this.argv = [];
+    return argv;
+  }
+}
+
+/** Redis formats the offending byte with %c, then replaces CR and LF with spaces in error replies. */
+function expectedDollarMessage(c: number): string {
+  const shown = c === CR || c === LF ? ' ' : String.fromCharCode(c);
+  return `ERR Protocol error: expected '$', got '${shown}'`;
+}

@@ -89,3 +89,56 @@ describe('RequestParser: inline', () => {
     expect(protocolError('ECHO "abc"d\r\n')).toBe('ERR Protocol error: unbalanced quotes in request');
   });
 });
+
+describe('RequestParser: chunking', () => {
+  const pipeline = resp('SET', 'key:1', 'va\r\nlue') + 'PING\r\n' + resp('MSET', 'a', '', 'b', '\x00\xff') + '*0\r\n' +
+    'ECHO "quoted \\x41"\n' + resp('GET', 'key:1');
+  const expected = parse(pipeline);
+
+  it('gives the same commands for a pipeline split at every byte boundary', () => {
+    const bytes = Buffer.from(pipeline, 'latin1');
+    expect(expected).toHaveLength(5);
+    for (let i = 0; i <= bytes.length; i++) {
+      expect(parseChunks([bytes.subarray(0, i), bytes.subarray(i)])).toEqual(expected);
+    }
+  });
+
+  it('gives the same commands fed one byte at a time', () => {
+    const bytes = Buffer.from(pipeline, 'latin1');
+    const chunks = Array.from({ length: bytes.length }, (_, i) => bytes.subarray(i, i + 1));
+    expect(parseChunks(chunks)).toEqual(expected);
+  });
+
+  it('assembles a large bulk from 64KB chunks with one reservation, reporting bufferedBytes', () => {
+    const size = 8 * 1024 * 1024 + 3;
+    const value = Buffer.alloc(size, 0x61);
+    value[0] = 0; value[size - 1] = 0xff;
+    const input = Buffer.concat([Buffer.from(`*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$${size}\r\n`), value, Buffer.from('\r\n' + resp('PING'))]);
+    const parser = new RequestParser(LIMITS);
+    const out: string[][] = [];
+    let maxBuffered = 0;
+    for (let i = 0; i < input.length; i += 65536) {
+      parser.feed(input.subarray(i, i + 65536));
+      maxBuffered = Math.max(maxBuffered, parser.bufferedBytes());
+      for (let argv = parser.next(); argv !== null; argv = parser.next()) out.push(argv);
+    }
+    expect(out).toHaveLength(2);
+    expect(out[0][2].length).toBe(size);
+    expect(Buffer.from(out[0][2], 'latin1').equals(value)).toBe(true);
+    expect(out[1]).toEqual(['PING']);
+    expect(maxBuffered).toBeGreaterThan(size - 65536);
+    expect(parser.bufferedBytes()).toBe(0);
+  });
+
+  it('rejects a bulk longer than the longest JS string (deviation: Redis accepts up to proto-max-bulk-len)', () => {
+    expect(protocolError('*1\r\n$536870912\r\n')).toBe('ERR Protocol error: invalid bulk length');
+  });
+
+  it('waits (no error) on an unterminated line up to 64KB, errors beyond', () => {
+    const parser = new RequestParser(LIMITS);
+    parser.feed(Buffer.alloc(65536, 0x61));
+    expect(parser.next()).toBeNull();
+    parser.feed(Buffer.from('a'));
+    expect(() => parser.next()).toThrow('ERR Protocol error: too big inline request');
+  });
+});

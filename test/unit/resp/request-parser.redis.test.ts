@@ -49,7 +49,7 @@ const CASES: string[] = [
   big, '*' + big, '*1\r\n$' + big, '*1\r\n' + big, 'PING ' + big + '\n',
 ];
 
-describe('RequestParser matches redis-server 7.0.15', () => {
+describe.concurrent('RequestParser matches redis-server 7.0.15', () => {
   it.each(CASES.map((c) => [JSON.stringify(c.length > 60 ? c.slice(0, 40) + `…(${c.length} bytes)` : c), c]))('%s', async (_label, input) => {
     const bytes = Buffer.from(input, 'latin1');
     expect(ourTranscript(bytes)).toBe(await exchange(redis.port, bytes));

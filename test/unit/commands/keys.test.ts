@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { keyCommands } from '../../../src/commands/keys.ts';
+import {
+  dbSizeShard,
+  flushShard,
+  keysShard,
+  parseScanArgs,
+  randomKeyShard,
+  scanShard,
+} from '../../../src/commands/keyspace-scan.ts';
+import { SLOT_COUNT } from '../../../src/cluster/key-slot.ts';
 import type { RedisObject, ValueKind } from '../../../src/types/value.ts';
 import { KeyHarness, RedisOracle } from './key-harness.ts';
 
@@ -346,5 +355,130 @@ describe('OBJECT', () => {
     } finally {
       await redis.send('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
     }
+  });
+});
+
+describe('per-shard SCAN, KEYS, RANDOMKEY, DBSIZE, FLUSHDB', () => {
+  it('parses SCAN arguments with the errors Redis gives', async () => {
+    const cases = [
+      ['x'], [' 1'], ['1x'], [''], ['+5'], ['-1'], ['-'], ['18446744073709551615'], ['18446744073709551616'],
+      ['0', 'COUNT', '0'], ['0', 'COUNT', '-1'], ['0', 'COUNT', 'x'], ['0', 'COUNT', '9223372036854775808'],
+      ['0', 'MATCH'], ['0', 'foo', 'bar'], ['0', 'TYPE', 'string', 'COUNT'], ['0', 'count', '5', 'match', '*', 'type', 'LIST'],
+    ];
+    for (const args of cases) {
+      const theirs = await redis.text('SCAN', ...args);
+      const parsed = parseScanArgs(['SCAN', ...args]);
+      if (typeof parsed === 'string') expect(`-${parsed}\r\n`, args.join(' ')).toBe(theirs);
+      else expect(theirs.startsWith('*2\r\n'), args.join(' ')).toBe(true);
+    }
+    expect(parseScanArgs(['SCAN', '-18446744073709551615'])).toMatchObject({ cursor: 1 });
+    expect(parseScanArgs(['SCAN', '99999'])).toMatchObject({ cursor: SLOT_COUNT });
+    expect(parseScanArgs(['SCAN', '7', 'MATCH', '*', 'TYPE', 'Hash', 'COUNT', '3'])).toEqual({
+      cursor: 7,
+      count: 3,
+      match: null,
+      type: 'hash',
+    });
+  });
+
+  /** Runs a whole scan of the shard's slots with the cursor protocol and returns what it gave. */
+  function scanAll(count: number, match: string | null, type: string | null, between?: () => void): string[] {
+    const out: string[] = [];
+    let cursor = 0;
+    do {
+      cursor = scanShard(shoal.db, shoal.keyspace, cursor, SLOT_COUNT, count, match, type, out);
+      between?.();
+    } while (cursor < SLOT_COUNT);
+    return out;
+  }
+
+  it('returns every key once over a full cursor walk, with MATCH and TYPE', () => {
+    for (let i = 0; i < 1000; i++) shoal.keyspace.setKey(shoal.db, `key:${i}`, String(i));
+    shoal.keyspace.setKey(shoal.db, 'list', new FakeCollection('list', 'quicklist'));
+    for (const count of [1, 10, 100, 5000]) {
+      const keys = scanAll(count, null, null);
+      expect(keys.length).toBe(1001);
+      expect(new Set(keys).size).toBe(1001);
+    }
+    expect(scanAll(10, 'key:1?', null).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `key:1${i}`).sort());
+    expect(scanAll(10, null, 'list')).toEqual(['list']);
+    expect(scanAll(10, null, 'string').length).toBe(1000);
+    expect(scanAll(10, null, 'nosuchtype')).toEqual([]);
+  });
+
+  it('visits whole slots until COUNT keys were seen', () => {
+    for (let i = 0; i < 1000; i++) shoal.keyspace.setKey(shoal.db, `{tag}${i}`, '1');
+    const out: string[] = [];
+    const next = scanShard(shoal.db, shoal.keyspace, 0, SLOT_COUNT, 10, null, null, out);
+    expect(out.length).toBe(1000);
+    expect(next).toBeLessThan(SLOT_COUNT);
+    expect(scanShard(shoal.db, shoal.keyspace, next, SLOT_COUNT, 10, null, null, [])).toBe(SLOT_COUNT);
+  });
+
+  it('returns keys present for the whole scan while others come and go', () => {
+    for (let i = 0; i < 500; i++) shoal.keyspace.setKey(shoal.db, `stable:${i}`, '1');
+    let round = 0;
+    const keys = scanAll(20, null, null, () => {
+      round++;
+      shoal.keyspace.setKey(shoal.db, `new:${round}`, '1');
+      shoal.keyspace.deleteKey(shoal.db, `new:${round - 1}`);
+    });
+    const stable = new Set(keys.filter((k) => k.startsWith('stable:')));
+    expect(stable.size).toBe(500);
+  });
+
+  it('deletes expired keys on the way and does not return them', () => {
+    shoal.keyspace.setKey(shoal.db, 'live', '1');
+    shoal.keyspace.setKey(shoal.db, 'dead', '1');
+    shoal.db.setExpire('dead', Date.now() - 10);
+    shoal.keyspace.now = Date.now();
+    expect(scanAll(10, null, null)).toEqual(['live']);
+    expect(shoal.db.has('dead')).toBe(false);
+    expect(shoal.expired).toEqual([{ db: 0, key: 'dead' }]);
+  });
+
+  it('KEYS skips expired keys without deleting them', () => {
+    shoal.keyspace.setKey(shoal.db, 'live', '1');
+    shoal.keyspace.setKey(shoal.db, 'dead', '1');
+    shoal.db.setExpire('dead', Date.now() - 10);
+    shoal.keyspace.now = Date.now();
+    const out: string[] = [];
+    keysShard(shoal.db, shoal.keyspace, '*', out);
+    expect(out).toEqual(['live']);
+    expect(shoal.db.has('dead')).toBe(true);
+    expect(dbSizeShard(shoal.db)).toBe(2);
+  });
+
+  it('RANDOMKEY picks live keys, deletes expired ones it meets, and answers null when empty', () => {
+    expect(randomKeyShard(shoal.db, shoal.keyspace)).toBeNull();
+    shoal.keyspace.now = Date.now();
+    for (let i = 0; i < 20; i++) {
+      shoal.keyspace.setKey(shoal.db, `dead:${i}`, '1');
+      shoal.db.setExpire(`dead:${i}`, shoal.keyspace.now - 1);
+    }
+    expect(randomKeyShard(shoal.db, shoal.keyspace)).toBeNull();
+    expect(shoal.db.size).toBe(0);
+    for (let i = 0; i < 5; i++) shoal.keyspace.setKey(shoal.db, `k${i}`, '1');
+    const seen = new Set<string>();
+    for (let i = 0; i < 500; i++) seen.add(randomKeyShard(shoal.db, shoal.keyspace)!);
+    expect([...seen].sort()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+  });
+
+  it('RANDOMKEY on a replica gives up on an all-expired database', () => {
+    shoal.keyspace.isReplica = true;
+    shoal.keyspace.now = Date.now();
+    shoal.keyspace.setKey(shoal.db, 'dead', '1');
+    shoal.db.setExpire('dead', shoal.keyspace.now - 1);
+    expect(randomKeyShard(shoal.db, shoal.keyspace)).toBe('dead');
+  });
+
+  it('FLUSHDB empties only its database', () => {
+    shoal.keyspace.setKey(shoal.db, 'a', '1');
+    shoal.keyspace.setKey(shoal.keyspace.dbs[1]!, 'a', '1');
+    shoal.db.setExpire('a', Date.now() + 1000);
+    expect(flushShard(shoal.db)).toBe(1);
+    expect(dbSizeShard(shoal.db)).toBe(0);
+    expect(shoal.db.expires.size).toBe(0);
+    expect(dbSizeShard(shoal.keyspace.dbs[1]!)).toBe(1);
   });
 });

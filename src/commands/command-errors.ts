@@ -3,11 +3,10 @@
 
 import type { CommandSpec } from './table.ts';
 
-// redis formats with "%.128s": at most 128 bytes of the argument.
+// redis formats with "%.128s": at most 128 bytes of the argument. Arguments are latin1 strings
+// (one character per byte), so characters are bytes.
 function truncateBytes(s: string, maxBytes: number): string {
-  if (s.length * 3 <= maxBytes) return s;
-  const buf = Buffer.from(s);
-  return buf.length <= maxBytes ? s : buf.subarray(0, maxBytes).toString();
+  return s.length <= maxBytes ? s : s.slice(0, maxBytes);
 }
 
 // redis replaces CR and LF in error messages by spaces so the reply stays one line.
@@ -38,7 +37,7 @@ export function unknownCommandError(argv: readonly string[], isContainer: boolea
   for (let i = 1; i < argv.length && argsBytes < 128; i++) {
     const part = `'${truncateBytes(argv[i], 128 - argsBytes)}' `;
     args += part;
-    argsBytes += Buffer.byteLength(part);
+    argsBytes += part.length;
   }
   return oneLine(`ERR unknown command '${truncateBytes(argv[0], 128)}', with args beginning with: ${args}`);
 }

@@ -56,24 +56,27 @@ function replyEnd(buf: Buffer, pos: number): number {
   }
 }
 
-export function parseReply(buf: Buffer, pos = 0): [RespValue, number] {
+// With `typed`, every value carries its RESP type: scalars become "<type>text" strings and
+// aggregates start with their type character, so comparisons see set-vs-array differences.
+export function parseReply(buf: Buffer, pos = 0, typed = false): [RespValue, number] {
   const eol = buf.indexOf('\r\n', pos);
   const type = String.fromCharCode(buf[pos]);
   const line = buf.toString('utf8', pos + 1, eol);
   let p = eol + 2;
   switch (type) {
     case '+':
-      return [line, p];
+      return [typed ? `+${line}` : line, p];
     case '-':
       return [{ error: line }, p];
     case ':':
-      return [Number(line), p];
+      return [typed ? `:${line}` : Number(line), p];
     case '_':
-      return [null, p];
+      return [typed ? '_' : null, p];
     case '$': {
       const n = Number(line);
-      if (n < 0) return [null, p];
-      return [buf.toString('utf8', p, p + n), p + n + 2];
+      if (n < 0) return [typed ? '$-1' : null, p];
+      const s = buf.toString('utf8', p, p + n);
+      return [typed ? `$${s}` : s, p + n + 2];
     }
     case '*':
     case '~':
@@ -81,10 +84,10 @@ export function parseReply(buf: Buffer, pos = 0): [RespValue, number] {
       const n = Number(line);
       if (n < 0) return [null, p];
       const count = type === '%' ? n * 2 : n;
-      const out: RespValue[] = [];
+      const out: RespValue[] = typed ? [type] : [];
       for (let i = 0; i < count; i++) {
         let v: RespValue;
-        [v, p] = parseReply(buf, p);
+        [v, p] = parseReply(buf, p, typed);
         out.push(v);
       }
       return [out, p];

@@ -117,32 +117,6 @@ function equalsIgnoreCase(a: string, lowerB: string): boolean {
   return a.length === lowerB.length && a.toLowerCase() === lowerB;
 }
 
-// Configuration read by this family. The directives keep their redis.conf names and defaults.
-interface FamilyConfig {
-  clusterEnabled: boolean;
-  lazyfreeLazyExpire: boolean;
-  maxmemory: number;
-  maxmemoryPolicy: string;
-}
-
-function familyConfig(ctx: CommandContext): FamilyConfig {
-  const config = ctx.config as unknown as Record<string, unknown>;
-  const get = (name: string): unknown => {
-    const getter = (config as { get?: unknown }).get;
-    if (typeof getter === 'function') return (getter as (n: string) => unknown).call(config, name);
-    return config[name];
-  };
-  const yes = (v: unknown): boolean => v === true || v === 'yes';
-  const policy = get('maxmemory-policy');
-  const maxmemory = get('maxmemory');
-  return {
-    clusterEnabled: yes(get('cluster-enabled')),
-    lazyfreeLazyExpire: yes(get('lazyfree-lazy-expire')),
-    maxmemory: typeof maxmemory === 'number' ? maxmemory : Number(maxmemory ?? 0) || 0,
-    maxmemoryPolicy: typeof policy === 'string' ? policy : 'noeviction',
-  };
-}
-
 function isLfuPolicy(policy: string): boolean {
   return policy === 'allkeys-lfu' || policy === 'volatile-lfu';
 }
@@ -231,7 +205,7 @@ function renameGeneric(ctx: CommandContext, argv: string[], nx: boolean): void {
 function move(ctx: CommandContext, argv: string[]): void {
   const { keyspace } = ctx;
   const key = argv[1]!;
-  if (familyConfig(ctx).clusterEnabled) {
+  if (ctx.config.clusterEnabled) {
     ctx.reply.error('ERR MOVE is not allowed in cluster mode');
     return;
   }
@@ -280,7 +254,7 @@ function copy(ctx: CommandContext, argv: string[]): void {
       return;
     }
   }
-  if (familyConfig(ctx).clusterEnabled && (src.index !== 0 || dst.index !== 0)) {
+  if (ctx.config.clusterEnabled && (src.index !== 0 || dst.index !== 0)) {
     ctx.reply.error('ERR Copying to another database is not allowed in cluster mode');
     return;
   }
@@ -400,7 +374,7 @@ function expireGeneric(ctx: CommandContext, argv: string[], name: string, relati
   // a replica, which wait for the primary's explicit DEL (checkAlreadyExpired).
   if (when <= BigInt(keyspace.now) && !keyspace.isReplica && !ctx.client.isMaster) {
     keyspace.deleteKey(db, key);
-    ctx.propagate([familyConfig(ctx).lazyfreeLazyExpire ? 'UNLINK' : 'DEL', key]);
+    ctx.propagate([ctx.config.lazyfreeLazyExpire ? 'UNLINK' : 'DEL', key]);
     ctx.changed(key, 'del', 'g');
     ctx.reply.integer(1);
     return;
@@ -497,7 +471,7 @@ function objectRefcount(ctx: CommandContext, argv: string[]): void {
   let refcount = 1;
   if (typeof value === 'string') {
     const n = stringAsLong(value);
-    const config = familyConfig(ctx);
+    const config = ctx.config;
     const sharingAllowed = config.maxmemory === 0 || !isLruOrLfuPolicy(config.maxmemoryPolicy);
     if (n !== null && n >= 0n && n < BigInt(SHARED_INTEGERS) && sharingAllowed) refcount = OBJ_SHARED_REFCOUNT;
   }
@@ -507,7 +481,7 @@ function objectRefcount(ctx: CommandContext, argv: string[]): void {
 function objectIdletime(ctx: CommandContext, argv: string[]): void {
   const value = objectLookupOrNil(ctx, argv[2]!);
   if (value === undefined) return;
-  if (isLfuPolicy(familyConfig(ctx).maxmemoryPolicy)) {
+  if (isLfuPolicy(ctx.config.maxmemoryPolicy)) {
     ctx.reply.error(ERR_LFU_IDLETIME);
     return;
   }
@@ -518,7 +492,7 @@ function objectIdletime(ctx: CommandContext, argv: string[]): void {
 function objectFreq(ctx: CommandContext, argv: string[]): void {
   const value = objectLookupOrNil(ctx, argv[2]!);
   if (value === undefined) return;
-  if (!isLfuPolicy(familyConfig(ctx).maxmemoryPolicy)) {
+  if (!isLfuPolicy(ctx.config.maxmemoryPolicy)) {
     ctx.reply.error(ERR_LFU_FREQ);
     return;
   }

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { CommandContext, CommandFamily, NotifyClass } from '../../../src/commands/context.ts';
+import { ServerConfig } from '../../../src/config/server-config.ts';
 import { ReplyWriter } from '../../../src/resp/reply-writer.ts';
 import { ClientState } from '../../../src/shard/client-state.ts';
 import type { Database } from '../../../src/shard/database.ts';
@@ -24,8 +25,7 @@ export class KeyHarness {
   readonly events: RecordedEvent[] = [];
   readonly expired: Array<{ db: number; key: string }> = [];
   readonly propagated: string[][] = [];
-  /** Directive values by redis.conf name, as the handlers read them. */
-  readonly config: Record<string, unknown> = {};
+  readonly config = ServerConfig.defaults();
   readonly ctx: CommandContext;
   private readonly family: CommandFamily;
 
@@ -45,7 +45,7 @@ export class KeyHarness {
       keyspace,
       db: keyspace.dbs[0]!,
       client: this.client,
-      config: this.config as unknown as CommandContext['config'],
+      config: this.config,
       changed(key: string, event: string, cls: NotifyClass): void {
         events.push({ db: ctx.db.index, key, event, cls });
       },
@@ -57,6 +57,12 @@ export class KeyHarness {
       },
     };
     this.ctx = ctx;
+  }
+
+  /** CONFIG SET on the harness's configuration; throws on a rejected value. */
+  configSet(name: string, value: string): void {
+    const error = this.config.set([[name, value]]);
+    if (error !== null) throw new Error(error);
   }
 
   get db(): Database {

@@ -194,7 +194,7 @@ describe('MOVE', () => {
   });
 
   it('is refused in cluster mode', () => {
-    shoal.config['cluster-enabled'] = 'yes';
+    shoal.config.clusterEnabled = true; // immutable for CONFIG SET: set as if loaded from the file
     expect(shoal.text('MOVE', 'a', '1')).toBe('-ERR MOVE is not allowed in cluster mode\r\n');
   });
 });
@@ -272,7 +272,7 @@ describe('EXPIRE family', () => {
   });
 
   it('propagates UNLINK for a past time with lazyfree-lazy-expire', async () => {
-    shoal.config['lazyfree-lazy-expire'] = 'yes';
+    shoal.configSet('lazyfree-lazy-expire', 'yes');
     shoal.keyspace.setKey(shoal.db, 'a', '1');
     shoal.text('EXPIRE', 'a', '0');
     expect(shoal.propagated).toEqual([['UNLINK', 'a']]);
@@ -347,7 +347,7 @@ describe('OBJECT', () => {
 
   it('follows the maxmemory policy', async () => {
     await redis.send('CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lfu');
-    shoal.config['maxmemory-policy'] = 'allkeys-lfu';
+    shoal.configSet('maxmemory-policy', 'allkeys-lfu');
     try {
       await setString('a', 'v');
       await same('OBJECT', 'IDLETIME', 'a');

@@ -1,0 +1,107 @@
+// Command lookup, subcommand resolution and the pre-execution errors, checked against a real
+// redis-server 7.0.15.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  checkArity,
+  CommandFlag,
+  hasFlag,
+  isContainerCommand,
+  listAllCommands,
+  listTopLevelCommands,
+  lookupCommand,
+  lookupCommandByFullName,
+  unknownCommandError,
+} from '../../../src/commands/table.ts';
+import { type RawConnection, type RealRedis, startRealRedis } from './real-redis.ts';
+
+// What shoal would answer before running the request (unknown command/subcommand, arity).
+function preExecutionError(argv: string[]): string | undefined {
+  const spec = lookupCommand(argv[0], argv);
+  if (!spec) return unknownCommandError(argv, isContainerCommand(argv[0]));
+  return checkArity(spec, argv.length);
+}
+
+describe('lookupCommand', () => {
+  it('is case-insensitive and resolves subcommands', () => {
+    expect(lookupCommand('get')?.name).toBe('get');
+    expect(lookupCommand('GET')).toBe(lookupCommand('get'));
+    expect(lookupCommand('GeT')).toBe(lookupCommand('get'));
+    expect(lookupCommand('config', ['config', 'get', 'x'])?.name).toBe('config|get');
+    expect(lookupCommand('CONFIG', ['CONFIG', 'GeT', 'x'])?.name).toBe('config|get');
+    expect(lookupCommand('config', ['config'])?.name).toBe('config');
+    expect(lookupCommand('config', ['config', 'nope'])).toBeUndefined();
+    expect(lookupCommand('xinfo', ['xinfo', 'STREAM', 'k'])?.name).toBe('xinfo|stream');
+    expect(lookupCommand('nosuch')).toBeUndefined();
+    expect(lookupCommandByFullName('CONFIG|Get')?.name).toBe('config|get');
+    expect(lookupCommandByFullName('get|x')).toBeUndefined();
+  });
+
+  it('carries flags, categories and key specs', () => {
+    const get = lookupCommand('get')!;
+    expect(hasFlag(get, CommandFlag.READONLY) && hasFlag(get, CommandFlag.FAST)).toBe(true);
+    expect(hasFlag(get, CommandFlag.WRITE)).toBe(false);
+    expect(get.aclCategories).toEqual(['read', 'string', 'fast']);
+    expect(hasFlag(lookupCommand('eval')!, CommandFlag.MOVABLE_KEYS)).toBe(true);
+    expect(hasFlag(lookupCommand('publish')!, CommandFlag.MAY_REPLICATE)).toBe(true);
+    expect(lookupCommand('config', ['config', 'get'])!.parent).toBe(lookupCommand('config'));
+    expect(listTopLevelCommands().length).toBe(240);
+    expect(listAllCommands().length).toBe(366);
+  });
+
+  it('is fast and allocation-light on the hot path', () => {
+    const argv = ['GET', 'k'];
+    const start = performance.now();
+    let found = 0;
+    for (let i = 0; i < 1_000_000; i++) if (lookupCommand(argv[0], argv)) found++;
+    const nsPerLookup = ((performance.now() - start) * 1e6) / 1_000_000;
+    expect(found).toBe(1_000_000);
+    // Generous bound: a Map hit is tens of nanoseconds; this guards against regressions to
+    // lower-casing or scanning.
+    expect(nsPerLookup).toBeLessThan(500);
+  });
+});
+
+describe('pre-execution errors match redis-server 7.0.15', () => {
+  let redis: RealRedis;
+  let conn: RawConnection;
+  beforeAll(async () => {
+    redis = await startRealRedis();
+    conn = await redis.connect();
+  });
+  afterAll(() => {
+    conn?.close();
+    redis?.stop();
+  });
+
+  const requests: string[][] = [
+    ['GET'],
+    ['get', 'a', 'b'],
+    ['SET', 'k'],
+    ['CONFIG'],
+    ['config', 'GET'],
+    ['CONFIG', 'SET', 'x'],
+    ['config', 'nope'],
+    ['client', 'Nope', 'x'],
+    ['object'],
+    ['OBJECT', 'encoding'],
+    ['xinfo', 'stream'],
+    ['foo'],
+    ['foo', 'a', 'b'],
+    ['FOO', 'with space', 'new\r\nline'],
+    ['foo', 'x'.repeat(200)],
+    ['x'.repeat(200), 'a'],
+    ['foo', 'a'.repeat(60), 'b'.repeat(60), 'c'.repeat(60), 'd'],
+    ['config|get', 'x'],
+  ];
+
+  it('gives the same unknown-command, unknown-subcommand and arity errors', async () => {
+    for (const argv of requests) {
+      const theirs = await conn.call(argv);
+      const mine = preExecutionError(argv);
+      expect(mine === undefined ? undefined : { error: mine }, argv.join(' ').slice(0, 80)).toEqual(
+        typeof theirs === 'object' && theirs !== null && 'error' in theirs ? theirs : undefined,
+      );
+    }
+  });
+});

@@ -122,27 +122,37 @@ function validateHostname(v: string): string | null {
   if (!/^[A-Za-z0-9.-]*$/.test(v)) return 'Hostnames may only contain alphanumeric characters, hyphens or dots';
   return null;
 }
-// proc-title-template: {variables} from a fixed set, braces balanced, and {title} present.
+// proc-title-template, as Redis validates it: expand the template with an empty title ({{ is a
+// literal brace, an unknown or unterminated variable is an error) and refuse an all-blank result.
+// Variables that depend on the running server expand to a placeholder or to nothing.
 function validateProcTitleTemplate(v: string): string | null {
-  const known = new Set(['{title}', '{listen-addr}', '{server-mode}', '{port}', '{tls-port}', '{unixsocket}', '{config-file}']);
   const bad = 'template format is invalid or contains unknown variables';
+  const values: Record<string, string> = {
+    'title': '', 'server-mode': '', 'unixsocket': '', 'listen-addr': '*:0', 'port': '0', 'tls-port': '0', 'config-file': '-',
+  };
+  let out = '';
   let i = 0;
-  let hasTitle = false;
   while (i < v.length) {
-    if (v[i] === '{') {
-      const end = v.indexOf('}', i);
-      if (end < 0) return bad;
-      const variable = v.slice(i, end + 1);
-      if (!known.has(variable)) return bad;
-      if (variable === '{title}') hasTitle = true;
-      i = end + 1;
-    } else if (v[i] === '}') {
-      return bad;
-    } else {
-      i++;
+    const open = v.indexOf('{', i);
+    if (open < 0) {
+      out += v.slice(i);
+      break;
     }
+    out += v.slice(i, open);
+    if (open + 1 >= v.length) return bad;
+    if (v[open + 1] === '{') {
+      out += '{';
+      i = open + 2;
+      continue;
+    }
+    const close = v.indexOf('}', open + 1);
+    if (close < 0) return bad;
+    const value = values[v.slice(open + 1, close)];
+    if (value === undefined) return bad;
+    out += value;
+    i = close + 1;
   }
-  return hasTitle ? null : bad;
+  return out.replace(/^ +| +$/g, '') === '' ? bad : null;
 }
 
 /** All directives, in Redis's table order (the order CONFIG REWRITE appends new lines in). */

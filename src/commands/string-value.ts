@@ -2,12 +2,9 @@
 // INCRBYFLOAT arithmetic in x87 80-bit long double precision (so replies match Redis byte for
 // byte), and byte/bit access to latin1 string values.
 
-/** Default proto-max-bulk-len: the largest string value a client may build (512MB). */
-export const PROTO_MAX_BULK_LEN = 512 * 1024 * 1024;
-
 /**
  * V8's longest string (2^29 - 24 chars on 64-bit): a value cannot grow past it even when
- * proto-max-bulk-len would allow, so 512MB values of Redis stop 24 bytes short here.
+ * proto-max-bulk-len would allow, so the default proto-max-bulk-len (512MB) is cut 24 bytes short here.
  */
 export const MAX_STRING_VALUE_LENGTH = 2 ** 29 - 24;
 

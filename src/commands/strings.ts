@@ -8,7 +8,6 @@ import {
   INT64_MAX,
   INT64_MIN,
   MAX_STRING_VALUE_LENGTH,
-  PROTO_MAX_BULK_LEN,
   addLongDouble,
   exactInteger,
   formatInteger,
@@ -31,9 +30,9 @@ import {
 const ERR_STRING_TOO_LONG = 'ERR string exceeds maximum allowed size (proto-max-bulk-len)';
 
 /** The largest string a client may build (proto-max-bulk-len). */
-export function maxStringLength(_ctx: CommandContext): number {
-  // TODO: read proto-max-bulk-len from ctx.config once ServerConfig exposes it.
-  return Math.min(PROTO_MAX_BULK_LEN, MAX_STRING_VALUE_LENGTH);
+export function maxStringLength(ctx: CommandContext): number {
+  const configured = ctx.config.protoMaxBulkLen;
+  return configured < MAX_STRING_VALUE_LENGTH ? configured : MAX_STRING_VALUE_LENGTH;
 }
 
 /** Redis's checkStringLength: replicated and AOF commands are obeyed up to what V8 can hold. */

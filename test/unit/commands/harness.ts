@@ -8,6 +8,7 @@ import type { CommandContext, CommandFamily, CommandHandler, NotifyClass } from 
 import { COMMAND_TABLE } from '../../../src/commands/table.generated.ts';
 import { ReplyWriter } from '../../../src/resp/reply-writer.ts';
 import { errWrongArity, errUnknownCommand } from '../../../src/resp/errors.ts';
+import { ServerConfig } from '../../../src/config/server-config.ts';
 import { ClientState } from '../../../src/shard/client-state.ts';
 import { Keyspace } from '../../../src/shard/keyspace.ts';
 
@@ -130,6 +131,7 @@ export class LocalShoal {
   readonly keyspace = new Keyspace({ keyExpired: () => {} });
   readonly reply = new ReplyWriter();
   readonly client = new ClientState(1);
+  readonly config = ServerConfig.defaults();
   readonly changes: Change[] = [];
   readonly notifications: Change[] = [];
   readonly propagated: string[][] = [];
@@ -144,7 +146,7 @@ export class LocalShoal {
       keyspace: this.keyspace,
       db: this.keyspace.dbs[0]!,
       client: this.client,
-      config: {} as CommandContext['config'],
+      config: this.config,
       changed(key, event, cls) {
         self.changes.push({ key, event, cls });
       },

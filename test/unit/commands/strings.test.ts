@@ -329,3 +329,45 @@ describe('random sequences on a few keys', () => {
     );
   });
 });
+
+describe('RESP3 and configuration', () => {
+  it('replies nulls and the LCS map in RESP3', async () => {
+    await redis.call(['HELLO', '3']);
+    local.reply.proto = 3;
+    local.client.resp = 3;
+    try {
+      await same(
+        ['GET', 'k'],
+        ['SET', 'k', 'v', 'XX'],
+        ['MSET', 'a', 'ohmytext', 'b', 'mynewtext'],
+        ['MGET', 'a', 'nope'],
+        ['LCS', 'a', 'b', 'IDX', 'WITHMATCHLEN'],
+        ['GETEX', 'nope'],
+        ['BITFIELD', 'bf', 'OVERFLOW', 'FAIL', 'INCRBY', 'u2', '0', '9'],
+      );
+    } finally {
+      await redis.call(['HELLO', '2']);
+    }
+  });
+
+  it('limits values to proto-max-bulk-len', async () => {
+    await redis.call(['CONFIG', 'SET', 'proto-max-bulk-len', '1mb']);
+    local.config.protoMaxBulkLen = 1024 * 1024;
+    try {
+      await same(
+        ['SETRANGE', 'k', '1048575', 'x'],
+        ['SETRANGE', 'k', '1048576', 'x'],
+        ['APPEND', 'k', 'y'],
+        ['SETBIT', 'b', '8388607', '1'],
+        ['SETBIT', 'b', '8388608', '1'],
+        ['BITFIELD', 'b', 'GET', 'u8', '#1048576'],
+        ['SET', 'x', 'a'.repeat(600)],
+        ['LCS', 'x', 'x', 'LEN'],
+        ['SET', 'x', 'a'.repeat(400)],
+        ['LCS', 'x', 'x', 'LEN'],
+      );
+    } finally {
+      await redis.call(['CONFIG', 'SET', 'proto-max-bulk-len', '512mb']);
+    }
+  });
+});

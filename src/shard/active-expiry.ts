@@ -81,6 +81,18 @@ export class ActiveExpiry {
     this.avgTtl = new Array<number>(keyspace.dbs.length).fill(0);
   }
 
+  /**
+   * The INFO stats fields of this worker, formatted as Redis prints them. Merging workers: average
+   * expired_stale_perc, add the others.
+   */
+  infoFields(): Array<[string, string]> {
+    return [
+      ['expired_stale_perc', (this.expiredStalePerc * 100).toFixed(2)],
+      ['expired_time_cap_reached_count', String(this.expiredTimeCapReachedCount)],
+      ['expire_cycle_cpu_milliseconds', String(Math.trunc(this.expireCycleTimeUsedMs))],
+    ];
+  }
+
   /** The slow cycle, run every 1000/hz ms with slowCycleTimeLimitMs(hz, effort). */
   cycle(timeLimitMs: number): void {
     this.run(timeLimitMs, expiryTuning(this.effortFromConfig()));

@@ -96,6 +96,16 @@ describe('DEL, UNLINK, EXISTS, TYPE, TOUCH', () => {
     ]);
   });
 
+  it('raise keymiss where redis-server 7.0.15 does (EXISTS TYPE TTL TOUCH COPY) and not for OBJECT', () => {
+    for (const argv of [['EXISTS', 'm1'], ['TYPE', 'm2'], ['TTL', 'm3'], ['TOUCH', 'm4'], ['COPY', 'm5', 'x'],
+      ['OBJECT', 'ENCODING', 'm6'], ['EXPIRE', 'm7', '10'], ['PERSIST', 'm8'], ['MOVE', 'm9', '1']]) {
+      shoal.run(...argv);
+    }
+    expect(shoal.events.map((e) => `${e.event}:${e.key}`)).toEqual([
+      'keymiss:m1', 'keymiss:m2', 'keymiss:m3', 'keymiss:m4', 'keymiss:m5',
+    ]);
+  });
+
   it('do not count an expired key as deleted', async () => {
     await setString('a', '1');
     shoal.db.setExpire('a', Date.now() - 1);

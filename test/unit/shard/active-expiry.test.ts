@@ -61,6 +61,11 @@ describe('ActiveExpiry', () => {
     expect(expiry.expiredStalePerc).toBeGreaterThan(0);
     expect(expiry.avgTtl[3]).toBeGreaterThan(0);
     expect(cycles).toBeGreaterThan(0);
+    expect(expiry.infoFields().map(([name]) => name)).toEqual([
+      'expired_stale_perc',
+      'expired_time_cap_reached_count',
+      'expire_cycle_cpu_milliseconds',
+    ]);
   });
 
   it('stops a database after one loop when few sampled keys are stale', () => {

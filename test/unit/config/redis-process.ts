@@ -117,10 +117,11 @@ export class RedisProcess {
   }
 }
 
-/** Run redis-server with arguments that should make it fail at start; its stderr, trimmed. */
+/** Run redis-server with arguments that should make it fail at start; its output, trimmed. */
 export function redisServerStartError(args: string[], cwd: string): string {
   const r = spawnSync('redis-server', args, { cwd, encoding: 'latin1', timeout: 5000 });
-  return r.stderr.trim();
+  // Config errors go to stderr; errors logged before a log file is known go to stdout.
+  return (r.stderr + r.stdout).trim();
 }
 
 /** Sort [name, value] pairs by name. */

@@ -1,0 +1,194 @@
+import { BenchConnection, encodeCommand, type ConnectionOwner } from './bench-connection.ts';
+import { keySlot } from './cluster-slot.ts';
+import type { KeyGenerator } from './key-pattern.ts';
+import type { LoadThread } from './load-thread.ts';
+
+// One simulated client: keeps up to --pipeline requests in flight, picks each request's command
+// from the ratio schedule and its key from the key pattern, and under --rate-limit issues requests
+// on a fixed timetable. In cluster mode it has one connection per node and routes by key slot.
+//
+// Latency is measured from `sentAt`: the time the request was written, or under --rate-limit the
+// time it was due. A server stall therefore counts against every request that should have been
+// sent during it, not just the one that was waiting (coordinated-omission correction).
+
+const ASKING_COMMAND = encodeCommand(['ASKING']);
+
+export class BenchClient implements ConnectionOwner {
+  private readonly thread: LoadThread;
+  private readonly keys: KeyGenerator;
+  /** Connections by cluster node index; a single one outside cluster mode. */
+  private readonly connections: (BenchConnection | null)[] = [];
+  private inFlight = 0;
+  private remaining: number;
+  private scheduleIndex: number;
+  private nextIntendedAt = 0;
+  private stopping = false;
+  private done = false;
+
+  constructor(thread: LoadThread, clientIndex: number, keys: KeyGenerator, requests: number) {
+    this.thread = thread;
+    this.keys = keys;
+    this.remaining = requests;
+    // Clients start at different points of the schedule, so a 1:10 mix is mixed across clients
+    // from the first request on.
+    this.scheduleIndex = clientIndex % thread.schedule.length;
+    const nodeCount = thread.slotMap === null ? 1 : thread.slotMap.nodes.length;
+    for (let node = 0; node < nodeCount; node++) this.connectionFor(node);
+  }
+
+  /** Starts issuing requests; `offset` staggers rate-limited clients across one interval. */
+  start(now: number, offset: number): void {
+    this.nextIntendedAt = now + offset;
+    this.fill(now);
+    this.flushConnections();
+  }
+
+  /** Issues requests while the pipeline has room (and, when rate-limited, while they are due). */
+  fill(now: number): void {
+    const thread = this.thread;
+    const rateInterval = thread.rateIntervalMs;
+    while (this.inFlight < thread.pipeline && !this.stopping) {
+      let sentAt = now;
+      if (rateInterval > 0) {
+        if (this.nextIntendedAt > now) break;
+        sentAt = this.nextIntendedAt;
+      }
+      if (sentAt >= thread.measureEnd) {
+        this.stopping = true;
+        break;
+      }
+      if (sentAt >= thread.measureStart) {
+        if (this.remaining === 0) {
+          this.stopping = true;
+          break;
+        }
+        this.remaining--;
+      }
+      if (rateInterval > 0) this.nextIntendedAt += rateInterval;
+      const templateIndex = thread.schedule[this.scheduleIndex];
+      this.scheduleIndex = this.scheduleIndex + 1 === thread.schedule.length ? 0 : this.scheduleIndex + 1;
+      this.send(templateIndex, this.keys.nextKey(), sentAt, -1, false);
+    }
+  }
+
+  stop(): void {
+    this.stopping = true;
+    this.checkDone();
+  }
+
+  flushConnections(): void {
+    for (let i = 0; i < this.connections.length; i++) {
+      const connection = this.connections[i];
+      if (connection !== null && connection.dirty) connection.flush();
+    }
+  }
+
+  checkDone(): void {
+    if (!this.done && this.stopping && this.inFlight === 0) {
+      this.done = true;
+      this.thread.onClientDone();
+    }
+  }
+
+  closeConnections(): void {
+    for (const connection of this.connections) connection?.close();
+  }
+
+  /** Appends one request to the connection that serves its key (or `nodeIndex`, when given). */
+  private send(templateIndex: number, keyNumber: number, sentAt: number, nodeIndex: number, asking: boolean): void {
+    const thread = this.thread;
+    const encoder = thread.encoder;
+    encoder.formatKey(keyNumber);
+    let connection: BenchConnection;
+    if (thread.slotMap === null) {
+      connection = this.connections[0] as BenchConnection;
+    } else {
+      let node = nodeIndex;
+      if (node < 0) node = encoder.usesKey(templateIndex) ? thread.slotMap.slotToNode[keySlot(encoder.keyScratch, 0, encoder.keyLength)] : 0;
+      connection = this.connectionFor(node < 0 ? 0 : node);
+    }
+    if (asking) {
+      connection.ensureSpace(ASKING_COMMAND.length);
+      ASKING_COMMAND.copy(connection.out, connection.outEnd);
+      connection.outEnd += ASKING_COMMAND.length;
+      connection.push(-2, sentAt, 0, ASKING_COMMAND.length);
+    }
+    connection.ensureSpace(encoder.maxBytes(templateIndex));
+    const end = encoder.encode(connection.out, connection.outEnd, templateIndex);
+    connection.push(templateIndex, sentAt, keyNumber, end - connection.outEnd);
+    connection.outEnd = end;
+    connection.dirty = true;
+    this.inFlight++;
+  }
+
+  private connectionFor(nodeIndex: number): BenchConnection {
+    const existing = this.connections[nodeIndex];
+    if (existing) return existing;
+    const thread = this.thread;
+    const address = thread.slotMap === null ? thread.address : thread.slotMap.nodes[nodeIndex];
+    while (this.connections.length <= nodeIndex) this.connections.push(null);
+    const connection = new BenchConnection(this, nodeIndex, address.host, address.port, thread.setupCommands, thread.replyReader, thread.pipeline + 8);
+    this.connections[nodeIndex] = connection;
+    thread.onConnectionOpened();
+    return connection;
+  }
+
+  onRequestDone(connection: BenchConnection, templateIndex: number, sentAt: number, keyNumber: number, txBytes: number, rxBytes: number, errorMessage: string | null): void {
+    this.inFlight--;
+    const thread = this.thread;
+    if (errorMessage !== null && thread.slotMap !== null && (errorMessage.startsWith('MOVED ') || errorMessage.startsWith('ASK '))) {
+      this.redirect(connection, templateIndex, sentAt, keyNumber, errorMessage);
+      return;
+    }
+    if (sentAt < thread.measureStart) return;
+    const now = connection.now;
+    thread.recorder.record(templateIndex, Math.round((now - sentAt) * 1000), txBytes, rxBytes, now);
+    if (errorMessage !== null) thread.recorder.countError(templateIndex, errorKindOf(errorMessage));
+  }
+
+  /** Follows "MOVED <slot> <host>:<port>" (updating the slot map) or "ASK <slot> <host>:<port>" (once). */
+  private redirect(connection: BenchConnection, templateIndex: number, sentAt: number, keyNumber: number, message: string): void {
+    const thread = this.thread;
+    const slotMap = thread.slotMap!;
+    const [kind, slotText, address] = message.split(' ');
+    const colon = address.lastIndexOf(':');
+    const host = colon > 0 ? address.slice(0, colon) : connection.address.slice(0, connection.address.lastIndexOf(':'));
+    const nodeIndex = slotMap.nodeIndex(host, Number(address.slice(colon + 1)));
+    const moved = kind === 'MOVED';
+    if (moved) slotMap.slotToNode[Number(slotText)] = nodeIndex;
+    if (sentAt >= thread.measureStart) thread.recorder.countRedirect(kind);
+    this.send(templateIndex, keyNumber, sentAt, nodeIndex, !moved);
+  }
+
+  onRepliesRead(connection: BenchConnection): void {
+    this.fill(connection.now);
+    this.flushConnections();
+    this.checkDone();
+  }
+
+  onConnectionReady(): void {
+    this.thread.onConnectionReady();
+  }
+
+  onSetupError(connection: BenchConnection, message: string): void {
+    this.thread.fail(new Error(`${connection.address} refused the connection setup: ${message}`));
+  }
+
+  onConnectionLost(connection: BenchConnection, reason: string, lostRequests: number): void {
+    this.inFlight -= lostRequests;
+    const thread = this.thread;
+    if (!thread.started) {
+      thread.fail(new Error(`cannot connect to ${connection.address}: ${reason}`));
+      return;
+    }
+    // The requests that were in flight never got an answer: they are errors, not silently dropped.
+    for (let i = 0; i < lostRequests; i++) thread.recorder.countError(-1, `connection lost (${reason})`);
+    this.stopping = true;
+    this.checkDone();
+  }
+}
+
+function errorKindOf(message: string): string {
+  const space = message.indexOf(' ');
+  return space < 0 ? message : message.slice(0, space);
+}

@@ -1,0 +1,226 @@
+import net from 'node:net';
+import { createReplyReader } from './redis-parser-reader.ts';
+import type { ReplyReader, ReplyReaderName, ReplySink } from './reply-reader.ts';
+
+// One TCP connection of a bench client. Requests are encoded into a preallocated output buffer and
+// written once per batch; what is in flight is kept in typed-array rings (no object per request),
+// and replies are matched to requests in order.
+
+/** Ring entry tags below zero mark requests that are not part of the workload. */
+export const ENTRY_SETUP = -1;
+export const ENTRY_ASKING = -2;
+
+/** Called by the connection; implemented by BenchClient. */
+export interface ConnectionOwner {
+  onRequestDone(connection: BenchConnection, templateIndex: number, sentAt: number, keyNumber: number, txBytes: number, rxBytes: number, errorMessage: string | null): void;
+  onRepliesRead(connection: BenchConnection): void;
+  onConnectionReady(connection: BenchConnection): void;
+  onSetupError(connection: BenchConnection, message: string): void;
+  onConnectionLost(connection: BenchConnection, reason: string, lostRequests: number): void;
+}
+
+const OUTPUT_CHUNK_BYTES = 64 * 1024;
+
+// Reads land in one buffer per thread (net's onread option): no Buffer and no 'data' event per
+// read. The reader consumes each read synchronously and copies any partial reply it must keep.
+const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
+
+export class BenchConnection implements ReplySink {
+  readonly nodeIndex: number;
+  readonly address: string;
+  private readonly owner: ConnectionOwner;
+  private readonly socket: net.Socket;
+  private readonly reader: ReplyReader;
+  // Output: requests are appended at outEnd; [outStart, outEnd) is not yet written. A written range
+  // belongs to the socket until sent, so the buffer is never rewound: when it fills up, a new one is
+  // taken and the old one is collected after the socket is done with it.
+  out: Buffer = Buffer.allocUnsafeSlow(OUTPUT_CHUNK_BYTES);
+  outEnd = 0;
+  private outStart = 0;
+  /** Set when requests were appended and not yet flushed (cluster clients flush several connections). */
+  dirty = false;
+  // In-flight ring.
+  private entryTemplate: Int32Array;
+  private entrySentAt: Float64Array;
+  private entryKey: Float64Array;
+  private entryTxBytes: Int32Array;
+  private head = 0;
+  inFlight = 0;
+  private pendingSetup = 0;
+  /** Receive time (performance.now()) of the chunk being read. */
+  now = 0;
+  ready = false;
+  private closing = false;
+  private lost = false;
+  private lastError = '';
+
+  constructor(owner: ConnectionOwner, nodeIndex: number, host: string, port: number, setupCommands: Buffer[], readerName: ReplyReaderName, capacity: number) {
+    this.owner = owner;
+    this.nodeIndex = nodeIndex;
+    this.address = `${host}:${port}`;
+    let size = 16;
+    while (size < capacity) size *= 2;
+    this.entryTemplate = new Int32Array(size);
+    this.entrySentAt = new Float64Array(size);
+    this.entryKey = new Float64Array(size);
+    this.entryTxBytes = new Int32Array(size);
+    this.reader = createReplyReader(readerName, this);
+    for (const command of setupCommands) {
+      this.ensureSpace(command.length);
+      command.copy(this.out, this.outEnd);
+      this.outEnd += command.length;
+      this.push(ENTRY_SETUP, 0, 0, command.length);
+      this.pendingSetup++;
+    }
+    this.socket = net.connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.handleRead } });
+    this.socket.on('connect', this.handleConnect);
+    this.socket.on('error', this.handleError);
+    this.socket.on('close', this.handleClose);
+  }
+
+  /** Makes room for `bytes` more bytes at outEnd. */
+  ensureSpace(bytes: number): void {
+    if (this.outEnd + bytes <= this.out.length) return;
+    const pending = this.outEnd - this.outStart;
+    const next = Buffer.allocUnsafeSlow(Math.max(OUTPUT_CHUNK_BYTES, (pending + bytes) * 2));
+    this.out.copy(next, 0, this.outStart, this.outEnd);
+    this.out = next;
+    this.outStart = 0;
+    this.outEnd = pending;
+  }
+
+  /** Records a request just appended to the output buffer. */
+  push(templateIndex: number, sentAt: number, keyNumber: number, txBytes: number): void {
+    if (this.inFlight === this.entryTemplate.length) this.growRing();
+    const slot = (this.head + this.inFlight) & (this.entryTemplate.length - 1);
+    this.entryTemplate[slot] = templateIndex;
+    this.entrySentAt[slot] = sentAt;
+    this.entryKey[slot] = keyNumber;
+    this.entryTxBytes[slot] = txBytes;
+    this.inFlight++;
+  }
+
+  flush(): void {
+    this.dirty = false;
+    if (this.outEnd === this.outStart || this.lost) return;
+    this.socket.write(this.out.subarray(this.outStart, this.outEnd));
+    this.outStart = this.outEnd;
+    // Start the next batch in a fresh region if little room is left, so small writes do not pile up
+    // at the end of a nearly full buffer.
+    if (this.out.length - this.outEnd < 4096) {
+      this.out = Buffer.allocUnsafeSlow(OUTPUT_CHUNK_BYTES);
+      this.outStart = 0;
+      this.outEnd = 0;
+    }
+  }
+
+  close(): void {
+    this.closing = true;
+    this.socket.destroy();
+  }
+
+  onReply(byteLength: number): void {
+    this.completeHead(byteLength, null);
+  }
+
+  onErrorReply(message: string, byteLength: number): void {
+    this.completeHead(byteLength, message);
+  }
+
+  private completeHead(rxBytes: number, errorMessage: string | null): void {
+    if (this.inFlight === 0) throw new Error(`protocol error: a reply from ${this.address} without a request`);
+    const slot = this.head;
+    const templateIndex = this.entryTemplate[slot];
+    this.head = (slot + 1) & (this.entryTemplate.length - 1);
+    this.inFlight--;
+    if (templateIndex >= 0) {
+      this.owner.onRequestDone(this, templateIndex, this.entrySentAt[slot], this.entryKey[slot], this.entryTxBytes[slot], rxBytes, errorMessage);
+    } else if (templateIndex === ENTRY_SETUP) {
+      if (errorMessage !== null) {
+        this.owner.onSetupError(this, errorMessage);
+        return;
+      }
+      this.pendingSetup--;
+      this.checkReady();
+    }
+    // An ASKING reply is +OK; an error there also shows up as the error of the request behind it.
+  }
+
+  private growRing(): void {
+    const size = this.entryTemplate.length;
+    const template = new Int32Array(size * 2);
+    const sentAt = new Float64Array(size * 2);
+    const key = new Float64Array(size * 2);
+    const tx = new Int32Array(size * 2);
+    for (let i = 0; i < this.inFlight; i++) {
+      const from = (this.head + i) & (size - 1);
+      template[i] = this.entryTemplate[from];
+      sentAt[i] = this.entrySentAt[from];
+      key[i] = this.entryKey[from];
+      tx[i] = this.entryTxBytes[from];
+    }
+    this.entryTemplate = template;
+    this.entrySentAt = sentAt;
+    this.entryKey = key;
+    this.entryTxBytes = tx;
+    this.head = 0;
+  }
+
+  private checkReady(): void {
+    if (!this.ready && this.pendingSetup === 0 && !this.socket.connecting) {
+      this.ready = true;
+      this.owner.onConnectionReady(this);
+    }
+  }
+
+  private readonly handleConnect = (): void => {
+    this.flush();
+    this.checkReady();
+  };
+
+  private readonly handleRead = (length: number, buffer: Uint8Array): boolean => {
+    this.now = performance.now();
+    try {
+      this.reader.feed(buffer as Buffer, length);
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      this.socket.destroy();
+      return false;
+    }
+    this.owner.onRepliesRead(this);
+    return true;
+  };
+
+  private readonly handleError = (error: Error): void => {
+    this.lastError = (error as NodeJS.ErrnoException).code ?? error.message;
+  };
+
+  private readonly handleClose = (): void => {
+    if (this.closing || this.lost) return;
+    this.lost = true;
+    let lostRequests = 0;
+    for (let i = 0; i < this.inFlight; i++) {
+      if (this.entryTemplate[(this.head + i) & (this.entryTemplate.length - 1)] >= 0) lostRequests++;
+    }
+    this.inFlight = 0;
+    this.owner.onConnectionLost(this, this.lastError || 'closed by peer', lostRequests);
+  };
+}
+
+/** RESP encoding of a command given as words, for setup commands (AUTH, HELLO, ASKING). */
+export function encodeCommand(words: readonly string[]): Buffer {
+  let text = `*${words.length}\r\n`;
+  for (const word of words) text += `$${Buffer.byteLength(word)}\r\n${word}\r\n`;
+  return Buffer.from(text, 'utf8');
+}
+
+/** The commands a connection sends before the workload: protocol selection and authentication. */
+export function setupCommands(protocol: 2 | 3, user: string | null, password: string | null): Buffer[] {
+  if (protocol === 3) {
+    const hello = ['HELLO', '3'];
+    if (password !== null) hello.push('AUTH', user ?? 'default', password);
+    return [encodeCommand(hello)];
+  }
+  if (password === null) return [];
+  return [encodeCommand(user === null ? ['AUTH', password] : ['AUTH', user, password])];
+}

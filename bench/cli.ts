@@ -1,0 +1,93 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import module from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { formatConsoleReport } from './console-report.ts';
+import { BENCH_USAGE, parseBenchOptions, UsageError } from './options.ts';
+import type { BenchReport } from './report-model.ts';
+
+// `shoal bench ...`: run a benchmark and write its reports, or `shoal bench report a.json b.json`
+// to combine earlier JSON reports into one HTML comparison.
+
+export async function benchMain(argv: string[]): Promise<number> {
+  // The bench's own CPU use is part of what it reports on (see bench/RESULTS.md); a warm compile
+  // cache halves its start-up cost. Modules used by only some runs are imported when needed.
+  module.enableCompileCache();
+  try {
+    if (argv.includes('-h') || argv.includes('--help')) {
+      process.stdout.write(BENCH_USAGE);
+      return 0;
+    }
+    if (argv[0] === 'report') return await reportMain(argv.slice(1));
+    return await runMain(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`shoal bench: ${error.message}\n\n${BENCH_USAGE}`);
+      return 2;
+    }
+    process.stderr.write(`shoal bench: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+async function runMain(argv: string[]): Promise<number> {
+  const options = parseBenchOptions(argv);
+  const control = { stopRequested: false };
+  // The first Ctrl-C ends the run early and still reports what was measured.
+  const onSignal = (): void => {
+    if (control.stopRequested) process.exit(130);
+    control.stopRequested = true;
+  };
+  process.on('SIGINT', onSignal);
+  const { runBenchmark } = await import('./run-benchmark.ts');
+  let report: BenchReport;
+  try {
+    report = await runBenchmark(options, ['shoal', 'bench', ...argv], { progressStream: process.stderr, control });
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+  await writeOutputs(report, options.jsonOut, options.htmlOut, options.hdrPrefix);
+  const errors = report.targets.reduce((total, target) => total + target.overall.total.errors, 0);
+  return errors > 0 ? 3 : 0;
+}
+
+async function writeOutputs(report: BenchReport, jsonOut: string | null, htmlOut: string | null, hdrPrefix: string | null): Promise<void> {
+  process.stdout.write(formatConsoleReport(report));
+  if (jsonOut !== null) await writeFile(jsonOut, JSON.stringify(report, null, 2) + '\n');
+  if (htmlOut !== null) {
+    const { renderHtmlReport } = await import('./html-report.ts');
+    await writeFile(htmlOut, renderHtmlReport(report));
+  }
+  if (hdrPrefix !== null) {
+    const { writeHgrmFiles } = await import('./hgrm-output.ts');
+    await writeHgrmFiles(report, hdrPrefix);
+  }
+}
+
+async function reportMain(argv: string[]): Promise<number> {
+  const inputs: string[] = [];
+  let htmlOut: string | null = null;
+  let jsonOut: string | null = null;
+  let hdrPrefix: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--html-out') htmlOut = argv[++i] ?? null;
+    else if (argv[i] === '--json-out') jsonOut = argv[++i] ?? null;
+    else if (argv[i] === '--hdr-prefix') hdrPrefix = argv[++i] ?? null;
+    else if (argv[i].startsWith('-')) throw new UsageError(`unknown report option "${argv[i]}"`);
+    else inputs.push(argv[i]);
+  }
+  if (inputs.length === 0) throw new UsageError('report needs at least one JSON file written by --json-out');
+  const reports: { label: string; report: BenchReport }[] = [];
+  for (const path of inputs) {
+    const report = JSON.parse(await readFile(path, 'utf8')) as BenchReport;
+    if (report.tool !== 'shoal bench') throw new Error(`${path} is not a shoal bench JSON report`);
+    reports.push({ label: path.replace(/^.*\//, '').replace(/\.json$/, ''), report });
+  }
+  const { combineReports } = await import('./combine-reports.ts');
+  await writeOutputs(combineReports(reports), jsonOut, htmlOut, hdrPrefix);
+  return 0;
+}
+
+// Runnable directly: node bench/cli.ts ...
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await benchMain(process.argv.slice(2));
+}

@@ -1,0 +1,83 @@
+import net from 'node:net';
+import RedisParser from 'redis-parser';
+import { CLUSTER_SLOTS } from './cluster-slot.ts';
+import { encodeCommand } from './bench-connection.ts';
+
+// Which node serves which hash slot. The main thread reads CLUSTER SLOTS from the seed node once
+// per run and hands the map to the load threads; each thread then updates its copy as MOVED
+// redirections arrive.
+
+export interface ClusterNodeAddress {
+  host: string;
+  port: number;
+}
+
+export interface ClusterTopologySnapshot {
+  nodes: ClusterNodeAddress[];
+  /** Node index per slot, -1 where no node serves the slot. */
+  slotToNode: number[];
+}
+
+export class SlotMap {
+  readonly nodes: ClusterNodeAddress[];
+  readonly slotToNode: Int16Array;
+
+  constructor(snapshot: ClusterTopologySnapshot) {
+    this.nodes = snapshot.nodes.map((node) => ({ ...node }));
+    this.slotToNode = Int16Array.from(snapshot.slotToNode);
+  }
+
+  /** Index of the node at host:port, added if new. */
+  nodeIndex(host: string, port: number): number {
+    const found = this.nodes.findIndex((node) => node.host === host && node.port === port);
+    if (found >= 0) return found;
+    this.nodes.push({ host, port });
+    return this.nodes.length - 1;
+  }
+}
+
+/** Sends one command on a fresh connection and returns the reply (slow path, start-up only). */
+export function queryOnce(host: string, port: number, commands: Buffer[]): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const replies: unknown[] = [];
+    const socket = net.connect({ host, port });
+    const parser = new RedisParser({
+      returnReply: (reply: unknown) => {
+        replies.push(reply);
+        if (replies.length === commands.length) {
+          socket.destroy();
+          resolve(replies);
+        }
+      },
+      returnError: (error: Error) => {
+        socket.destroy();
+        reject(new Error(`${host}:${port} answered ${error.message}`));
+      },
+    });
+    socket.on('connect', () => socket.write(Buffer.concat(commands)));
+    socket.on('data', (chunk) => parser.execute(chunk));
+    socket.on('error', (error) => reject(new Error(`cannot reach ${host}:${port}: ${error.message}`)));
+    socket.on('close', () => reject(new Error(`${host}:${port} closed the connection`)));
+  });
+}
+
+export async function loadClusterTopology(host: string, port: number, user: string | null, password: string | null): Promise<ClusterTopologySnapshot> {
+  const commands: Buffer[] = [];
+  if (password !== null) commands.push(encodeCommand(user === null ? ['AUTH', password] : ['AUTH', user, password]));
+  commands.push(encodeCommand(['CLUSTER', 'SLOTS']));
+  const replies = await queryOnce(host, port, commands);
+  const ranges = replies[replies.length - 1] as unknown[][];
+  const nodes: ClusterNodeAddress[] = [];
+  const slotToNode = new Array<number>(CLUSTER_SLOTS).fill(-1);
+  for (const range of ranges) {
+    const [start, end, master] = range as [number, number, unknown[]];
+    // An empty or "?" host means "the address you reached me on".
+    const nodeHost = typeof master[0] === 'string' && master[0] !== '' && master[0] !== '?' ? master[0] : host;
+    const nodePort = Number(master[1]);
+    let index = nodes.findIndex((node) => node.host === nodeHost && node.port === nodePort);
+    if (index < 0) index = nodes.push({ host: nodeHost, port: nodePort }) - 1;
+    for (let slot = start; slot <= end; slot++) slotToNode[slot] = index;
+  }
+  if (nodes.length === 0) throw new Error(`${host}:${port} serves no slots (is the cluster set up?)`);
+  return { nodes, slotToNode };
+}

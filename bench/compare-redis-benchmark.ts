@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { median } from './report-model.ts';
+import type { BenchReport } from './report-model.ts';
+
+// The acceptance check of the load generator: against one redis-server, run redis-benchmark and
+// shoal bench with the same workload in alternating rounds and compare throughput and CPU per
+// request (user + system time of each load-generator process, read from /proc: the parent's
+// cutime/cstime grow by exactly the CPU of each child it reaps, and the children run one at a time).
+//
+//   node bench/compare-redis-benchmark.ts [--rounds 5] [--clients 50] [--requests 400000] [--pipeline 16] [--keys 100000]
+//
+// redis-benchmark -t set,get runs SET then GET, each --requests in total; shoal bench runs the same
+// requests as a 1:1 mix with --requests/--clients per client of each command.
+
+interface Measurement {
+  opsPerSec: number;
+  cpuSeconds: number;
+  requests: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100; // sysconf(_SC_CLK_TCK) on Linux
+
+function childrenCpuSeconds(): number {
+  // Fields after the ")" of the command name: state is field 3; cutime and cstime are 16 and 17.
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[16 - 3]) + Number(fields[17 - 3])) / CLOCK_TICKS_PER_SECOND;
+}
+
+function run(command: string, args: string[]): Promise<{ stdout: string; cpuSeconds: number }> {
+  return new Promise((resolve, reject) => {
+    const before = childrenCpuSeconds();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0 && code !== 3) reject(new Error(`${command} exited with ${code}`));
+      else resolve({ stdout, cpuSeconds: childrenCpuSeconds() - before });
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function startRedis(port: number): Promise<() => void> {
+  const child = spawn('redis-server', ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1'], { stdio: 'ignore' });
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (up) return () => child.kill();
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  child.kill();
+  throw new Error('redis-server did not start');
+}
+
+async function flushAll(port: number): Promise<void> {
+  await run('redis-cli', ['-p', String(port), 'FLUSHALL']);
+}
+
+async function runRedisBenchmark(port: number, o: Options): Promise<Measurement> {
+  const { stdout, cpuSeconds } = await run('redis-benchmark', [
+    '-p', String(port), '-t', 'set,get', '-c', String(o.clients), '-n', String(o.requests), '-r', String(o.keys), '-P', String(o.pipeline), '--csv',
+  ]);
+  // CSV rows: "test","rps",...; total time is the sum of each test's requests / rps.
+  let seconds = 0;
+  let tests = 0;
+  for (const line of stdout.split('\n')) {
+    const match = /^"(SET|GET)","([\d.]+)"/.exec(line);
+    if (match) {
+      seconds += o.requests / Number(match[2]);
+      tests++;
+    }
+  }
+  if (tests !== 2) throw new Error(`unexpected redis-benchmark output:\n${stdout}`);
+  return { opsPerSec: (2 * o.requests) / seconds, cpuSeconds, requests: 2 * o.requests };
+}
+
+async function runShoalBench(port: number, o: Options, jsonPath: string): Promise<Measurement> {
+  const cli = new URL('./cli.ts', import.meta.url).pathname;
+  const { cpuSeconds } = await run(process.execPath, [
+    cli, '-p', String(port), '-c', String(o.clients), '-n', String((2 * o.requests) / o.clients), '--pipeline', String(o.pipeline),
+    '--ratio', '1:1', '--key-minimum', '0', '--key-maximum', String(o.keys - 1), '--data-size', '3', '--quiet', '--json-out', jsonPath,
+  ]);
+  const report = JSON.parse(await readFile(jsonPath, 'utf8')) as BenchReport;
+  const total = report.targets[0].overall.total;
+  if (total.errors > 0) throw new Error(`shoal bench saw ${total.errors} errors`);
+  return { opsPerSec: total.opsPerSec, cpuSeconds, requests: total.ops };
+}
+
+interface Options {
+  rounds: number;
+  clients: number;
+  requests: number;
+  pipeline: number;
+  keys: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { rounds: 5, clients: 50, requests: 400_000, pipeline: 16, keys: 100_000 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i].replace(/^--/, '') as keyof Options;
+    if (!(key in options)) throw new Error(`unknown option ${argv[i]}`);
+    options[key] = Number(argv[i + 1]);
+  }
+  return options;
+}
+
+const options = parseArgs(process.argv.slice(2));
+const port = await freePort();
+const stopRedis = await startRedis(port);
+const dir = await mkdtemp(path.join(os.tmpdir(), 'shoal-compare-'));
+const rows: { round: number; redisBenchmark: Measurement; shoalBench: Measurement }[] = [];
+try {
+  // One unrecorded shoal bench run warms Node's compile cache, as any second run would find it.
+  await runShoalBench(port, { ...options, requests: options.clients * 2 }, path.join(dir, 'warm.json'));
+  for (let round = 1; round <= options.rounds; round++) {
+    // Alternate which tool goes first, so a drift in machine speed does not favour one of them.
+    const order = round % 2 === 1 ? ['rb', 'shoal'] : ['shoal', 'rb'];
+    const result: Partial<Record<string, Measurement>> = {};
+    for (const tool of order) {
+      await flushAll(port);
+      result[tool] = tool === 'rb' ? await runRedisBenchmark(port, options) : await runShoalBench(port, options, path.join(dir, `r${round}.json`));
+    }
+    const row = { round, redisBenchmark: result.rb!, shoalBench: result.shoal! };
+    rows.push(row);
+    const us = (m: Measurement): string => ((m.cpuSeconds / m.requests) * 1e6).toFixed(3);
+    console.log(
+      `round ${round}: redis-benchmark ${row.redisBenchmark.opsPerSec.toFixed(0)} ops/s ${us(row.redisBenchmark)} us CPU/req | ` +
+        `shoal bench ${row.shoalBench.opsPerSec.toFixed(0)} ops/s ${us(row.shoalBench)} us CPU/req`,
+    );
+  }
+} finally {
+  stopRedis();
+  await rm(dir, { recursive: true, force: true });
+}
+
+const cpuPerRequest = (m: Measurement): number => (m.cpuSeconds / m.requests) * 1e6;
+const throughputRatio = median(rows.map((r) => r.shoalBench.opsPerSec / r.redisBenchmark.opsPerSec));
+const cpuRatio = median(rows.map((r) => cpuPerRequest(r.shoalBench) / cpuPerRequest(r.redisBenchmark)));
+console.log(`\nmachine: ${os.availableParallelism()} cores, ${os.cpus()[0]?.model}, node ${process.version}`);
+console.log(`median redis-benchmark: ${median(rows.map((r) => r.redisBenchmark.opsPerSec)).toFixed(0)} ops/s, ${median(rows.map((r) => cpuPerRequest(r.redisBenchmark))).toFixed(3)} us CPU/request`);
+console.log(`median shoal bench:     ${median(rows.map((r) => r.shoalBench.opsPerSec)).toFixed(0)} ops/s, ${median(rows.map((r) => cpuPerRequest(r.shoalBench))).toFixed(3)} us CPU/request`);
+console.log(`median per-round ratio shoal/redis-benchmark: throughput ${throughputRatio.toFixed(3)}, CPU per request ${cpuRatio.toFixed(3)}`);

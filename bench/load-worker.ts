@@ -1,0 +1,33 @@
+import module from 'node:module';
+import type { LoadThreadTask } from './load-thread.ts';
+import type { RoundReport, RunFigures } from './report-model.ts';
+import type { ThreadResult } from './thread-recorder.ts';
+
+// The piscina worker. Two kinds of task: 'load' is one long task per load-generator thread that
+// returns what the thread measured (histograms encoded); 'round-report' and 'overall' merge those
+// results into report figures, so the WebAssembly histograms are only ever loaded in pool threads.
+
+export type PoolTask =
+  | { kind: 'load'; task: LoadThreadTask }
+  | { kind: 'round-report'; round: number; startedAt: string; threads: ThreadResult[] }
+  | { kind: 'overall'; rounds: RunFigures[] };
+
+// Modules are loaded after the compile cache is on: a warm cache halves the start-up CPU.
+module.enableCompileCache();
+
+export default async function runPoolTask(task: PoolTask): Promise<ThreadResult | RoundReport | RunFigures> {
+  switch (task.kind) {
+    case 'load': {
+      const { LoadThread } = await import('./load-thread.ts');
+      return new LoadThread(task.task).run();
+    }
+    case 'round-report': {
+      const { roundReport } = await import('./report-builder.ts');
+      return roundReport(task.round, task.startedAt, task.threads);
+    }
+    case 'overall': {
+      const { overallFigures } = await import('./report-builder.ts');
+      return overallFigures(task.rounds);
+    }
+  }
+}

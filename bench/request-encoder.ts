@@ -1,0 +1,176 @@
+import type { CommandTemplate } from './command-template.ts';
+import type { SeededRandom } from './random.ts';
+
+// Turns a template plus a key number into RESP request bytes, written straight into the
+// connection's output buffer. Everything that does not change between requests (the array header,
+// literal arguments, a fixed-size value with its length header) is encoded once up front.
+
+const SEGMENT_LITERAL = 0;
+const SEGMENT_KEY = 1;
+const SEGMENT_DATA = 2;
+
+interface CompiledTemplate {
+  kinds: Uint8Array;
+  literals: Buffer[];
+  usesKey: boolean;
+  maxBytes: number;
+}
+
+export interface DataSize {
+  minimum: number;
+  maximum: number;
+}
+
+/** Longest decimal form of a key number (safe integers have at most 16 digits). */
+const MAX_KEY_DIGITS = 16;
+
+export class RequestEncoder {
+  private readonly compiled: CompiledTemplate[];
+  private readonly keyPrefix: Buffer;
+  private readonly dataSize: DataSize;
+  private readonly random: SeededRandom;
+  /** Value bytes for variable sizes; a fixed size uses the prebuilt fixedDataSegment. */
+  private readonly dataBytes: Buffer;
+  private readonly fixedDataSegment: Buffer | null;
+  /** The key of the request being encoded: prefix then the decimal key number. */
+  readonly keyScratch: Buffer;
+  keyLength = 0;
+
+  constructor(templates: CommandTemplate[], keyPrefix: string, dataSize: DataSize, random: SeededRandom) {
+    this.keyPrefix = Buffer.from(keyPrefix, 'latin1');
+    this.dataSize = dataSize;
+    this.random = random;
+    this.dataBytes = makeValueBytes(dataSize.maximum, random);
+    this.fixedDataSegment = dataSize.minimum === dataSize.maximum ? bulkString(this.dataBytes) : null;
+    this.keyScratch = Buffer.allocUnsafe(this.keyPrefix.length + MAX_KEY_DIGITS);
+    this.keyPrefix.copy(this.keyScratch, 0);
+    const maxKeyBytes = this.keyScratch.length + 24;
+    const maxDataBytes = dataSize.maximum + 24;
+    this.compiled = templates.map((template) => compile(template, maxKeyBytes, maxDataBytes));
+  }
+
+  usesKey(templateIndex: number): boolean {
+    return this.compiled[templateIndex].usesKey;
+  }
+
+  /** An upper bound of the bytes encode() writes for this template. */
+  maxBytes(templateIndex: number): number {
+    return this.compiled[templateIndex].maxBytes;
+  }
+
+  /** Writes prefix + decimal key number into keyScratch and sets keyLength. */
+  formatKey(keyNumber: number): void {
+    this.keyLength = writeDecimal(this.keyScratch, this.keyPrefix.length, keyNumber);
+  }
+
+  /**
+   * Encodes the request for `templateIndex` with the key last given to formatKey() at `offset`;
+   * the caller has made room for maxBytes(templateIndex). Returns the offset after the request.
+   */
+  encode(target: Buffer, offset: number, templateIndex: number): number {
+    const { kinds, literals } = this.compiled[templateIndex];
+    let position = offset;
+    for (let i = 0; i < kinds.length; i++) {
+      const kind = kinds[i];
+      if (kind === SEGMENT_LITERAL) {
+        position = copyInto(literals[i], target, position);
+      } else if (kind === SEGMENT_KEY) {
+        position = this.writeBulkHeader(target, position, this.keyLength);
+        position = copyRange(this.keyScratch, 0, this.keyLength, target, position);
+        target[position++] = 13;
+        target[position++] = 10;
+      } else if (this.fixedDataSegment !== null) {
+        position = copyInto(this.fixedDataSegment, target, position);
+      } else {
+        const length = this.dataSize.minimum + Math.floor(this.random.nextFloat() * (this.dataSize.maximum - this.dataSize.minimum + 1));
+        position = this.writeBulkHeader(target, position, length);
+        position = copyRange(this.dataBytes, 0, length, target, position);
+        target[position++] = 13;
+        target[position++] = 10;
+      }
+    }
+    return position;
+  }
+
+  private writeBulkHeader(target: Buffer, position: number, length: number): number {
+    target[position++] = 0x24; // $
+    position = writeDecimal(target, position, length);
+    target[position++] = 13;
+    target[position++] = 10;
+    return position;
+  }
+}
+
+function compile(template: CommandTemplate, maxKeyBytes: number, maxDataBytes: number): CompiledTemplate {
+  // Literal runs (including the "*N" header) are merged into single segments.
+  const kinds: number[] = [];
+  const literals: Buffer[] = [];
+  let literal = `*${template.arguments.length}\r\n`;
+  let usesKey = false;
+  let maxBytes = 0;
+  const flushLiteral = (): void => {
+    if (literal.length === 0) return;
+    const bytes = Buffer.from(literal, 'latin1');
+    kinds.push(SEGMENT_LITERAL);
+    literals.push(bytes);
+    maxBytes += bytes.length;
+    literal = '';
+  };
+  for (const argument of template.arguments) {
+    if (argument.kind === 'literal') {
+      const bytes = Buffer.byteLength(argument.text, 'utf8');
+      literal += `$${bytes}\r\n${Buffer.from(argument.text, 'utf8').toString('latin1')}\r\n`;
+      continue;
+    }
+    flushLiteral();
+    kinds.push(argument.kind === 'key' ? SEGMENT_KEY : SEGMENT_DATA);
+    literals.push(Buffer.alloc(0));
+    if (argument.kind === 'key') usesKey = true;
+    maxBytes += argument.kind === 'key' ? maxKeyBytes : maxDataBytes;
+  }
+  flushLiteral();
+  return { kinds: Uint8Array.from(kinds), literals, usesKey, maxBytes };
+}
+
+function bulkString(value: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`$${value.length}\r\n`, 'latin1'), value, Buffer.from('\r\n', 'latin1')]);
+}
+
+/** Printable pseudo-random bytes, so values are not trivially compressible and stay readable. */
+function makeValueBytes(length: number, random: SeededRandom): Buffer {
+  const bytes = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) bytes[i] = 0x61 + (random.nextUint32() % 26);
+  return bytes;
+}
+
+/** Writes the non-negative integer `value` in decimal; returns the position after it. */
+export function writeDecimal(target: Buffer, position: number, value: number): number {
+  if (value < 10) {
+    target[position] = 0x30 + value;
+    return position + 1;
+  }
+  let digits = 1;
+  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+  let v = value;
+  for (let i = position + digits - 1; i >= position; i--) {
+    const quotient = Math.floor(v / 10);
+    target[i] = 0x30 + (v - quotient * 10);
+    v = quotient;
+  }
+  return position + digits;
+}
+
+// Short copies are faster as plain loops than through Buffer.copy's native call.
+function copyInto(source: Buffer, target: Buffer, position: number): number {
+  return copyRange(source, 0, source.length, target, position);
+}
+
+function copyRange(source: Buffer, start: number, end: number, target: Buffer, position: number): number {
+  const length = end - start;
+  if (length > 32) {
+    source.copy(target, position, start, end);
+    return position + length;
+  }
+  for (let i = start; i < end; i++) target[position++] = source[i];
+  return position;
+}

@@ -1,0 +1,125 @@
+import { createLatencyHistogram, encodeHistogram, type LatencyHistogram } from './latency-histogram.ts';
+
+// What one load thread measured: a latency histogram per command, counts, bytes, replies per
+// second, and errors by kind. Only replies to requests sent (or, under --rate-limit, due) after the
+// warm-up are recorded.
+
+export interface ThreadCommandResult {
+  name: string;
+  ops: number;
+  errors: number;
+  txBytes: number;
+  rxBytes: number;
+  /** Encoded (compressed base64) latency histogram in microseconds. */
+  histogram: string;
+  /** Replies recorded in each second after the measurement start. */
+  opsPerSecond: number[];
+}
+
+export interface ThreadResult {
+  threadIndex: number;
+  commands: ThreadCommandResult[];
+  errorsByKind: Record<string, number>;
+  redirectsByKind: Record<string, number>;
+  /** Epoch milliseconds of the measurement start and of the last recorded reply. */
+  measureStartEpochMs: number;
+  lastReplyEpochMs: number;
+}
+
+export class ThreadRecorder {
+  private readonly names: string[];
+  private readonly histograms: LatencyHistogram[];
+  private readonly ops: Float64Array;
+  private readonly errors: Float64Array;
+  private readonly txBytes: Float64Array;
+  private readonly rxBytes: Float64Array;
+  private readonly perSecond: number[][];
+  private readonly errorsByKind = new Map<string, number>();
+  private readonly redirectsByKind = new Map<string, number>();
+  /** Local performance.now() time of the measurement start. */
+  measureStart = Infinity;
+  lastReplyAt = 0;
+  completed = 0;
+  // Consecutive replies often share a latency (same send batch, same read chunk): they are recorded
+  // as one run with a count, which saves most calls into WebAssembly.
+  private runTemplate = -1;
+  private runValue = 0;
+  private runCount = 0;
+
+  constructor(names: string[]) {
+    this.names = names;
+    this.histograms = names.map(() => createLatencyHistogram());
+    this.ops = new Float64Array(names.length);
+    this.errors = new Float64Array(names.length);
+    this.txBytes = new Float64Array(names.length);
+    this.rxBytes = new Float64Array(names.length);
+    this.perSecond = names.map(() => []);
+  }
+
+  record(templateIndex: number, latencyUs: number, txBytes: number, rxBytes: number, now: number): void {
+    this.ops[templateIndex]++;
+    this.txBytes[templateIndex] += txBytes;
+    this.rxBytes[templateIndex] += rxBytes;
+    this.completed++;
+    this.lastReplyAt = now;
+    const second = Math.floor((now - this.measureStart) / 1000);
+    const seconds = this.perSecond[templateIndex];
+    while (seconds.length <= second) seconds.push(0);
+    seconds[second]++;
+    if (templateIndex === this.runTemplate && latencyUs === this.runValue) {
+      this.runCount++;
+      return;
+    }
+    this.flushRun();
+    this.runTemplate = templateIndex;
+    this.runValue = latencyUs;
+    this.runCount = 1;
+  }
+
+  flushRun(): void {
+    if (this.runCount > 0) {
+      this.histograms[this.runTemplate].recordValueWithCount(this.runValue, this.runCount);
+      this.runCount = 0;
+      this.runTemplate = -1;
+    }
+  }
+
+  countError(templateIndex: number, kind: string): void {
+    if (templateIndex >= 0) this.errors[templateIndex]++;
+    this.errorsByKind.set(kind, (this.errorsByKind.get(kind) ?? 0) + 1);
+  }
+
+  countRedirect(kind: string): void {
+    this.redirectsByKind.set(kind, (this.redirectsByKind.get(kind) ?? 0) + 1);
+  }
+
+  result(threadIndex: number): ThreadResult {
+    this.flushRun();
+    const commands = this.names.map(
+      (name, i): ThreadCommandResult => ({
+        name,
+        ops: this.ops[i],
+        errors: this.errors[i],
+        txBytes: this.txBytes[i],
+        rxBytes: this.rxBytes[i],
+        histogram: encodeHistogram(this.histograms[i]),
+        opsPerSecond: this.perSecond[i],
+      }),
+    );
+    for (const histogram of this.histograms) histogram.destroy();
+    return {
+      threadIndex,
+      commands,
+      errorsByKind: Object.fromEntries(this.errorsByKind),
+      redirectsByKind: Object.fromEntries(this.redirectsByKind),
+      measureStartEpochMs: performance.timeOrigin + this.measureStart,
+      lastReplyEpochMs: this.lastReplyAt > 0 ? performance.timeOrigin + this.lastReplyAt : 0,
+    };
+  }
+}
+
+/** The kind of an error reply: its first word ("ERR", "WRONGTYPE", "MOVED" ...). */
+export function errorKind(message: string): string {
+  const space = message.indexOf(' ');
+  return space < 0 ? message : message.slice(0, space);
+}

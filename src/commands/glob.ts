@@ -21,93 +21,103 @@ function lower(b: number): number {
 }
 
 /**
- * Match state shared by the recursion: once a '*' has tried every remaining suffix without success,
- * an earlier '*' cannot succeed either (Redis's skipLongerMatches), which keeps patterns like
- * "*a*a*a*a*b" from taking exponential time.
+ * Where the token at p (anything but '*') ends if it matches byte c, or -1 if it does not. Every such
+ * token matches exactly one byte, and where it ends does not depend on c: Redis reads a [class] to
+ * its ']' (or to the pattern's end) whether or not a byte already matched.
  */
-interface MatchState {
-  skipLongerMatches: boolean;
+function matchToken(pattern: string, p: number, c: number, nocase: boolean): number {
+  const patternEnd = pattern.length;
+  const pc = pattern.charCodeAt(p);
+  if (pc === 63 /* ? */) return p + 1;
+  if (pc === 91 /* [ */) {
+    p++;
+    const not = at(pattern, p) === 94; /* ^ */
+    if (not) p++;
+    let match = false;
+    for (;;) {
+      const bc = at(pattern, p);
+      if (bc === 92 /* \ */ && patternEnd - p >= 2) {
+        p++;
+        if (at(pattern, p) === c) match = true;
+      } else if (bc === 93 /* ] */) {
+        break;
+      } else if (p >= patternEnd) {
+        // Unterminated class: stop on the last pattern byte so that the step below ends the pattern.
+        p--;
+        break;
+      } else if (patternEnd - p >= 3 && at(pattern, p + 1) === 45 /* - */) {
+        // "[a-]" takes ']' as the range's end and the class goes on: Redis does the same.
+        let start = signedChar(bc);
+        let end = signedChar(at(pattern, p + 2));
+        let ch = signedChar(c);
+        if (start > end) {
+          const t = start;
+          start = end;
+          end = t;
+        }
+        if (nocase) {
+          start = lower(start);
+          end = lower(end);
+          ch = lower(ch);
+        }
+        p += 2;
+        if (ch >= start && ch <= end) match = true;
+      } else if (nocase ? lower(bc) === lower(c) : bc === c) {
+        match = true;
+      }
+      p++;
+    }
+    if (not) match = !match;
+    return match ? p + 1 : -1;
+  }
+  // A backslash escapes the next byte; a trailing backslash matches itself.
+  let lit = pc;
+  if (pc === 92 /* \ */ && patternEnd - p >= 2) {
+    p++;
+    lit = pattern.charCodeAt(p);
+  }
+  return (nocase ? lower(lit) === lower(c) : lit === c) ? p + 1 : -1;
 }
 
-function matchFrom(pattern: string, p: number, s: string, i: number, nocase: boolean, state: MatchState): boolean {
+/**
+ * True when s matches the glob pattern, exactly as Redis's stringmatchlen.
+ *
+ * Redis recurses once per '*' and prunes with skipLongerMatches; that search is the classic glob
+ * match with single-byte tokens, so it is done here iteratively with one backtrack point (the last
+ * '*'): linear memory, no stack overflow on long patterns, O(pattern × string) time at worst.
+ */
+export function globMatch(pattern: string, s: string, nocase = false): boolean {
   const patternEnd = pattern.length;
   const stringEnd = s.length;
-  while (p < patternEnd && i < stringEnd) {
-    const c = pattern.charCodeAt(p);
-    if (c === 42 /* * */) {
-      while (p < patternEnd && at(pattern, p + 1) === 42) p++;
-      if (patternEnd - p === 1) return true;
-      while (i < stringEnd) {
-        if (matchFrom(pattern, p + 1, s, i, nocase, state)) return true;
-        if (state.skipLongerMatches) return false;
-        i++;
-      }
-      state.skipLongerMatches = true;
-      return false;
-    } else if (c === 63 /* ? */) {
-      i++;
-    } else if (c === 91 /* [ */) {
+  // Redis's loop never runs on an empty string: it matches only the empty pattern, not even "*".
+  if (stringEnd === 0) return patternEnd === 0;
+  let p = 0;
+  let i = 0;
+  let starP = -1;
+  let starI = 0;
+  while (i < stringEnd) {
+    if (p < patternEnd && pattern.charCodeAt(p) === 42 /* * */) {
+      while (at(pattern, p + 1) === 42) p++;
+      if (p === patternEnd - 1) return true;
+      starP = p;
+      starI = i;
       p++;
-      const not = at(pattern, p) === 94; /* ^ */
-      if (not) p++;
-      let match = false;
-      const sc = s.charCodeAt(i);
-      for (;;) {
-        const pc = at(pattern, p);
-        if (pc === 92 /* \ */ && patternEnd - p >= 2) {
-          p++;
-          if (at(pattern, p) === sc) match = true;
-        } else if (pc === 93 /* ] */) {
-          break;
-        } else if (p >= patternEnd) {
-          // Unterminated class: stop on the last pattern byte so that the step below ends the pattern.
-          p--;
-          break;
-        } else if (patternEnd - p >= 3 && at(pattern, p + 1) === 45 /* - */) {
-          let start = signedChar(pc);
-          let end = signedChar(at(pattern, p + 2));
-          let ch = signedChar(sc);
-          if (start > end) {
-            const t = start;
-            start = end;
-            end = t;
-          }
-          if (nocase) {
-            start = lower(start);
-            end = lower(end);
-            ch = lower(ch);
-          }
-          p += 2;
-          if (ch >= start && ch <= end) match = true;
-        } else if (nocase ? lower(pc) === lower(sc) : pc === sc) {
-          match = true;
-        }
-        p++;
-      }
-      if (not) match = !match;
-      if (!match) return false;
-      i++;
-    } else {
-      // A backslash escapes the next byte; a trailing backslash matches itself.
-      let pc = c;
-      if (c === 92 /* \ */ && patternEnd - p >= 2) {
-        p++;
-        pc = pattern.charCodeAt(p);
-      }
-      const sc = s.charCodeAt(i);
-      if (nocase ? lower(pc) !== lower(sc) : pc !== sc) return false;
-      i++;
+      continue;
     }
-    p++;
-    if (i === stringEnd) {
-      while (at(pattern, p) === 42) p++;
-      break;
+    if (p < patternEnd) {
+      const next = matchToken(pattern, p, s.charCodeAt(i), nocase);
+      if (next !== -1) {
+        p = next;
+        i++;
+        continue;
+      }
     }
+    // Mismatch (or pattern exhausted): let the last '*' swallow one more byte and retry after it.
+    if (starP === -1) return false;
+    starI++;
+    i = starI;
+    p = starP + 1;
   }
-  return p >= patternEnd && i === stringEnd;
-}
-
-/** True when s matches the glob pattern, exactly as Redis's stringmatchlen. */
-export function globMatch(pattern: string, s: string, nocase = false): boolean {
-  return matchFrom(pattern, 0, s, 0, nocase, { skipLongerMatches: false });
+  while (at(pattern, p) === 42) p++;
+  return p >= patternEnd;
 }

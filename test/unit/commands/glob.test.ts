@@ -70,6 +70,11 @@ describe('globMatch', () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 
+  it('handles very long patterns without exhausting the stack', () => {
+    expect(globMatch('*a'.repeat(100_000) + 'b', 'a'.repeat(100_010))).toBe(false);
+    expect(globMatch('*a'.repeat(100_000), 'a'.repeat(100_010))).toBe(true);
+  });
+
   it('agrees with KEYS on malformed and edge-case patterns', async () => {
     const keys = ['', 'a', 'b', 'ab', 'a]', ']', '[', '\\', 'a\\', '-', '^', 'a-', 'ba', 'aa', '\u0080', '\u00ff', 'A', 'z'];
     const patterns = [

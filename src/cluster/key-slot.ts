@@ -1,0 +1,43 @@
+// CRC16/XMODEM (poly 0x1021, init 0) over a key's hash tag, mod 16384: Redis Cluster's key → slot map.
+
+export const SLOT_COUNT = 16384;
+
+const CRC16_TABLE = buildTable();
+
+function buildTable(): Uint16Array {
+  const table = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let crc = i << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    table[i] = crc;
+  }
+  return table;
+}
+
+/** CRC16 of the latin1 code units of s in [start, end). Keys are latin1 strings, one char per byte. */
+export function crc16(s: string, start = 0, end = s.length): number {
+  let crc = 0;
+  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xff00) ^ CRC16_TABLE[((crc >> 8) ^ s.charCodeAt(i)) & 0xff]!;
+  return crc;
+}
+
+// The dispatcher and the keyspace both ask for the slot of the same key string in a row: a one-entry
+// memo keyed by string identity saves the second CRC.
+let memoKey: string | undefined;
+let memoSlot = 0;
+
+/** Slot of a key, honouring {hash tags}: the first '{' with a non-empty '...}' after it. */
+export function keyHashSlot(key: string): number {
+  if (key === memoKey) return memoSlot;
+  let slot: number;
+  const open = key.indexOf('{');
+  if (open === -1) {
+    slot = crc16(key) & 0x3fff;
+  } else {
+    const close = key.indexOf('}', open + 1);
+    slot = close === -1 || close === open + 1 ? crc16(key) & 0x3fff : crc16(key, open + 1, close) & 0x3fff;
+  }
+  memoKey = key;
+  memoSlot = slot;
+  return slot;
+}

@@ -1,0 +1,221 @@
+import { ERR_SYNTAX } from '../resp/errors.ts';
+import { stringReply, integerReply } from '../resp/reply-scan.ts';
+import { REPLY_OFF, REPLY_ON, REPLY_SKIP, type Connection } from '../shard/connection.ts';
+import type { Session } from '../shard/session.ts';
+import type { CommandSpec } from './table.ts';
+import { helpReply } from './help.ts';
+
+/** One CLIENT LIST / CLIENT INFO line, with Redis 7.0's fields in its order. */
+export function clientInfoLine(conn: Connection, now: number): string {
+  let flags = '';
+  if (conn.multi !== null) flags += 'x';
+  if (conn.isSubscriber) flags += 'P';
+  if (conn.closeAfterReply) flags += 'c';
+  if (conn.noEvict) flags += 'e';
+  if (conn.barrier) flags += 'b';
+  if (flags === '') flags = 'N';
+  const qbuf = conn.parser.bufferedBytes();
+  const omem = conn.pendingOutput();
+  return [
+    `id=${conn.id}`, `addr=${conn.remoteAddress}`, `laddr=${conn.localAddress}`, `fd=${(conn.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1}`,
+    `name=${conn.client.name}`, `age=${Math.floor((now - conn.createdAt) / 1000)}`, `idle=${Math.floor((now - conn.lastInteraction) / 1000)}`,
+    `flags=${flags}`, `db=${conn.client.dbIndex}`, `sub=${conn.channels.size}`, `psub=${conn.patterns.size}`, 'ssub=0',
+    `multi=${conn.multi === null ? -1 : conn.multi.queue.length}`, `qbuf=${qbuf}`, `qbuf-free=${Math.max(0, 32768 - qbuf)}`,
+    'argv-mem=0', 'multi-mem=0', `rbs=${conn.reply.buf.length}`, `rbp=${conn.reply.pos}`, 'obl=0', 'oll=0', `omem=${omem}`,
+    `tot-mem=${conn.reply.buf.length + qbuf + omem}`, 'events=r', `cmd=${conn.client.lastCommand || 'NULL'}`, 'user=default',
+    'redir=-1', `resp=${conn.client.resp}`,
+  ].join(' ');
+}
+
+/** Whether a client matches CLIENT LIST / CLIENT KILL filters (already validated). */
+export function clientMatches(conn: Connection, filters: readonly string[], now: number): boolean {
+  for (let i = 0; i + 1 < filters.length; i += 2) {
+    const name = filters[i]!.toLowerCase();
+    const value = filters[i + 1]!;
+    switch (name) {
+      case 'id':
+        if (!value.split(',').map(Number).includes(conn.id)) return false;
+        break;
+      case 'addr':
+        if (conn.remoteAddress !== value) return false;
+        break;
+      case 'laddr':
+        if (conn.localAddress !== value) return false;
+        break;
+      case 'type': {
+        const type = value.toLowerCase();
+        if (type === 'pubsub' ? !conn.isSubscriber : type === 'normal' ? conn.isSubscriber : true) return false;
+        break;
+      }
+      case 'user':
+        if (value !== 'default') return false;
+        break;
+      case 'skipme':
+        if (value === 'yes-self' + conn.id) return false;
+        break;
+      case 'maxage':
+        if ((now - conn.createdAt) / 1000 < Number(value)) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+async function fromAll(session: Session, request: string[]): Promise<Buffer[]> {
+  const { shard } = session;
+  return Promise.all(Array.from({ length: shard.workerCount }, (_, w) => shard.request(w, request, 0, 2, session.txId)));
+}
+
+const CLIENT_TYPES = new Set(['normal', 'master', 'replica', 'slave', 'pubsub']);
+
+/** Validates CLIENT KILL's filter form; returns the filters for the workers or an error. */
+function killFilters(session: Session, argv: string[]): string[] | string {
+  const filters: string[] = [];
+  let skipMe = true;
+  for (let i = 2; i < argv.length; i += 2) {
+    if (i + 1 >= argv.length) return ERR_SYNTAX;
+    const name = argv[i]!.toLowerCase();
+    const value = argv[i + 1]!;
+    if (name === 'id') {
+      if (!/^[1-9][0-9]*$/.test(value)) return 'ERR client-id should be greater than 0';
+      filters.push('id', value);
+    } else if (name === 'type') {
+      if (!CLIENT_TYPES.has(value.toLowerCase())) return `ERR Unknown client type '${value}'`;
+      filters.push('type', value);
+    } else if (name === 'addr' || name === 'laddr' || name === 'user' || name === 'maxage') {
+      filters.push(name, value);
+    } else if (name === 'skipme') {
+      const v = value.toLowerCase();
+      if (v !== 'yes' && v !== 'no') return ERR_SYNTAX;
+      skipMe = v === 'yes';
+    } else {
+      return ERR_SYNTAX;
+    }
+  }
+  if (skipMe) filters.push('skipme', 'yes-self' + session.conn.id);
+  return filters;
+}
+
+/** CLIENT: about this connection, or (LIST, KILL) about the clients of every worker. */
+export function clientCommand(session: Session, argv: string[], spec: CommandSpec): void | Promise<void> {
+  const { conn, out, shard } = session;
+  const sub = spec.name.slice('client|'.length);
+  switch (sub) {
+    case 'id':
+      out.integer(conn.id);
+      return;
+    case 'getname':
+      if (conn.client.name === '') out.nil();
+      else out.bulk(conn.client.name);
+      return;
+    case 'setname': {
+      const name = argv[2]!;
+      for (let i = 0; i < name.length; i++) {
+        const c = name.charCodeAt(i);
+        if (c < 33 || c > 126) {
+          out.error('ERR Client names cannot contain spaces, newlines or special characters.');
+          return;
+        }
+      }
+      conn.client.name = name;
+      out.simple('OK');
+      return;
+    }
+    case 'info':
+      out.verbatim(clientInfoLine(conn, Date.now()) + '\n');
+      return;
+    case 'list': {
+      const filters: string[] = [];
+      for (let i = 2; i < argv.length; i++) {
+        const option = argv[i]!.toLowerCase();
+        if (option === 'type' && i + 1 < argv.length) {
+          const type = argv[i + 1]!.toLowerCase();
+          if (!CLIENT_TYPES.has(type)) {
+            out.error(`ERR Unknown client type '${argv[i + 1]}'`);
+            return;
+          }
+          filters.push('type', type);
+          i++;
+        } else if (option === 'id' && i + 1 < argv.length) {
+          const ids: string[] = [];
+          for (i = i + 1; i < argv.length; i++) {
+            if (!/^[1-9][0-9]*$/.test(argv[i]!)) {
+              out.error('ERR Invalid client ID');
+              return;
+            }
+            ids.push(argv[i]!);
+          }
+          filters.push('id', ids.join(','));
+        } else {
+          out.error(ERR_SYNTAX);
+          return;
+        }
+      }
+      return fromAll(session, ['@client-list', ...filters]).then((replies) => {
+        out.verbatim(replies.map((r) => stringReply(r) ?? '').join(''));
+      });
+    }
+    case 'kill': {
+      if (argv.length === 3) {
+        return fromAll(session, ['@client-kill', 'addr', argv[2]!]).then((replies) => {
+          const killed = replies.reduce((n, r) => n + (integerReply(r) ?? 0), 0);
+          if (killed === 0) out.error('ERR No such client');
+          else out.simple('OK');
+        });
+      }
+      const filters = killFilters(session, argv);
+      if (typeof filters === 'string') {
+        out.error(filters);
+        return;
+      }
+      return fromAll(session, ['@client-kill', ...filters]).then((replies) => {
+        out.integer(replies.reduce((n, r) => n + (integerReply(r) ?? 0), 0));
+      });
+    }
+    case 'reply': {
+      const mode = argv[2]!.toLowerCase();
+      if (mode === 'on') {
+        conn.replyMode = REPLY_ON;
+        out.simple('OK');
+      } else if (mode === 'off') {
+        conn.replyMode = REPLY_OFF;
+      } else if (mode === 'skip') {
+        // The dispatcher turns SKIP back to ON after the next command.
+        conn.replyMode = REPLY_SKIP;
+      } else {
+        out.error(ERR_SYNTAX);
+      }
+      return;
+    }
+    case 'no-evict': {
+      const mode = argv[2]!.toLowerCase();
+      if (mode !== 'on' && mode !== 'off') {
+        out.error(ERR_SYNTAX);
+        return;
+      }
+      conn.noEvict = mode === 'on';
+      out.simple('OK');
+      return;
+    }
+    case 'getredir':
+      out.integer(-1);
+      return;
+    case 'unblock':
+      // No blocking commands exist yet on this server, so no client can be blocked.
+      out.integer(0);
+      return;
+    case 'pause':
+    case 'unpause':
+      return shard.clientPause(session, argv, sub === 'pause');
+    case 'help':
+      helpReply(out, 'CLIENT', [
+        'ID: this connection\'s id.', 'GETNAME / SETNAME <name>: the connection name.', 'INFO: this connection, as one CLIENT LIST line.',
+        'LIST [TYPE <type>] [ID <id> ...]: every connection.', 'KILL <ip:port> | <filter> <value> ...: close connections.',
+        'REPLY ON|OFF|SKIP: reply mode.', 'NO-EVICT ON|OFF: exempt from client eviction.',
+        'PAUSE <timeout> [WRITE|ALL] / UNPAUSE: suspend clients.',
+      ]);
+      return;
+    default:
+      out.error(`ERR unknown subcommand '${argv[1]}'. Try CLIENT HELP.`);
+  }
+}

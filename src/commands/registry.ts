@@ -1,0 +1,26 @@
+import type { CommandFamily } from './context.ts';
+import type { SessionFamily } from '../shard/session.ts';
+import { stringCommands } from './strings.ts';
+import { bitmapCommands } from './bitmaps.ts';
+import { keyCommands } from './keys.ts';
+import { connectionCommands } from './connection.ts';
+import { transactionCommands } from './transactions.ts';
+import { pubsubCommands } from './pubsub.ts';
+import { keyspaceWideCommands } from './keyspace-wide.ts';
+import { serverCommands } from './server.ts';
+
+/** Commands that run where their keys live, by the command table's name ("get", "object|encoding"). */
+export const KEYED_HANDLERS: CommandFamily = {
+  ...stringCommands,
+  ...bitmapCommands,
+  ...keyCommands,
+};
+
+/** Commands that run on the client's own worker with its connection (top-level names cover their subcommands). */
+export const SESSION_COMMANDS: SessionFamily = {
+  ...connectionCommands,
+  ...transactionCommands,
+  ...pubsubCommands,
+  ...keyspaceWideCommands,
+  ...serverCommands,
+};

@@ -1,0 +1,193 @@
+import { ERR_SYNTAX } from '../resp/errors.ts';
+import { replyCommandAll, replyCommandCount, replyCommandDocs, replyCommandGetKeys, replyCommandInfo, replyCommandList } from './command-info.ts';
+import type { SessionFamily } from '../shard/session.ts';
+import { infoCommand } from './info.ts';
+import { helpReply } from './help.ts';
+import { fromAllWorkers } from './keyspace-wide.ts';
+
+/** Server-level commands that run on the client's own worker (INFO, CONFIG, COMMAND, TIME ...). */
+export const serverCommands: SessionFamily = {
+  info: { handler: infoCommand },
+  time: {
+    handler({ out }) {
+      const micros = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() % 1) * 1000));
+      out.array(2);
+      out.bulk(String(micros / 1000000n));
+      out.bulk(String(micros % 1000000n));
+    },
+  },
+  lastsave: {
+    handler({ out, shard }) {
+      out.integer(Math.floor(shard.lastSave / 1000));
+    },
+  },
+  command: {
+    handler({ out }, argv, spec) {
+      const sub = spec.name === 'command' ? '' : spec.name.slice('command|'.length);
+      switch (sub) {
+        case '':
+          replyCommandAll(out);
+          return;
+        case 'count':
+          replyCommandCount(out);
+          return;
+        case 'info':
+          if (argv.length === 2) replyCommandAll(out);
+          else replyCommandInfo(out, argv.slice(2));
+          return;
+        case 'docs':
+          replyCommandDocs(out, argv.slice(2));
+          return;
+        case 'list':
+          replyCommandList(out, argv.slice(2));
+          return;
+        case 'getkeys':
+          replyCommandGetKeys(out, argv.slice(2), false);
+          return;
+        case 'getkeysandflags':
+          replyCommandGetKeys(out, argv.slice(2), true);
+          return;
+        case 'help':
+          helpReply(out, 'COMMAND', [
+            '(no subcommand): every command\'s details.', 'COUNT: how many commands there are.',
+            'DOCS [<command-name> ...]: documentation of commands.', 'GETKEYS <full-command>: the keys of a command.',
+            'GETKEYSANDFLAGS <full-command>: the keys of a command and their flags.', 'INFO [<command-name> ...]: details of commands.',
+            'LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]: command names.',
+          ]);
+          return;
+      }
+    },
+  },
+  config: {
+    async handler(session, argv, spec) {
+      const { out, shard } = session;
+      const sub = spec.name.slice('config|'.length);
+      if (sub === 'get') {
+        const seen = new Map<string, string>();
+        for (let i = 2; i < argv.length; i++) for (const [name, value] of shard.config.getMatching(argv[i]!)) seen.set(name, value);
+        out.map(seen.size);
+        for (const [name, value] of seen) {
+          out.bulk(name);
+          out.bulk(value);
+        }
+      } else if (sub === 'set') {
+        if (argv.length % 2 !== 0) {
+          out.error(`ERR wrong number of arguments for 'config|set' command`);
+          return;
+        }
+        const pairs: Array<[string, string]> = [];
+        for (let i = 2; i + 1 < argv.length; i += 2) pairs.push([argv[i]!, argv[i + 1]!]);
+        const error = shard.config.set(pairs, { localClient: session.conn.remoteAddress.startsWith('127.') });
+        if (error !== null) {
+          out.error(error);
+          return;
+        }
+        // Every other worker and the main thread apply the same change.
+        const request = ['@config-set', ...argv.slice(2)];
+        await Promise.all(Array.from({ length: shard.workerCount }, (_, w) => (w === shard.id ? Promise.resolve(Buffer.alloc(0)) : shard.request(w, request, 0, 2, session.txId))));
+        shard.toMain({ type: 'config-set', pairs });
+        shard.configChanged(pairs);
+        out.simple('OK');
+      } else if (sub === 'resetstat') {
+        await fromAllWorkers(session, ['@resetstat'], 0);
+        out.simple('OK');
+      } else if (sub === 'rewrite') {
+        const error = shard.config.rewrite();
+        if (error !== null) out.error(error);
+        else out.simple('OK');
+      } else if (sub === 'help') {
+        helpReply(out, 'CONFIG', [
+          'GET <pattern>: parameters matching the glob-like pattern, and their values.',
+          'SET <directive> <value> ...: sets parameters at run time.',
+          'RESETSTAT: resets the statistics INFO reports.', 'REWRITE: writes the running configuration to the config file.',
+        ]);
+      }
+    },
+  },
+  shutdown: {
+    handler({ out, shard }, argv) {
+      for (let i = 1; i < argv.length; i++) {
+        const option = argv[i]!.toLowerCase();
+        if (!['nosave', 'save', 'now', 'force', 'abort'].includes(option)) {
+          out.error(ERR_SYNTAX);
+          return;
+        }
+      }
+      if (argv.some((a) => a.toLowerCase() === 'abort')) {
+        out.error('ERR No shutdown in progress.');
+        return;
+      }
+      shard.toMain({ type: 'shutdown' });
+    },
+  },
+  function: {
+    handler({ out }, argv, spec) {
+      const sub = spec.name.slice('function|'.length);
+      if (sub === 'flush') {
+        if (argv.length > 3 || (argv.length === 3 && !['async', 'sync'].includes(argv[2]!.toLowerCase()))) {
+          out.error(ERR_SYNTAX);
+          return;
+        }
+        out.simple('OK');
+      } else if (sub === 'list') {
+        out.array(0);
+      } else if (sub === 'stats') {
+        out.map(2);
+        out.bulk('running_script');
+        out.nil();
+        out.bulk('engines');
+        out.map(0);
+      } else {
+        out.error('ERR Functions are not supported by this server yet');
+      }
+    },
+  },
+  debug: {
+    handler({ out, shard }, argv) {
+      const sub = argv[1]!.toLowerCase();
+      if (sub === 'log') {
+        console.log(`DEBUG LOG: ${argv.slice(2).join(' ')}`);
+        out.simple('OK');
+      } else if (sub === 'sleep') {
+        const ms = Number(argv[2] ?? '0') * 1000;
+        const until = Date.now() + ms;
+        while (Date.now() < until) { /* DEBUG SLEEP blocks the server by design */ }
+        out.simple('OK');
+      } else if (sub === 'set-active-expire') {
+        shard.activeExpiryEnabled = argv[2] !== '0';
+        out.simple('OK');
+      } else {
+        out.error(`ERR unknown subcommand '${argv[1]}'. Try DEBUG HELP.`);
+      }
+    },
+  },
+  slowlog: {
+    handler({ out }, _argv, spec) {
+      const sub = spec.name.slice('slowlog|'.length);
+      if (sub === 'get') out.array(0);
+      else if (sub === 'len') out.integer(0);
+      else if (sub === 'reset') out.simple('OK');
+      else helpReply(out, 'SLOWLOG', ['GET [<count>]: recent slow commands.', 'LEN: how many entries.', 'RESET: clears the log.']);
+    },
+  },
+  role: {
+    handler({ out }) {
+      out.array(3);
+      out.bulk('master');
+      out.integer(0);
+      out.array(0);
+    },
+  },
+  readonly: {
+    handler({ out, shard }) {
+      if (!shard.config.clusterEnabled) out.error('ERR This instance has cluster support disabled');
+      else out.simple('OK');
+    },
+  },
+  readwrite: {
+    handler({ out, shard }) {
+      if (!shard.config.clusterEnabled) out.error('ERR This instance has cluster support disabled');
+      else out.simple('OK');
+    },
+  },
+};

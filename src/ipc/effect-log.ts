@@ -1,0 +1,64 @@
+import { SpscRing } from './spsc-ring.ts';
+import { requestLength, encodeRequest } from './frames.ts';
+
+/**
+ * A worker's write effects, each stamped with the next number of the global write sequence
+ * (Atomics.add on one shared counter), in the worker's SPSC ring towards the log thread. The log thread
+ * merges the rings of all workers by sequence into one stream. Frames reuse the REQUEST layout: the
+ * sequence travels in the reqId field (uint32, compared modulo 2^32), the database in db, the
+ * transaction id in txId (a MULTI that spans workers is one block: same txId on each part).
+ */
+export class EffectLog {
+  private readonly ring: SpscRing;
+  private readonly sequence: Int32Array;
+  /** Word 0 of the control array: 1 while a consumer (the log thread) drains the rings. */
+  private readonly control: Int32Array;
+  private overflow: Buffer[] = [];
+  emitted = 0;
+
+  constructor(ringSab: SharedArrayBuffer, sequenceSab: SharedArrayBuffer, controlSab: SharedArrayBuffer) {
+    this.ring = new SpscRing(ringSab);
+    this.sequence = new Int32Array(sequenceSab);
+    this.control = new Int32Array(controlSab);
+  }
+
+  /** True when somebody reads the effects; without a reader nothing is recorded. */
+  get active(): boolean {
+    return Atomics.load(this.control, 0) === 1;
+  }
+
+  emit(db: number, argv: readonly string[], txId = 0): void {
+    if (Atomics.load(this.control, 0) !== 1) return;
+    const seq = Atomics.add(this.sequence, 0, 1) >>> 0;
+    const length = requestLength(argv);
+    this.emitted++;
+    if (this.overflow.length === 0) {
+      const offset = this.ring.reserve(length);
+      if (offset >= 0) {
+        encodeRequest(this.ring.data, offset, db, 0, 0, seq, txId, 0, argv);
+        this.ring.commit(offset, length);
+        return;
+      }
+    }
+    // The log thread is behind: keep order, retry at the next flush. Memory, not data, is at risk here.
+    const frame = Buffer.allocUnsafe(length);
+    encodeRequest(frame, 0, db, 0, 0, seq, txId, 0, argv);
+    frame.writeUInt32LE(length, 0);
+    this.overflow.push(frame);
+  }
+
+  /** Moves effects that waited for room into the ring; true when none are left waiting. */
+  flush(): boolean {
+    let moved = 0;
+    while (moved < this.overflow.length) {
+      const frame = this.overflow[moved]!;
+      const offset = this.ring.reserve(frame.length);
+      if (offset < 0) break;
+      frame.copy(this.ring.data, offset, 4);
+      this.ring.commit(offset, frame.length);
+      moved++;
+    }
+    if (moved > 0) this.overflow.splice(0, moved);
+    return this.overflow.length === 0;
+  }
+}

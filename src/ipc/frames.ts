@@ -1,0 +1,87 @@
+/**
+ * Frames between shard workers. Two kinds travel in the rings:
+ *   REQUEST: a command (or an internal '@' operation) to execute on the receiving worker.
+ *   REPLY:   the RESP bytes answering a request, matched by request id.
+ * A frame too large for a ring travels through the pair's MessagePort; the ring then carries a PORTED
+ * frame in its place so that the receiver keeps the order.
+ *
+ * REQUEST: [0 len u32][4 kind u8][5 db u8][6 resp u8][7 flags u8][8 reqId u32][12 txId u32]
+ *          [16 clientId f64][24 argc u32][28 (argLen u32, latin1 bytes)...]
+ * REPLY:   [0 len u32][4 kind u8][8 reqId u32][12 RESP bytes...]
+ * PORTED:  [0 len u32][4 kind u8][8 portSeq u32]
+ */
+import { latin1Slice, latin1Write } from '../resp/latin1.ts';
+export const FRAME_REQUEST = 1;
+export const FRAME_REPLY = 2;
+export const FRAME_PORTED = 3;
+
+export const REQUEST_HEADER = 28;
+export const REPLY_HEADER = 12;
+export const PORTED_LENGTH = 12;
+
+/** What a decoded request carries (deferred requests are kept in this form while a shard is locked). */
+export interface Request {
+  from: number;
+  db: number;
+  resp: 2 | 3;
+  flags: number;
+  reqId: number;
+  txId: number;
+  clientId: number;
+  argv: string[];
+}
+
+export function requestLength(argv: readonly string[]): number {
+  let length = REQUEST_HEADER;
+  for (let i = 0; i < argv.length; i++) length += 4 + argv[i]!.length;
+  return length;
+}
+
+export function encodeRequest(
+  buf: Buffer, offset: number, db: number, resp: number, flags: number,
+  reqId: number, txId: number, clientId: number, argv: readonly string[],
+): void {
+  buf[offset + 4] = FRAME_REQUEST;
+  buf[offset + 5] = db;
+  buf[offset + 6] = resp;
+  buf[offset + 7] = flags;
+  buf.writeUInt32LE(reqId >>> 0, offset + 8);
+  buf.writeUInt32LE(txId >>> 0, offset + 12);
+  buf.writeDoubleLE(clientId, offset + 16);
+  buf.writeUInt32LE(argv.length, offset + 24);
+  let pos = offset + REQUEST_HEADER;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    buf.writeUInt32LE(arg.length, pos);
+    pos += 4;
+    if (arg.length > 0) pos += latin1Write(buf, arg, pos);
+  }
+}
+
+export function decodeRequest(buf: Buffer, offset: number, from: number): Request {
+  const argc = buf.readUInt32LE(offset + 24);
+  const argv = new Array<string>(argc);
+  let pos = offset + REQUEST_HEADER;
+  for (let i = 0; i < argc; i++) {
+    const len = buf.readUInt32LE(pos);
+    pos += 4;
+    argv[i] = len === 0 ? '' : latin1Slice(buf, pos, pos + len);
+    pos += len;
+  }
+  return {
+    from,
+    db: buf[offset + 5]!,
+    resp: buf[offset + 6] === 3 ? 3 : 2,
+    flags: buf[offset + 7]!,
+    reqId: buf.readUInt32LE(offset + 8),
+    txId: buf.readUInt32LE(offset + 12),
+    clientId: buf.readDoubleLE(offset + 16),
+    argv,
+  };
+}
+
+export function encodeReply(buf: Buffer, offset: number, reqId: number, bytes: Uint8Array, start: number, end: number): void {
+  buf[offset + 4] = FRAME_REPLY;
+  buf.writeUInt32LE(reqId >>> 0, offset + 8);
+  buf.set(bytes.subarray(start, end), offset + REPLY_HEADER);
+}

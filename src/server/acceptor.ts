@@ -1,0 +1,79 @@
+import net from 'node:net';
+import type { ServerConfig } from '../config/server-config.ts';
+import type { Supervisor } from './supervisor.ts';
+
+const PROTECTED_MODE_ERROR =
+  '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
+  'In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you ' +
+  'may adopt one of the following solutions: 1) Just disable protected mode sending the command \'CONFIG SET protected-mode no\' from the ' +
+  'loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible ' +
+  'from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by ' +
+  'editing the Redis configuration file, and setting the protected mode option to \'no\', and then restarting the server. 3) If you started ' +
+  'the server manually just for testing, restart it with the \'--protected-mode no\' option. 4) Set up an authentication password for the ' +
+  'default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n';
+
+function isLoopback(address: string | undefined): boolean {
+  return address === undefined || address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
+}
+
+/**
+ * The listening side of the main thread: accepts paused sockets, applies maxclients and protected
+ * mode, and hands each socket to a shard worker, which then owns it end to end.
+ */
+export class Acceptor {
+  private readonly servers: net.Server[] = [];
+  private readonly config: ServerConfig;
+  private readonly supervisor: Supervisor;
+
+  constructor(config: ServerConfig, supervisor: Supervisor) {
+    this.config = config;
+    this.supervisor = supervisor;
+  }
+
+  async listen(): Promise<void> {
+    const binds = this.config.bind.length > 0 ? this.config.bind : ['*'];
+    for (const raw of binds) {
+      const optional = raw.startsWith('-');
+      const address = optional ? raw.slice(1) : raw;
+      const host = address === '*' ? '0.0.0.0' : address === '::*' ? '::' : address;
+      const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen({ port: this.config.port, host, backlog: this.config.tcpBacklog, ipv6Only: host.includes(':') }, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        this.servers.push(server);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
+        throw err;
+      }
+    }
+  }
+
+  get port(): number {
+    const address = this.servers[0]?.address();
+    return typeof address === 'object' && address !== null ? address.port : this.config.port;
+  }
+
+  private accept(socket: net.Socket): void {
+    const config = this.config;
+    if (this.supervisor.stats.totalClients() >= config.maxclients) {
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    if (config.protectedMode && config.requirepass === '' && config.bind.length === 0 && !isLoopback(socket.remoteAddress)) {
+      socket.end(PROTECTED_MODE_ERROR);
+      return;
+    }
+    if (config.tcpKeepalive > 0) socket.setKeepAlive(true, config.tcpKeepalive * 1000);
+    this.supervisor.handOver(socket);
+  }
+
+  close(): Promise<void> {
+    return Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
+  }
+}

@@ -1,0 +1,41 @@
+import type { ServerConfig } from '../config/server-config.ts';
+import { Supervisor } from './supervisor.ts';
+import { Acceptor } from './acceptor.ts';
+
+function log(level: string, message: string): void {
+  const now = new Date();
+  const stamp = `${now.getDate().toString().padStart(2, '0')} ${now.toLocaleString('en', { month: 'short' })} ${now.getFullYear()} ${now.toTimeString().slice(0, 8)}.${now.getMilliseconds().toString().padStart(3, '0')}`;
+  console.log(`${process.pid}:M ${stamp} ${level} ${message}`);
+}
+
+/** Starts the workers and the listener, and shuts down on SIGTERM/SIGINT or SHUTDOWN. */
+export async function runServer(config: ServerConfig): Promise<void> {
+  log('*', `shoal starting (Redis 7.0.15 compatible), ${config.threads} shard workers`);
+  log('*', ` PID: ${process.pid}`);
+  const supervisor = new Supervisor(config);
+  await supervisor.ready();
+  const acceptor = new Acceptor(config, supervisor);
+  try {
+    await acceptor.listen();
+  } catch (err) {
+    log('#', `Failed listening on port ${config.port} (tcp), aborting: ${(err as Error).message}`);
+    await supervisor.stop();
+    process.exit(1);
+  }
+  log('*', `Server initialized, listening on port ${acceptor.port}`);
+  log('*', 'Ready to accept connections tcp');
+
+  let stopping = false;
+  const shutdown = async (why: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log('#', `${why}: shutting down`);
+    await acceptor.close();
+    await supervisor.stop();
+    log('#', 'shoal is now ready to exit, bye bye...');
+    process.exit(0);
+  };
+  supervisor.onShutdownRequest = () => void shutdown('User requested shutdown');
+  process.on('SIGTERM', () => void shutdown('Received SIGTERM'));
+  process.on('SIGINT', () => void shutdown('Received SIGINT'));
+}

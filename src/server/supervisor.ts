@@ -1,0 +1,95 @@
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import type { Socket } from 'node:net';
+import type { ServerConfig } from '../config/server-config.ts';
+import { createRingBuffer } from '../ipc/spsc-ring.ts';
+import { createMeshBuffers } from '../ipc/worker-mesh.ts';
+import { SlotTable } from '../ipc/slot-table.ts';
+import { SharedStats } from '../ipc/shared-stats.ts';
+import type { ShardWorkerData } from '../shard/worker.ts';
+
+const HOP_RING_BYTES = 4 * 1024 * 1024;
+const EFFECT_RING_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Starts and owns the shard worker threads and the SharedArrayBuffers between them; hands accepted
+ * sockets to the least loaded worker; relays configuration changes and shutdown.
+ */
+export class Supervisor {
+  readonly workers: Worker[] = [];
+  readonly stats: SharedStats;
+  readonly workerCount: number;
+  readonly effectRings: SharedArrayBuffer[] = [];
+  readonly sequence = new SharedArrayBuffer(4);
+  readonly logControl = new SharedArrayBuffer(16);
+  private readonly config: ServerConfig;
+  private nextClientId = 1;
+  onShutdownRequest: () => void = () => {};
+
+  constructor(config: ServerConfig) {
+    this.config = config;
+    this.workerCount = Math.max(1, Math.min(64, config.threads));
+    const statsSab = SharedStats.create(this.workerCount);
+    this.stats = new SharedStats(statsSab, this.workerCount);
+    const mesh = createMeshBuffers(this.workerCount, HOP_RING_BYTES, createRingBuffer);
+    const slotTable = SlotTable.create(this.workerCount);
+    // One MessageChannel per pair of workers, for frames too large for a ring.
+    const ports: Array<Array<MessagePort | null>> = Array.from({ length: this.workerCount }, () => new Array(this.workerCount).fill(null));
+    for (let a = 0; a < this.workerCount; a++) {
+      for (let b = a + 1; b < this.workerCount; b++) {
+        const channel = new MessageChannel();
+        ports[a]![b] = channel.port1;
+        ports[b]![a] = channel.port2;
+      }
+    }
+    const configArgs = config.toArgs();
+    for (let id = 0; id < this.workerCount; id++) {
+      const effectRing = createRingBuffer(EFFECT_RING_BYTES);
+      this.effectRings.push(effectRing);
+      const data: ShardWorkerData = {
+        id, workerCount: this.workerCount, mesh, ports: ports[id]!, slotTable, stats: statsSab, effectRing,
+        sequence: this.sequence, logControl: this.logControl, configArgs,
+      };
+      const transfer = ports[id]!.filter((p): p is MessagePort => p !== null);
+      const worker = new Worker(new URL('../shard/worker.ts', import.meta.url), { workerData: data, transferList: transfer });
+      worker.on('message', (msg: { type: string; pairs?: Array<[string, string]> }) => this.onWorkerMessage(id, msg));
+      worker.on('error', (err) => console.error(`shoal: worker ${id} failed:`, err));
+      this.workers.push(worker);
+    }
+  }
+
+  /** Resolves when every worker has started. */
+  ready(): Promise<void> {
+    return Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
+      const onMessage = (msg: { type: string }): void => {
+        if (msg.type === 'ready') {
+          w.off('message', onMessage);
+          resolve();
+        }
+      };
+      w.on('message', onMessage);
+    }))).then(() => undefined);
+  }
+
+  private onWorkerMessage(from: number, msg: { type: string; pairs?: Array<[string, string]> }): void {
+    if (msg.type === 'config-set' && msg.pairs) {
+      // The worker that ran CONFIG SET already told its peers; the main thread keeps its copy current.
+      this.config.set(msg.pairs);
+      void from;
+    } else if (msg.type === 'shutdown') {
+      this.onShutdownRequest();
+    }
+  }
+
+  /** Hands an accepted socket to the worker with the fewest clients. */
+  handOver(socket: Socket): void {
+    let best = 0;
+    for (let w = 1; w < this.workerCount; w++) if (this.stats.clientCount(w) < this.stats.clientCount(best)) best = w;
+    this.stats.clientOpened(best);
+    const clientId = this.nextClientId++;
+    this.workers[best]!.postMessage({ type: 'connection', socket, clientId }, [socket as unknown as MessagePort]);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,237 @@
+import { keyHashSlot } from '../cluster/key-slot.ts';
+import { CommandFlag, lookupCommand, checkArity, getKeyIndexes, isContainerCommand, type CommandSpec } from '../commands/table.ts';
+import { errUnknownCommand, errUnknownSubcommand, NOAUTH, EXECABORT } from '../resp/errors.ts';
+import type { ReplyWriter } from '../resp/reply-writer.ts';
+import type { CommandHandler } from '../commands/context.ts';
+import { KEYED_HANDLERS, SESSION_COMMANDS } from '../commands/registry.ts';
+import type { Database } from './database.ts';
+import type { ClientState } from './client-state.ts';
+import { REPLY_ON, REPLY_SKIP, type Connection } from './connection.ts';
+import type { Shard } from './shard.ts';
+import type { Session, SessionCommand } from './session.ts';
+import { runCrossShard, type TxCommand } from './cross-shard.ts';
+import { ReplyWriter as Writer } from '../resp/reply-writer.ts';
+
+/**
+ * Routes each client command: checks (known, arity, auth, subscribe mode), MULTI queuing, then either
+ * runs it here (connection commands, keys this worker owns), hops it to the worker that owns its
+ * keys, or starts a cross-shard transaction when its keys span workers.
+ */
+export class Dispatcher {
+  private readonly shard: Shard;
+  private readonly keyIndexes: number[] = [];
+  /** Replies of clients in CLIENT REPLY OFF/SKIP go here and are dropped. */
+  private readonly discard = new Writer(1024);
+  /** INFO commandstats: name → [calls, usec, rejected_calls, failed_calls]. */
+  private commandStats = new Map<string, [number, number, number, number]>();
+  errorStats = new Map<string, number>();
+  errorReplies = 0;
+  private opsWindow: number[] = [0, 0];
+
+  constructor(shard: Shard) {
+    this.shard = shard;
+  }
+
+  dispatch(conn: Connection, argv: string[]): void {
+    const spec = lookupCommand(argv[0]!, argv);
+    const out = conn.replyMode === REPLY_ON ? conn.reply : this.discard;
+    if (conn.replyMode === REPLY_SKIP) conn.replyMode = REPLY_ON;
+    this.discard.reset();
+    if (spec === undefined) {
+      this.reject(conn, out, isContainerCommand(argv[0]!) ? errUnknownSubcommand(argv[1]!, argv[0]!) : errUnknownCommand(argv));
+      return;
+    }
+    const arityError = checkArity(spec, argv.length);
+    if (arityError !== undefined) {
+      this.reject(conn, out, arityError, spec);
+      return;
+    }
+    if (!conn.authenticated && (spec.flags & CommandFlag.NO_AUTH) === 0) {
+      this.reject(conn, out, NOAUTH, spec);
+      return;
+    }
+    this.statsOf(spec.name)[0]++;
+    const session = SESSION_COMMANDS[spec.name] ?? (spec.parent ? SESSION_COMMANDS[spec.parent.name] : undefined);
+    if (conn.client.resp === 2 && conn.isSubscriber && !session?.inSubscribeMode) {
+      out.error(`ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+      return;
+    }
+    conn.client.lastCommand = spec.name;
+    if (conn.multi !== null && !session?.transactionControl) {
+      if ((spec.flags & CommandFlag.NO_MULTI) !== 0) {
+        this.reject(conn, out, 'ERR Command not allowed inside a transaction');
+        return;
+      }
+      if (session === undefined && KEYED_HANDLERS[spec.name] === undefined) {
+        this.reject(conn, out, errUnknownCommand(argv));
+        return;
+      }
+      conn.multi.queue.push({ argv, spec });
+      out.simple('QUEUED');
+      return;
+    }
+    if (session !== undefined) {
+      this.runSession(conn, session, argv, spec, out);
+      return;
+    }
+    const handler = KEYED_HANDLERS[spec.name];
+    if (handler === undefined) {
+      out.error(errUnknownCommand(argv));
+      return;
+    }
+    this.routeKeyed(conn, argv, spec, handler, out);
+  }
+
+  /** An error while queuing also dooms the transaction (EXECABORT). */
+  private reject(conn: Connection, out: ReplyWriter, message: string, spec?: CommandSpec): void {
+    if (conn.multi !== null) conn.multi.failed = true;
+    if (spec !== undefined) this.statsOf(spec.name)[2]++;
+    this.countError(message);
+    out.error(message);
+  }
+
+  private countError(message: string): void {
+    this.errorReplies++;
+    const space = message.indexOf(' ');
+    const code = space < 0 ? message : message.slice(0, space);
+    this.errorStats.set(code, (this.errorStats.get(code) ?? 0) + 1);
+  }
+
+  private statsOf(name: string): [number, number, number, number] {
+    let stats = this.commandStats.get(name);
+    if (stats === undefined) this.commandStats.set(name, (stats = [0, 0, 0, 0]));
+    return stats;
+  }
+
+  commandStatsSnapshot(): Record<string, [number, number, number, number]> {
+    const out: Record<string, [number, number, number, number]> = {};
+    for (const [name, stats] of this.commandStats) out[name.replace('|', '|')] = stats;
+    return out;
+  }
+
+  /** Operations per second over the last sampling window (INFO instantaneous_ops_per_sec). */
+  opsPerSec(): number {
+    const now = Date.now();
+    const [at, count] = this.opsWindow as [number, number];
+    const commands = this.shard.commandsProcessed;
+    if (at === 0 || now - at > 2000) {
+      this.opsWindow = [now, commands];
+      return 0;
+    }
+    const rate = now > at ? Math.round(((commands - count) * 1000) / (now - at)) : 0;
+    if (now - at > 1000) this.opsWindow = [now, commands];
+    return rate;
+  }
+
+  resetStats(): void {
+    this.commandStats = new Map();
+    this.errorStats = new Map();
+    this.errorReplies = 0;
+  }
+
+  private runSession(conn: Connection, command: SessionCommand, argv: string[], spec: CommandSpec, out: ReplyWriter): void {
+    const session: Session = { shard: this.shard, conn, out, txId: 0 };
+    const result = command.handler(session, argv, spec);
+    if (result !== undefined) this.await(conn, result);
+  }
+
+  /** Holds the connection's later commands until an asynchronous command finishes. */
+  await(conn: Connection, work: Promise<void>): void {
+    conn.barrier = true;
+    work.then(
+      () => this.resume(conn),
+      (err: unknown) => {
+        console.error('shoal: asynchronous command failed:', err);
+        conn.reply.error(`ERR internal error: ${err instanceof Error ? err.message : String(err)}`);
+        this.resume(conn);
+      },
+    );
+  }
+
+  private resume(conn: Connection): void {
+    conn.barrier = false;
+    if (!conn.closed) conn.processInput();
+    this.shard.outputReady(conn);
+  }
+
+  /** The workers owning the keys of a keyed command, in `owners` (distinct); returns -1 for none, else the first owner. */
+  ownersOf(spec: CommandSpec, argv: readonly string[], owners: Set<number> | null): number {
+    const indexes = this.keyIndexesOf(spec, argv);
+    let first = -1;
+    for (let i = 0; i < indexes.length; i++) {
+      const owner = this.shard.slots.ownerOf(keyHashSlot(argv[indexes[i]!]!));
+      if (first === -1) first = owner;
+      if (owners !== null) owners.add(owner);
+      else if (owner !== first) return -2;
+    }
+    return first;
+  }
+
+  keyIndexesOf(spec: CommandSpec, argv: readonly string[]): number[] {
+    const out = this.keyIndexes;
+    if ((spec.flags & CommandFlag.MOVABLE_KEYS) === 0 && spec.firstKey > 0) {
+      out.length = 0;
+      const last = spec.lastKey < 0 ? argv.length + spec.lastKey : spec.lastKey;
+      for (let i = spec.firstKey; i <= last && i < argv.length; i += spec.keyStep) out.push(i);
+      return out;
+    }
+    return getKeyIndexes(spec, argv, out);
+  }
+
+  private routeKeyed(conn: Connection, argv: string[], spec: CommandSpec, handler: CommandHandler, out: ReplyWriter): void {
+    const shard = this.shard;
+    let owner: number;
+    if (spec.firstKey > 0 && spec.firstKey === spec.lastKey && (spec.flags & CommandFlag.MOVABLE_KEYS) === 0) {
+      owner = shard.slots.ownerOf(keyHashSlot(argv[spec.firstKey]!));
+    } else {
+      owner = this.ownersOf(spec, argv, null);
+    }
+    const client = conn.client;
+    if (owner === shard.id || owner === -1) {
+      shard.executor.execute(handler, argv, shard.keyspace.dbs[client.dbIndex]!, client, out);
+      return;
+    }
+    if (owner >= 0) {
+      const slot = conn.openSlot(out !== conn.reply);
+      shard.send(owner, argv, client.dbIndex, client.resp, slot, 0, client.id);
+      return;
+    }
+    // Keys on several workers: one cross-shard transaction.
+    const command: TxCommand = { argv, spec };
+    this.await(conn, runCrossShard(shard, conn, [command], false, out));
+  }
+
+  /** Executes a keyed command received from another worker (the keys are ours). */
+  executeKeyed(argv: string[], db: Database, client: ClientState, out: ReplyWriter, _txId: number): void {
+    const spec = lookupCommand(argv[0]!, argv);
+    const handler = spec === undefined ? undefined : KEYED_HANDLERS[spec.name];
+    if (handler === undefined) {
+      out.error(errUnknownCommand(argv));
+      return;
+    }
+    this.shard.executor.execute(handler, argv, db, client, out);
+  }
+
+  /** EXEC: runs the queued commands atomically (and fails if a watched key changed). */
+  exec(session: Session): void | Promise<void> {
+    const conn = session.conn;
+    const multi = conn.multi!;
+    conn.multi = null;
+    if (multi.failed) {
+      session.out.error(EXECABORT);
+      this.shard.dispatcher.unwatchAll(conn);
+      return;
+    }
+    return runCrossShard(this.shard, conn, multi.queue, true, session.out);
+  }
+
+  unwatchAll(conn: Connection): void {
+    for (const w of conn.watchedWorkers) this.shard.send(w, ['@unwatch', String(conn.id)], 0, 2, null);
+    conn.watchedWorkers.clear();
+    conn.watchedKeyCount = 0;
+  }
+
+  forgetClient(conn: Connection): void {
+    this.unwatchAll(conn);
+  }
+}

@@ -1,0 +1,90 @@
+import type { CommandContext, CommandHandler, NotifyClass } from '../commands/context.ts';
+import type { ReplyWriter } from '../resp/reply-writer.ts';
+import type { Database } from './database.ts';
+import type { Keyspace } from './keyspace.ts';
+import type { ClientState } from './client-state.ts';
+import type { ServerConfig } from '../config/server-config.ts';
+
+/** What the executor reports to its worker about each change (WATCH, notifications, effects). */
+export interface ChangeSink {
+  keyChanged(db: Database, key: string): void;
+  notify(db: Database, key: string, event: string, cls: NotifyClass): void;
+  emitEffect(db: number, argv: readonly string[]): void;
+}
+
+/**
+ * The CommandContext of one worker, reused for every command it executes (no allocation per call).
+ * It counts changes and collects the command's effects; after the handler returns, the effects are
+ * emitted: the handler's own propagate() calls, or else its argv when it changed anything.
+ */
+export class Executor implements CommandContext {
+  reply!: ReplyWriter;
+  db!: Database;
+  client!: ClientState;
+  readonly keyspace: Keyspace;
+  readonly config: ServerConfig;
+  /** Changes made since the worker started (rdb_changes_since_last_save is built on it). */
+  dirty = 0;
+  /** When set, keys passed to changed() are recorded (the cross-shard gather needs to know what to write back). */
+  changedKeys: Set<string> | null = null;
+  private readonly sink: ChangeSink;
+  private effects: string[][] | null = null;
+  private suppressEffects = false;
+
+  constructor(keyspace: Keyspace, config: ServerConfig, sink: ChangeSink) {
+    this.keyspace = keyspace;
+    this.config = config;
+    this.sink = sink;
+  }
+
+  changed(key: string, event: string, cls: NotifyClass): void {
+    this.dirty++;
+    this.sink.keyChanged(this.db, key);
+    if (this.changedKeys !== null) this.changedKeys.add(key);
+    this.sink.notify(this.db, key, event, cls);
+  }
+
+  notify(key: string, event: string, cls: NotifyClass): void {
+    this.sink.notify(this.db, key, event, cls);
+  }
+
+  propagate(argv: string[]): void {
+    if (this.effects === null) this.effects = [argv];
+    else this.effects.push(argv);
+  }
+
+  /**
+   * Runs one handler against `db` with replies into `reply`. A thrown exception becomes an -ERR
+   * reply (and is logged): a bug in one command must never take the worker down.
+   * `propagateEffects` is false when the caller propagates by itself (replaying the primary's stream).
+   */
+  execute(handler: CommandHandler, argv: string[], db: Database, client: ClientState, reply: ReplyWriter, propagateEffects = true): void {
+    this.db = db;
+    this.client = client;
+    this.reply = reply;
+    this.keyspace.now = Date.now();
+    const dirtyBefore = this.dirty;
+    this.effects = null;
+    this.suppressEffects = !propagateEffects;
+    const replyStart = reply.pos;
+    try {
+      handler(this, argv);
+    } catch (err) {
+      reply.pos = replyStart;
+      const message = err instanceof Error ? err.message : String(err);
+      reply.error(`ERR internal error in '${argv[0]}': ${message.replace(/[\r\n]+/g, ' ')}`);
+      console.error(`shoal: command '${argv[0]}' threw:`, err);
+    }
+    if (this.suppressEffects) {
+      this.effects = null;
+      return;
+    }
+    const effects = this.effects as string[][] | null;
+    if (effects !== null) {
+      for (const effect of effects) this.sink.emitEffect(db.index, effect);
+      this.effects = null;
+    } else if (this.dirty !== dirtyBefore) {
+      this.sink.emitEffect(db.index, argv);
+    }
+  }
+}

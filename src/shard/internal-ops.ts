@@ -1,0 +1,200 @@
+import type { Request } from '../ipc/frames.ts';
+import type { ReplyWriter } from '../resp/reply-writer.ts';
+import { encodeValue, decodeValue } from '../ipc/value-transfer.ts';
+import { dbSizeShard, flushShard, keysShard, randomKeyShard, scanShard } from '../commands/keyspace-scan.ts';
+import { slotRange } from '../ipc/slot-table.ts';
+import { globMatch } from '../commands/glob.ts';
+import type { Shard } from './shard.ts';
+
+/** Request flag: the sender wants no reply (unlock, publish of notifications, write-backs). */
+export const NO_REPLY = 1;
+
+type InternalOp = (shard: Shard, request: Request, out: ReplyWriter) => void;
+
+/**
+ * Operations workers ask of each other, named '@...' so that no client command can reach them:
+ * transaction locks and key movement, WATCH registration, and the per-worker parts of keyspace-wide
+ * commands (the coordinator merges the replies).
+ */
+const OPS: Record<string, InternalOp> = {
+  '@lock'(shard, request, out) {
+    // Only reached when the lock is free or already ours (ShardLock.admits): others wait in order.
+    shard.acquireLock(request.txId);
+    out.simple('OK');
+  },
+  '@unlock'(shard, _request, out) {
+    out.simple('OK');
+    shard.releaseLock();
+  },
+  '@fetch'(shard, request, out) {
+    const db = shard.keyspace.dbs[request.db]!;
+    const argv = request.argv;
+    shard.keyspace.now = Date.now();
+    out.array(argv.length - 1);
+    for (let i = 1; i < argv.length; i++) {
+      const key = argv[i]!;
+      const value = shard.keyspace.lookupWrite(db, key);
+      if (value === undefined) {
+        out.nullArray();
+        continue;
+      }
+      const [kind, payload] = encodeValue(value);
+      out.array(3);
+      out.bulk(kind);
+      out.bulk(payload);
+      out.integer(db.getExpire(key) ?? -1);
+    }
+  },
+  '@store'(shard, request, out) {
+    const db = shard.keyspace.dbs[request.db]!;
+    const [, key, kind, payload, expireAt] = request.argv as [string, string, string, string, string];
+    db.set(key, decodeValue(kind, payload));
+    const at = Number(expireAt);
+    if (at >= 0) db.setExpire(key, at);
+    else db.removeExpire(key);
+    shard.watches.touch(db, key);
+    out.simple('OK');
+  },
+  '@del'(shard, request, out) {
+    const db = shard.keyspace.dbs[request.db]!;
+    const key = request.argv[1]!;
+    db.delete(key);
+    shard.watches.touch(db, key);
+    out.simple('OK');
+  },
+  '@watch'(shard, request, out) {
+    const clientId = Number(request.argv[1]);
+    const db = shard.keyspace.dbs[request.db]!;
+    shard.keyspace.now = Date.now();
+    for (let i = 2; i < request.argv.length; i++) {
+      shard.watches.watch(clientId, request.db, request.argv[i]!);
+      // A key that is already logically expired is watched as expired: its deletion must not count as a change (Redis 7.0).
+      void db;
+    }
+    out.simple('OK');
+  },
+  '@unwatch'(shard, request, out) {
+    shard.watches.unwatchAll(Number(request.argv[1]));
+    out.simple('OK');
+  },
+  '@watch-dirty'(shard, request, out) {
+    out.integer(shard.watches.isDirty(Number(request.argv[1])) ? 1 : 0);
+  },
+  '@publish'(shard, request, out) {
+    out.integer(shard.pubsub.publish(request.argv[1]!, request.argv[2]!, (conn) => shard.outputReady(conn)));
+  },
+  '@pubsub-channels'(shard, request, out) {
+    const pattern = request.argv[1];
+    const names: string[] = [];
+    for (const channel of shard.pubsub.channels.keys()) if (pattern === undefined || globMatch(pattern, channel)) names.push(channel);
+    out.array(names.length);
+    for (const name of names) out.bulk(name);
+  },
+  '@pubsub-numsub'(shard, request, out) {
+    out.array(request.argv.length - 1);
+    for (let i = 1; i < request.argv.length; i++) out.integer(shard.pubsub.channels.get(request.argv[i]!)?.size ?? 0);
+  },
+  '@pubsub-numpat'(shard, _request, out) {
+    out.integer(shard.pubsub.patterns.size);
+  },
+  '@pubsub-patterns'(shard, _request, out) {
+    out.array(shard.pubsub.patterns.size);
+    for (const pattern of shard.pubsub.patterns.keys()) out.bulk(pattern);
+  },
+  '@dbsize'(shard, request, out) {
+    out.integer(dbSizeShard(shard.keyspace.dbs[request.db]!));
+  },
+  '@keys'(shard, request, out) {
+    const keys: string[] = [];
+    shard.keyspace.now = Date.now();
+    keysShard(shard.keyspace.dbs[request.db]!, shard.keyspace, request.argv[1]!, keys);
+    out.array(keys.length);
+    for (const key of keys) out.bulk(key);
+  },
+  '@scan'(shard, request, out) {
+    // argv: @scan startSlot count match|'' type|''  → [nextSlot, [keys...]]
+    const [, start, count, match, type] = request.argv as [string, string, string, string, string];
+    const [, end] = slotRange(shard.id, shard.workerCount);
+    const keys: string[] = [];
+    shard.keyspace.now = Date.now();
+    const next = scanShard(shard.keyspace.dbs[request.db]!, shard.keyspace, Number(start), end, Number(count), match === '' ? null : match, type === '' ? null : type, keys);
+    out.array(2);
+    out.integer(next);
+    out.array(keys.length);
+    for (const key of keys) out.bulk(key);
+  },
+  '@randomkey'(shard, request, out) {
+    shard.keyspace.now = Date.now();
+    const key = randomKeyShard(shard.keyspace.dbs[request.db]!, shard.keyspace);
+    if (key === null) out.nil();
+    else out.bulk(key);
+  },
+  '@flushdb'(shard, request, out) {
+    flushDatabase(shard, request.db);
+    out.simple('OK');
+  },
+  '@flushall'(shard, _request, out) {
+    for (let i = 0; i < shard.keyspace.dbs.length; i++) flushDatabase(shard, i);
+    out.simple('OK');
+  },
+  '@swapdb'(shard, request, out) {
+    const a = shard.keyspace.dbs[Number(request.argv[1])]!;
+    const b = shard.keyspace.dbs[Number(request.argv[2])]!;
+    // Watchers of keys in either database see a change when the swap gives their key another value.
+    shard.watches.touchDatabase(a, (key) => a.has(key) || b.has(key));
+    shard.watches.touchDatabase(b, (key) => a.has(key) || b.has(key));
+    a.swapContents(b);
+    out.simple('OK');
+  },
+  '@info-keyspace'(shard, _request, out) {
+    // [db, keys, expires] for each non-empty database
+    const rows = shard.keyspace.dbs.filter((db) => db.size > 0);
+    out.array(rows.length);
+    for (const db of rows) {
+      out.array(3);
+      out.integer(db.index);
+      out.integer(db.size);
+      out.integer(db.expires.size);
+    }
+  },
+  '@config-set'(shard, request, out) {
+    const pairs: Array<[string, string]> = [];
+    for (let i = 1; i + 1 < request.argv.length; i += 2) pairs.push([request.argv[i]!, request.argv[i + 1]!]);
+    const error = shard.config.set(pairs);
+    if (error === null) out.simple('OK');
+    else out.error(error);
+  },
+  '@client-kill'(shard, request, out) {
+    out.integer(shard.killClients(request.argv.slice(1)));
+  },
+  '@client-list'(shard, request, out) {
+    out.bulk(shard.clientList(request.argv.slice(1)));
+  },
+  '@stats'(shard, _request, out) {
+    out.bulk(JSON.stringify(shard.localStats()));
+  },
+  '@pause'(shard, request, out) {
+    shard.setPause(Number(request.argv[1]), request.argv[2] === 'write');
+    out.simple('OK');
+  },
+  '@resetstat'(shard, _request, out) {
+    shard.resetStats();
+    out.simple('OK');
+  },
+};
+
+function flushDatabase(shard: Shard, index: number): void {
+  const db = shard.keyspace.dbs[index]!;
+  if (db.size === 0) return;
+  shard.watches.touchDatabase(db, (key) => db.has(key));
+  flushShard(db);
+}
+
+export function runInternalOp(shard: Shard, request: Request, out: ReplyWriter): void {
+  const op = OPS[request.argv[0]!];
+  if (op === undefined) {
+    out.error(`ERR unknown internal operation '${request.argv[0]}'`);
+    return;
+  }
+  op(shard, request, out);
+}

@@ -1,0 +1,111 @@
+import { Database } from './database.ts';
+import type { RedisValue } from '../types/value.ts';
+
+export const DATABASE_COUNT = 16;
+
+/** What the keyspace tells its worker about changes it makes on its own (lazy and active expiry). */
+export interface KeyspaceListener {
+  /** A key was removed because its time ran out: propagate DEL, notify 'expired', invalidate WATCH. */
+  keyExpired(db: Database, key: string): void;
+}
+
+/**
+ * The keys of one shard worker in every database. Families read and write values only through this
+ * class and Database, so the store can change underneath them. Expiry is applied on lookup (lazy
+ * expiry); the active cycle lives in expiry.ts.
+ */
+export class Keyspace {
+  readonly dbs: Database[] = [];
+  /** Milliseconds of the command being executed: one clock reading per command, as Redis does. */
+  now = Date.now();
+  hits = 0;
+  misses = 0;
+  expiredKeys = 0;
+  /** A replica never deletes on its own: keys expire logically and the primary's DEL removes them. */
+  isReplica = false;
+  private readonly listener: KeyspaceListener;
+
+  constructor(listener: KeyspaceListener) {
+    this.listener = listener;
+    for (let i = 0; i < DATABASE_COUNT; i++) this.dbs.push(new Database(i));
+  }
+
+  /** True when the key has an expiry in the past (the key may or may not exist). */
+  isExpired(db: Database, key: string): boolean {
+    if (db.expires.size === 0) return false;
+    const at = db.expires.get(key);
+    return at !== undefined && at <= this.now;
+  }
+
+  /** Removes the key if it has expired; true when it did (or, on a replica, when it logically has). */
+  expireIfNeeded(db: Database, key: string): boolean {
+    if (!this.isExpired(db, key)) return false;
+    if (this.isReplica) return true;
+    db.delete(key);
+    this.expiredKeys++;
+    this.listener.keyExpired(db, key);
+    return true;
+  }
+
+  /** A value for a read command: counts keyspace hits and misses. */
+  lookupRead(db: Database, key: string): RedisValue | undefined {
+    if (this.expireIfNeeded(db, key)) {
+      this.misses++;
+      return undefined;
+    }
+    const value = db.get(key);
+    if (value === undefined) this.misses++;
+    else this.hits++;
+    return value;
+  }
+
+  /** A value for a write command (no hit/miss counting). */
+  lookupWrite(db: Database, key: string): RedisValue | undefined {
+    if (this.expireIfNeeded(db, key)) return undefined;
+    return db.get(key);
+  }
+
+  /** True if the key exists and has not expired, without counting a hit or a miss. */
+  exists(db: Database, key: string): boolean {
+    if (this.expireIfNeeded(db, key)) return false;
+    return db.has(key);
+  }
+
+  /**
+   * Stores a value. As Redis's setKey: an existing key's expiry is removed unless keepTtl, since SET
+   * and friends replace the whole key.
+   */
+  setKey(db: Database, key: string, value: RedisValue, keepTtl = false): void {
+    db.set(key, value);
+    if (!keepTtl && db.expires.size !== 0) db.removeExpire(key);
+  }
+
+  /** Adds a key the caller knows is absent (after a lookupWrite miss); keeps no expiry. */
+  addKey(db: Database, key: string, value: RedisValue): void {
+    db.set(key, value);
+  }
+
+  /** Replaces the value of an existing key, keeping its expiry (in-place type conversions). */
+  overwriteValue(db: Database, key: string, value: RedisValue): void {
+    db.set(key, value);
+  }
+
+  deleteKey(db: Database, key: string): boolean {
+    return db.delete(key);
+  }
+
+  /** Milliseconds left, or -1 without expiry, or -2 when the key does not exist (TTL's codes). */
+  ttlMs(db: Database, key: string): number {
+    if (!this.exists(db, key)) return -2;
+    const at = db.getExpire(key);
+    if (at === undefined) return -1;
+    const left = at - this.now;
+    return left < 0 ? 0 : left;
+  }
+
+  totalKeys(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.size;
+    return n;
+  }
+}

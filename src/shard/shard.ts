@@ -1,0 +1,460 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { Socket } from 'node:net';
+import { WorkerMesh, type MeshBuffers } from '../ipc/worker-mesh.ts';
+import type { Request } from '../ipc/frames.ts';
+import { SlotTable } from '../ipc/slot-table.ts';
+import { SharedStats, STAT_COMMANDS, STAT_HOPS_IN, STAT_HOPS_OUT, STAT_KEYS } from '../ipc/shared-stats.ts';
+import { EffectLog } from '../ipc/effect-log.ts';
+import { ReplyWriter } from '../resp/reply-writer.ts';
+import { Keyspace, type KeyspaceListener } from './keyspace.ts';
+import type { Database } from './database.ts';
+import { Executor, type ChangeSink } from './executor.ts';
+import { ClientState } from './client-state.ts';
+import { Connection, type ConnectionHost } from './connection.ts';
+import { ShardLock } from './shard-lock.ts';
+import { WatchRegistry } from './watch-registry.ts';
+import { PubSubHub } from './pubsub-hub.ts';
+import { Dispatcher } from './dispatcher.ts';
+import { runInternalOp, NO_REPLY } from './internal-ops.ts';
+import { ActiveExpiry } from './active-expiry.ts';
+import type { ServerConfig } from '../config/server-config.ts';
+import type { NotifyClass } from '../commands/context.ts';
+import { keyspaceEventsAllow } from './keyspace-events.ts';
+import { clientInfoLine, clientMatches } from '../commands/client.ts';
+import type { WorkerStats } from './worker-stats.ts';
+import type { Session } from './session.ts';
+
+/** Where a reply to one of this worker's requests goes. */
+export interface ReplyTarget {
+  complete(bytes: Buffer, start: number, end: number): void;
+}
+
+class PromiseTarget implements ReplyTarget {
+  resolve!: (bytes: Buffer) => void;
+  readonly promise: Promise<Buffer>;
+  constructor() {
+    this.promise = new Promise((resolve) => (this.resolve = resolve));
+  }
+  complete(bytes: Buffer, start: number, end: number): void {
+    this.resolve(Buffer.from(bytes.subarray(start, end)));
+  }
+}
+
+export interface ShardOptions {
+  id: number;
+  workerCount: number;
+  mesh: MeshBuffers;
+  ports: Array<MessagePort | null>;
+  slotTable: SharedArrayBuffer;
+  stats: SharedArrayBuffer;
+  effectRing: SharedArrayBuffer;
+  sequence: SharedArrayBuffer;
+  logControl: SharedArrayBuffer;
+  config: ServerConfig;
+  /** Sends a control message to the main thread (config changes, shutdown, client kills). */
+  toMain: (msg: unknown) => void;
+}
+
+/**
+ * The root of a shard worker: owns its connections, its keyspace (the keys of its slots in every
+ * database), its end of the worker mesh, and the lock that cross-shard transactions take. Work is
+ * done in event-loop turns: sockets and rings feed commands in, and at the end of each turn the
+ * worker flushes what it owes: frames to peers, effects to the log, replies to sockets.
+ */
+export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
+  readonly id: number;
+  readonly workerCount: number;
+  readonly slots: SlotTable;
+  readonly stats: SharedStats;
+  readonly mesh: WorkerMesh;
+  readonly keyspace: Keyspace;
+  readonly executor: Executor;
+  readonly effects: EffectLog;
+  readonly config: ServerConfig;
+  readonly lock = new ShardLock();
+  readonly watches = new WatchRegistry();
+  readonly pubsub = new PubSubHub();
+  readonly connections = new Map<number, Connection>();
+  readonly dispatcher: Dispatcher;
+  readonly activeExpiry: ActiveExpiry;
+  readonly toMain: (msg: unknown) => void;
+  /** Scratch state for executing requests from other workers. */
+  private readonly remoteClient = new ClientState(0);
+  private readonly remoteReply = new ReplyWriter(64 * 1024);
+  private readonly pending = new Map<number, ReplyTarget>();
+  private nextReqId = 1;
+  private nextTxId = 1;
+  private turnScheduled = false;
+  private readonly dirtyConnections = new Set<Connection>();
+  private readonly pausedConnections = new Set<Connection>();
+  readonly startedAt = Date.now();
+  commandsProcessed = 0;
+  connectionsReceived = 0;
+  lastSave = Date.now();
+  activeExpiryEnabled = true;
+  /** CLIENT PAUSE: until when, and whether only writes wait. */
+  pausedUntil = 0;
+  pauseWritesOnly = false;
+  private closing = false;
+
+  constructor(options: ShardOptions) {
+    this.id = options.id;
+    this.workerCount = options.workerCount;
+    this.config = options.config;
+    this.toMain = options.toMain;
+    this.slots = new SlotTable(options.slotTable);
+    this.stats = new SharedStats(options.stats, options.workerCount);
+    this.keyspace = new Keyspace(this);
+    this.executor = new Executor(this.keyspace, this.config, this);
+    this.effects = new EffectLog(options.effectRing, options.sequence, options.logControl);
+    this.mesh = new WorkerMesh(this.id, options.mesh, options.ports, this, () => this.scheduleTurn());
+    this.dispatcher = new Dispatcher(this);
+    this.activeExpiry = new ActiveExpiry(this.keyspace, () => this.config.activeExpireEffort);
+    this.startTimers();
+  }
+
+  // ---- connections ----
+
+  adopt(socket: Socket, clientId: number): void {
+    const conn = new Connection(
+      clientId, socket, this, this.config.protoMaxBulkLen, this.config.clientQueryBufferLimit, this.config.requirepass !== '',
+    );
+    conn.outputLimitHard = this.config.clientOutputBufferLimit.normal[0];
+    this.connections.set(clientId, conn);
+    this.connectionsReceived++;
+    socket.resume();
+  }
+
+  dispatch(connection: Connection, argv: string[]): void {
+    this.mesh.markAwake();
+    this.commandsProcessed++;
+    this.dispatcher.dispatch(connection, argv);
+  }
+
+  isLocked(): boolean {
+    return this.lock.held || (this.pausedUntil !== 0 && !this.pauseWritesOnly && this.pausedUntil > Date.now());
+  }
+
+  pauseUntilUnlocked(connection: Connection): void {
+    this.pausedConnections.add(connection);
+  }
+
+  outputReady(connection: Connection): void {
+    this.dirtyConnections.add(connection);
+    this.scheduleTurn();
+  }
+
+  connectionClosed(connection: Connection): void {
+    if (!this.connections.delete(connection.id)) return;
+    this.stats.clientClosed(this.id);
+    this.pubsub.removeConnection(connection);
+    this.dispatcher.forgetClient(connection);
+    this.dirtyConnections.delete(connection);
+    this.pausedConnections.delete(connection);
+  }
+
+  // ---- the turn ----
+
+  scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(this.endTurn);
+  }
+
+  private readonly endTurn = (): void => {
+    this.turnScheduled = false;
+    for (let round = 0; round < 64; round++) {
+      const received = this.mesh.drain();
+      this.effects.flush();
+      this.mesh.flush();
+      this.flushConnections();
+      if (received === 0 && this.mesh.sleep()) return;
+    }
+    this.scheduleTurn();
+  };
+
+  private flushConnections(): void {
+    if (this.dirtyConnections.size === 0) return;
+    for (const conn of this.dirtyConnections) conn.flush();
+    this.dirtyConnections.clear();
+  }
+
+  // ---- requests to other workers ----
+
+  newTxId(): number {
+    // Unique across workers: the low bits name the coordinator.
+    return ((this.nextTxId++ * 64 + this.id) >>> 0) || this.newTxId();
+  }
+
+  /** Sends a request; its reply goes to `target`. A request to this worker itself runs through the same path. */
+  send(to: number, argv: readonly string[], db: number, resp: number, target: ReplyTarget | null, txId = 0, clientId = 0): void {
+    const reqId = target === null ? 0 : this.nextReqId++;
+    if (target !== null) this.pending.set(reqId, target);
+    const flags = target === null ? NO_REPLY : 0;
+    if (to === this.id) {
+      this.onRequest({ from: this.id, db, resp: resp === 3 ? 3 : 2, flags, reqId, txId, clientId, argv: argv as string[] });
+      return;
+    }
+    this.stats.add(this.id, STAT_HOPS_OUT, 1);
+    this.mesh.sendRequest(to, db, resp, flags, reqId, txId, clientId, argv);
+    this.scheduleTurn();
+  }
+
+  /** The same as send(), answered through a promise (for the transaction coordinator, not the hot path). */
+  request(to: number, argv: readonly string[], db: number, resp: number, txId = 0, clientId = 0): Promise<Buffer> {
+    const target = new PromiseTarget();
+    this.send(to, argv, db, resp, target, txId, clientId);
+    return target.promise;
+  }
+
+  // ---- FrameHandler ----
+
+  onRequest(request: Request): void {
+    if (!this.lock.admits(request.txId)) {
+      this.lock.deferred.push(request);
+      return;
+    }
+    this.handleRequest(request);
+  }
+
+  private handleRequest(request: Request): void {
+    if (request.from !== this.id) this.stats.add(this.id, STAT_HOPS_IN, 1);
+    const out = this.remoteReply;
+    out.reset();
+    out.proto = request.resp;
+    const argv = request.argv;
+    if (argv[0]!.charCodeAt(0) === 64 /* '@' */) {
+      runInternalOp(this, request, out);
+    } else {
+      const client = this.remoteClient;
+      (client as { id: number }).id = request.clientId;
+      client.resp = request.resp;
+      client.dbIndex = request.db;
+      this.dispatcher.executeKeyed(argv, this.keyspace.dbs[request.db]!, client, out, request.txId);
+    }
+    if ((request.flags & NO_REPLY) === 0) this.replyTo(request, out.buf, 0, out.pos);
+  }
+
+  /** Answers a request (internal ops that finish later call this themselves). */
+  replyTo(request: Request, bytes: Buffer, start: number, end: number): void {
+    if (request.from === this.id) {
+      const target = this.pending.get(request.reqId);
+      if (target !== undefined) {
+        this.pending.delete(request.reqId);
+        target.complete(bytes, start, end);
+      }
+      return;
+    }
+    this.mesh.sendReply(request.from, request.reqId, bytes, start, end);
+    this.scheduleTurn();
+  }
+
+  onReply(_from: number, reqId: number, bytes: Buffer, start: number, end: number): void {
+    const target = this.pending.get(reqId);
+    if (target === undefined) return;
+    this.pending.delete(reqId);
+    target.complete(bytes, start, end);
+  }
+
+  // ---- locking ----
+
+  acquireLock(txId: number): void {
+    this.lock.holder = txId;
+  }
+
+  /** Frees the lock, then runs what waited for it (which may lock it again), then resumes paused clients. */
+  releaseLock(): void {
+    this.lock.holder = 0;
+    const deferred = this.lock.deferred;
+    while (deferred.length > 0 && !this.lock.held) {
+      const request = deferred.shift()!;
+      this.handleRequest(request);
+    }
+    if (this.lock.held || this.pausedConnections.size === 0) return;
+    const paused = [...this.pausedConnections];
+    this.pausedConnections.clear();
+    for (const conn of paused) {
+      if (this.lock.held) {
+        this.pausedConnections.add(conn);
+        continue;
+      }
+      conn.processInput();
+    }
+  }
+
+  // ---- KeyspaceListener / ChangeSink ----
+
+  keyExpired(db: Database, key: string): void {
+    this.watches.touch(db, key);
+    this.emitEffect(db.index, ['DEL', key]);
+    this.notify(db, key, 'expired', 'x');
+  }
+
+  keyChanged(db: Database, key: string): void {
+    this.watches.touch(db, key);
+  }
+
+  notify(db: Database, key: string, event: string, cls: NotifyClass): void {
+    const flags = this.config.notifyKeyspaceEvents;
+    if (flags === 0 || !keyspaceEventsAllow(flags, cls)) return;
+    const dbPart = `__keyspace@${db.index}__:`;
+    if (keyspaceEventsAllow(flags, 'K')) this.publishEverywhere(dbPart + key, event);
+    if (keyspaceEventsAllow(flags, 'E')) this.publishEverywhere(`__keyevent@${db.index}__:${event}`, key);
+  }
+
+  emitEffect(db: number, argv: readonly string[]): void {
+    this.effects.emit(db, argv);
+  }
+
+  /** Delivers a message to the subscribers of every worker without waiting for a count. */
+  publishEverywhere(channel: string, message: string): void {
+    for (let w = 0; w < this.workerCount; w++) this.send(w, ['@publish', channel, message], 0, 2, null);
+  }
+
+  // ---- timers ----
+
+  private startTimers(): void {
+    const tick = (): void => {
+      if (this.closing) return;
+      const hz = Math.max(1, Math.min(500, this.config.hz));
+      if (!this.lock.held && this.activeExpiryEnabled) {
+        this.keyspace.now = Date.now();
+        // Redis's slow cycle may use 25% of each tick.
+        this.activeExpiry.cycle(Math.max(1, Math.floor(250 / hz)));
+      }
+      this.stats.set(this.id, STAT_KEYS, this.keyspace.totalKeys());
+      this.stats.set(this.id, STAT_COMMANDS, this.commandsProcessed);
+      this.closeIdleClients();
+      this.scheduleTurn();
+      timer = setTimeout(tick, 1000 / hz);
+    };
+    let timer = setTimeout(tick, 100);
+    timer.unref();
+  }
+
+  private closeIdleClients(): void {
+    const timeout = this.config.timeout;
+    if (timeout <= 0) return;
+    const now = Date.now();
+    for (const conn of this.connections.values()) {
+      if (conn.isSubscriber || conn.barrier || conn.hasOpenSlots()) continue;
+      if (now - conn.lastInteraction > timeout * 1000) conn.close();
+    }
+  }
+
+  // ---- administration (CLIENT, CONFIG, INFO) ----
+
+  /** Applies what CONFIG SET changed to this worker's live state. */
+  configChanged(_pairs: Array<[string, string]>): void {
+    for (const conn of this.connections.values()) {
+      conn.parser.limits.maxBulkLen = this.config.protoMaxBulkLen;
+      conn.parser.limits.maxQueryBufferLen = this.config.clientQueryBufferLimit;
+      conn.outputLimitHard = conn.isSubscriber ? this.config.clientOutputBufferLimit.pubsub[0] : this.config.clientOutputBufferLimit.normal[0];
+    }
+  }
+
+  killClients(filters: string[]): number {
+    const now = Date.now();
+    let killed = 0;
+    for (const conn of [...this.connections.values()]) {
+      if (!clientMatches(conn, filters, now)) continue;
+      conn.flush();
+      conn.close();
+      killed++;
+    }
+    return killed;
+  }
+
+  clientList(filters: string[]): string {
+    const now = Date.now();
+    let text = '';
+    for (const conn of this.connections.values()) if (clientMatches(conn, filters, now)) text += clientInfoLine(conn, now) + '\n';
+    return text;
+  }
+
+  localStats(): WorkerStats {
+    return {
+      commands: this.commandsProcessed,
+      opsPerSec: this.dispatcher.opsPerSec(),
+      connectionsReceived: this.connectionsReceived,
+      clients: this.connections.size,
+      blockedClients: 0,
+      keys: this.keyspace.totalKeys(),
+      expiredKeys: this.keyspace.expiredKeys,
+      hits: this.keyspace.hits,
+      misses: this.keyspace.misses,
+      dirty: this.executor.dirty,
+      pubsubChannels: this.pubsub.channels.size,
+      pubsubPatterns: this.pubsub.patterns.size,
+      hopsOut: this.stats.get(this.id, STAT_HOPS_OUT),
+      hopsIn: this.stats.get(this.id, STAT_HOPS_IN),
+      netInput: 0,
+      netOutput: 0,
+      reads: this.commandsProcessed,
+      writes: this.commandsProcessed,
+      errorReplies: this.dispatcher.errorReplies,
+      commandStats: this.dispatcher.commandStatsSnapshot(),
+      errorStats: Object.fromEntries(this.dispatcher.errorStats),
+    };
+  }
+
+  resetStats(): void {
+    this.commandsProcessed = 0;
+    this.connectionsReceived = 0;
+    this.keyspace.hits = 0;
+    this.keyspace.misses = 0;
+    this.keyspace.expiredKeys = 0;
+    this.stats.set(this.id, STAT_HOPS_OUT, 0);
+    this.stats.set(this.id, STAT_HOPS_IN, 0);
+    this.dispatcher.resetStats();
+  }
+
+  /** CLIENT PAUSE / UNPAUSE on every worker: commands wait (all, or writes only) until the deadline. */
+  clientPause(session: Session, argv: string[], pause: boolean): void | Promise<void> {
+    const { out } = session;
+    if (!pause) {
+      this.pausedUntil = 0;
+      for (let w = 0; w < this.workerCount; w++) if (w !== this.id) this.send(w, ['@pause', '0', 'all'], 0, 2, null);
+      this.resumePaused();
+      out.simple('OK');
+      return;
+    }
+    const timeout = argv[2]!;
+    if (!/^(0|[1-9][0-9]*)$/.test(timeout)) {
+      out.error('ERR timeout is not an integer or out of range');
+      return;
+    }
+    const mode = (argv[3] ?? 'all').toLowerCase();
+    if (argv.length > 4 || (mode !== 'all' && mode !== 'write')) {
+      out.error('ERR syntax error');
+      return;
+    }
+    const until = Date.now() + Number(timeout);
+    for (let w = 0; w < this.workerCount; w++) this.send(w, ['@pause', String(until), mode], 0, 2, null);
+    out.simple('OK');
+  }
+
+  setPause(until: number, writesOnly: boolean): void {
+    this.pausedUntil = until;
+    this.pauseWritesOnly = writesOnly;
+    if (until === 0) {
+      this.resumePaused();
+      return;
+    }
+    setTimeout(() => this.resumePaused(), Math.max(0, until - Date.now()) + 1).unref();
+  }
+
+  private resumePaused(): void {
+    if (this.pausedUntil > Date.now()) return;
+    this.pausedUntil = 0;
+    const paused = [...this.pausedConnections];
+    this.pausedConnections.clear();
+    for (const conn of paused) if (!conn.closed) conn.processInput();
+  }
+
+  close(): void {
+    this.closing = true;
+    for (const conn of this.connections.values()) conn.close();
+    this.mesh.close();
+  }
+}

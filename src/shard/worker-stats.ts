@@ -1,0 +1,26 @@
+/** The figures one worker reports for INFO (gathered with '@stats'). */
+export interface WorkerStats {
+  commands: number;
+  opsPerSec: number;
+  connectionsReceived: number;
+  clients: number;
+  blockedClients: number;
+  keys: number;
+  expiredKeys: number;
+  hits: number;
+  misses: number;
+  dirty: number;
+  pubsubChannels: number;
+  pubsubPatterns: number;
+  hopsOut: number;
+  hopsIn: number;
+  netInput: number;
+  netOutput: number;
+  reads: number;
+  writes: number;
+  errorReplies: number;
+  /** name → [calls, usec, rejected_calls, failed_calls] */
+  commandStats: Record<string, [number, number, number, number]>;
+  /** error code (first word) → count */
+  errorStats: Record<string, number>;
+}

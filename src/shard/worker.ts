@@ -1,0 +1,57 @@
+// Entry of a shard worker thread: builds its Shard from what the supervisor hands over and adopts
+// the client sockets the acceptor transfers to it.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import type { Socket } from 'node:net';
+import { ServerConfig } from '../config/server-config.ts';
+import { Shard } from './shard.ts';
+import type { MeshBuffers } from '../ipc/worker-mesh.ts';
+
+export interface ShardWorkerData {
+  id: number;
+  workerCount: number;
+  mesh: MeshBuffers;
+  ports: Array<MessagePort | null>;
+  slotTable: SharedArrayBuffer;
+  stats: SharedArrayBuffer;
+  effectRing: SharedArrayBuffer;
+  sequence: SharedArrayBuffer;
+  logControl: SharedArrayBuffer;
+  configArgs: string[];
+}
+
+export type ToWorker =
+  | { type: 'connection'; socket: Socket; clientId: number }
+  | { type: 'config-set'; pairs: Array<[string, string]> }
+  | { type: 'shutdown' };
+
+const data = workerData as ShardWorkerData;
+const port = parentPort!;
+const config = ServerConfig.fromCommandLine(data.configArgs);
+const shard = new Shard({
+  ...data,
+  config,
+  toMain: (msg) => port.postMessage(msg),
+});
+
+port.on('message', (msg: ToWorker) => {
+  switch (msg.type) {
+    case 'connection':
+      shard.adopt(msg.socket, msg.clientId);
+      break;
+    case 'config-set':
+      config.set(msg.pairs);
+      shard.configChanged(msg.pairs);
+      break;
+    case 'shutdown':
+      shard.close();
+      port.postMessage({ type: 'closed', id: data.id });
+      break;
+  }
+});
+
+process.on('uncaughtException', (err) => {
+  // A bug must not take the worker's keys down with it: log it and keep serving.
+  console.error(`shoal: worker ${data.id}: uncaught exception:`, err);
+});
+
+port.postMessage({ type: 'ready', id: data.id });

@@ -8,5 +8,7 @@ export default defineConfig({
     // Integration tests start real server processes; two cores cannot run many at once.
     maxWorkers: 2,
     fileParallelism: true,
+    // The JSON report is what .ci/run reads to print its closing "N passed, N failed" line.
+    reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
   },
 });

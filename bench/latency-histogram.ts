@@ -70,7 +70,10 @@ export function summarizeLatencyMs(histogram: LatencyHistogram): LatencySummaryM
     p99: ms(histogram.getValueAtPercentile(99)),
     p999: ms(histogram.getValueAtPercentile(99.9)),
     p9999: ms(histogram.getValueAtPercentile(99.99)),
-    max: ms(histogram.maxValue),
+    // The 100th percentile (the highest value equivalent to the largest recorded one) rather than
+    // maxValue: a histogram built by add() keeps only bucket resolution, so this is the figure that
+    // is identical whether values were recorded in one histogram or merged from several.
+    max: ms(histogram.getValueAtPercentile(100)),
   };
 }
 
@@ -95,7 +98,7 @@ export function percentileCurve(histogram: LatencyHistogram, pointsPerDecade = 2
     const percentile = 100 * (1 - Math.pow(10, -step / pointsPerDecade));
     points.push({ percentile, valueMs: histogram.getValueAtPercentile(percentile) / 1000 });
   }
-  points.push({ percentile: 100, valueMs: histogram.maxValue / 1000 });
+  points.push({ percentile: 100, valueMs: histogram.getValueAtPercentile(100) / 1000 });
   return points;
 }
 

@@ -69,10 +69,14 @@ export function roundReport(round: number, startedAt: string, threads: ThreadRes
       command.opsPerSecond.forEach((count, second) => (counts[second] = (counts[second] ?? 0) + count));
     }
   }
-  const timeline = Array.from(counts, (count = 0, second) => {
+  // A trailing bucket shorter than half a second says little about the rate and is left out of
+  // the timeline (its replies are in every other figure).
+  const timeline: { second: number; opsPerSec: number }[] = [];
+  for (let second = 0; second < counts.length; second++) {
     const width = Math.min(1, durationSeconds - second);
-    return { second, opsPerSec: width > 0 ? count / width : count };
-  });
+    if (width < 0.5) break;
+    timeline.push({ second, opsPerSec: (counts[second] ?? 0) / width });
+  }
   return { round, startedAt, durationSeconds, commands, total, errorsByKind, redirectsByKind, timeline };
 }
 

@@ -28,7 +28,7 @@ export interface RunFigures {
 export interface RoundReport extends RunFigures {
   round: number;
   startedAt: string;
-  /** Replies per second, second by second; the last entry covers only the run's final fraction. */
+  /** Replies per second, second by second (a final partial second under 0.5 s is left out). */
   timeline: { second: number; opsPerSec: number }[];
 }
 

@@ -1,0 +1,375 @@
+// The list type (Redis's quicklist.c in spirit): a deque of chunks, each a small array of latin1
+// strings with a live window [start, end). Pushes and pops at either end are O(1); index lookups
+// skip whole chunks from the nearer end (O(n / chunk)); a chunk holds at most CHUNK_MAX elements so
+// inserting or deleting inside one moves at most that many pointers.
+//
+// Redis 7.0 reports OBJECT ENCODING "quicklist" for every list, whatever its size (the listpack
+// encoding of small lists arrived in 7.2): encoding() answers the same.
+
+import type { RedisObject } from './value.ts';
+
+/** The most elements one chunk holds. */
+export const CHUNK_MAX = 128;
+/** Capacity of the first chunk of a new list: small lists stay small. */
+const CHUNK_MIN = 4;
+/** What an unused slot holds (so that popped strings are released and arrays stay packed). */
+const HOLE = '';
+
+class Chunk {
+  items: string[];
+  start: number;
+  end: number;
+
+  constructor(capacity: number, atHead: boolean) {
+    this.items = new Array<string>(capacity).fill(HOLE);
+    this.start = this.end = atHead ? capacity : 0;
+  }
+
+  get size(): number {
+    return this.end - this.start;
+  }
+
+  /**
+   * Makes room for one element at the head or the tail by moving the live window into a larger (or
+   * re-centred) array; false when the chunk is full and a new chunk is needed.
+   */
+  makeRoom(atHead: boolean): boolean {
+    const size = this.end - this.start;
+    if (size >= CHUNK_MAX) return false;
+    const capacity = Math.min(CHUNK_MAX, Math.max(CHUNK_MIN, size * 2));
+    const items = new Array<string>(capacity).fill(HOLE);
+    const start = atHead ? capacity - size : 0;
+    for (let i = 0; i < size; i++) items[start + i] = this.items[this.start + i]!;
+    this.items = items;
+    this.start = start;
+    this.end = start + size;
+    return true;
+  }
+
+  /** Inserts v before offset `at` of the live window (0 ≤ at ≤ size); the chunk must not be full. */
+  insert(at: number, v: string): void {
+    const items = this.items;
+    if (this.end < items.length) {
+      for (let i = this.end; i > this.start + at; i--) items[i] = items[i - 1]!;
+      items[this.start + at] = v;
+      this.end++;
+    } else if (this.start > 0) {
+      this.start--;
+      for (let i = this.start; i < this.start + at; i++) items[i] = items[i + 1]!;
+      items[this.start + at] = v;
+    } else {
+      // Full array but not at CHUNK_MAX: grow towards the tail, then insert.
+      this.makeRoom(false);
+      this.insert(at, v);
+    }
+  }
+}
+
+/** Where locate() found an index: the chunk's position in the ring and the offset in its window. */
+interface Position {
+  chunk: number;
+  offset: number;
+}
+
+export class ListValue implements RedisObject {
+  readonly kind = 'list' as const;
+  /** Chunks live in chunks[first .. last): free room at both ends keeps chunk pushes O(1) amortized. */
+  private chunks: Array<Chunk | undefined>;
+  private first: number;
+  private last: number;
+  length = 0;
+  private readonly found: Position = { chunk: 0, offset: 0 };
+
+  constructor() {
+    this.chunks = new Array<Chunk | undefined>(2);
+    this.first = this.last = 1;
+  }
+
+  encoding(): string {
+    return 'quicklist';
+  }
+
+  clone(): ListValue {
+    const copy = new ListValue();
+    this.forEach(false, (v) => {
+      copy.pushTail(v);
+      return true;
+    });
+    return copy;
+  }
+
+  /** A list of the given elements, head first. */
+  static from(values: Iterable<string>): ListValue {
+    const list = new ListValue();
+    for (const v of values) list.pushTail(v);
+    return list;
+  }
+
+  /** Every element, head first (tests, serialization). */
+  toArray(): string[] {
+    const out: string[] = new Array(this.length);
+    let n = 0;
+    for (let c = this.first; c < this.last; c++) {
+      const chunk = this.chunks[c]!;
+      for (let i = chunk.start; i < chunk.end; i++) out[n++] = chunk.items[i]!;
+    }
+    return out;
+  }
+
+  /** Number of chunks (memory reports and tests). */
+  get chunkCount(): number {
+    return this.last - this.first;
+  }
+
+  pushHead(v: string): void {
+    let chunk = this.last > this.first ? this.chunks[this.first]! : undefined;
+    if (chunk === undefined || (chunk.start === 0 && !chunk.makeRoom(true))) {
+      chunk = this.newChunk(true);
+    }
+    chunk.items[--chunk.start] = v;
+    this.length++;
+  }
+
+  pushTail(v: string): void {
+    let chunk = this.last > this.first ? this.chunks[this.last - 1]! : undefined;
+    if (chunk === undefined || (chunk.end === chunk.items.length && !chunk.makeRoom(false))) {
+      chunk = this.newChunk(false);
+    }
+    chunk.items[chunk.end++] = v;
+    this.length++;
+  }
+
+  popHead(): string | undefined {
+    if (this.length === 0) return undefined;
+    const chunk = this.chunks[this.first]!;
+    const v = chunk.items[chunk.start]!;
+    chunk.items[chunk.start++] = HOLE;
+    this.length--;
+    if (chunk.start === chunk.end) this.chunks[this.first++] = undefined;
+    return v;
+  }
+
+  popTail(): string | undefined {
+    if (this.length === 0) return undefined;
+    const chunk = this.chunks[this.last - 1]!;
+    const v = chunk.items[--chunk.end]!;
+    chunk.items[chunk.end] = HOLE;
+    this.length--;
+    if (chunk.start === chunk.end) this.chunks[--this.last] = undefined;
+    return v;
+  }
+
+  /** The element at index (0 ≤ index < length). */
+  get(index: number): string {
+    const at = this.locate(index);
+    const chunk = this.chunks[at.chunk]!;
+    return chunk.items[chunk.start + at.offset]!;
+  }
+
+  /** Replaces the element at index (0 ≤ index < length). */
+  set(index: number, v: string): void {
+    const at = this.locate(index);
+    const chunk = this.chunks[at.chunk]!;
+    chunk.items[chunk.start + at.offset] = v;
+  }
+
+  /** Inserts v so that it ends up at index (0 ≤ index ≤ length). */
+  insert(index: number, v: string): void {
+    if (index === 0) return this.pushHead(v);
+    if (index === this.length) return this.pushTail(v);
+    const at = this.locate(index);
+    const chunk = this.chunks[at.chunk]!;
+    if (chunk.size < CHUNK_MAX) {
+      chunk.insert(at.offset, v);
+    } else {
+      // Split the full chunk in two halves, then insert into the half that holds the position.
+      const half = CHUNK_MAX >> 1;
+      const right = new Chunk(CHUNK_MAX, false);
+      for (let i = chunk.start + half; i < chunk.end; i++) {
+        right.items[right.end++] = chunk.items[i]!;
+        chunk.items[i] = HOLE;
+      }
+      chunk.end = chunk.start + half;
+      this.insertChunk(at.chunk + 1, right);
+      if (at.offset <= half) chunk.insert(at.offset, v);
+      else right.insert(at.offset - half, v);
+    }
+    this.length++;
+  }
+
+  /** Removes `head` elements from the head and `tail` from the tail (LTRIM, pops with a count). */
+  trim(head: number, tail: number): void {
+    if (head + tail >= this.length) {
+      this.chunks = new Array<Chunk | undefined>(2);
+      this.first = this.last = 1;
+      this.length = 0;
+      return;
+    }
+    this.length -= head + tail;
+    while (head > 0) {
+      const chunk = this.chunks[this.first]!;
+      if (chunk.size <= head) {
+        head -= chunk.size;
+        this.chunks[this.first++] = undefined;
+      } else {
+        chunk.items.fill(HOLE, chunk.start, chunk.start + head);
+        chunk.start += head;
+        head = 0;
+      }
+    }
+    while (tail > 0) {
+      const chunk = this.chunks[this.last - 1]!;
+      if (chunk.size <= tail) {
+        tail -= chunk.size;
+        this.chunks[--this.last] = undefined;
+      } else {
+        chunk.items.fill(HOLE, chunk.end - tail, chunk.end);
+        chunk.end -= tail;
+        tail = 0;
+      }
+    }
+  }
+
+  /** Index of the first element equal to v from the head, or -1. */
+  indexOf(v: string): number {
+    let base = 0;
+    for (let c = this.first; c < this.last; c++) {
+      const chunk = this.chunks[c]!;
+      const items = chunk.items;
+      for (let i = chunk.start; i < chunk.end; i++) if (items[i] === v) return base + i - chunk.start;
+      base += chunk.size;
+    }
+    return -1;
+  }
+
+  /**
+   * Removes elements equal to v: at most `limit` of them (0: all), the first ones from the head, or
+   * from the tail when fromTail. Returns how many went. Rebuilds the chunks densely when any did.
+   */
+  removeMatching(v: string, limit: number, fromTail: boolean): number {
+    let matches = 0;
+    this.forEach(fromTail, (e) => {
+      if (e === v) matches++;
+      return limit === 0 || matches < limit;
+    });
+    if (matches === 0) return 0;
+    const rebuilt = new ListValue();
+    let removed = 0;
+    this.forEach(fromTail, (e) => {
+      if (e === v && removed < matches) removed++;
+      else if (fromTail) rebuilt.pushHead(e);
+      else rebuilt.pushTail(e);
+      return true;
+    });
+    this.chunks = rebuilt.chunks;
+    this.first = rebuilt.first;
+    this.last = rebuilt.last;
+    this.length = rebuilt.length;
+    return removed;
+  }
+
+  /**
+   * Visits elements from the head (or from the tail when fromTail) until visit returns false.
+   * Returns how many were visited.
+   */
+  forEach(fromTail: boolean, visit: (v: string) => boolean): number {
+    let n = 0;
+    if (!fromTail) {
+      for (let c = this.first; c < this.last; c++) {
+        const chunk = this.chunks[c]!;
+        for (let i = chunk.start; i < chunk.end; i++) {
+          n++;
+          if (!visit(chunk.items[i]!)) return n;
+        }
+      }
+    } else {
+      for (let c = this.last - 1; c >= this.first; c--) {
+        const chunk = this.chunks[c]!;
+        for (let i = chunk.end - 1; i >= chunk.start; i--) {
+          n++;
+          if (!visit(chunk.items[i]!)) return n;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Writes elements start..end (inclusive, 0 ≤ start ≤ end < length) head to tail into sink. */
+  writeRange(start: number, end: number, sink: { bulk(s: string): void }): void {
+    let left = end - start + 1;
+    const at = this.locate(start);
+    let offset = at.offset;
+    for (let c = at.chunk; left > 0; c++) {
+      const chunk = this.chunks[c]!;
+      const items = chunk.items;
+      const stop = Math.min(chunk.end, chunk.start + offset + left);
+      for (let i = chunk.start + offset; i < stop; i++) sink.bulk(items[i]!);
+      left -= stop - chunk.start - offset;
+      offset = 0;
+    }
+  }
+
+  /** The chunk and offset holding index, walking whole chunks from the nearer end. */
+  private locate(index: number): Position {
+    const found = this.found;
+    if (index < this.length >> 1) {
+      let c = this.first;
+      let size = this.chunks[c]!.size;
+      while (index >= size) {
+        index -= size;
+        size = this.chunks[++c]!.size;
+      }
+      found.chunk = c;
+      found.offset = index;
+    } else {
+      let fromEnd = this.length - 1 - index;
+      let c = this.last - 1;
+      let size = this.chunks[c]!.size;
+      while (fromEnd >= size) {
+        fromEnd -= size;
+        size = this.chunks[--c]!.size;
+      }
+      found.chunk = c;
+      found.offset = size - 1 - fromEnd;
+    }
+    return found;
+  }
+
+  /** A new empty chunk at the head or the tail, with room to grow towards the outside. */
+  private newChunk(atHead: boolean): Chunk {
+    const chunk = new Chunk(this.length === 0 ? CHUNK_MIN : CHUNK_MAX, atHead);
+    if (atHead) {
+      if (this.first === 0) this.regrow();
+      this.chunks[--this.first] = chunk;
+    } else {
+      if (this.last === this.chunks.length) this.regrow();
+      this.chunks[this.last++] = chunk;
+    }
+    return chunk;
+  }
+
+  /** Inserts a chunk at ring position pos (first < pos ≤ last), moving the tail side along. */
+  private insertChunk(pos: number, chunk: Chunk): void {
+    if (this.last === this.chunks.length) {
+      const shift = this.regrow();
+      pos += shift;
+    }
+    for (let c = this.last; c > pos; c--) this.chunks[c] = this.chunks[c - 1];
+    this.chunks[pos] = chunk;
+    this.last++;
+  }
+
+  /** Re-centres the chunks in an array twice as large as they need; returns how far they moved. */
+  private regrow(): number {
+    const count = this.last - this.first;
+    const capacity = Math.max(4, count * 2 + 2);
+    const chunks = new Array<Chunk | undefined>(capacity);
+    const first = (capacity - count) >> 1;
+    for (let c = 0; c < count; c++) chunks[first + c] = this.chunks[this.first + c];
+    const shift = first - this.first;
+    this.chunks = chunks;
+    this.first = first;
+    this.last = first + count;
+    return shift;
+  }
+}

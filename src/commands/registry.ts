@@ -3,6 +3,7 @@ import type { SessionFamily } from '../shard/session.ts';
 import { stringCommands } from './strings.ts';
 import { bitmapCommands } from './bitmaps.ts';
 import { keyCommands } from './keys.ts';
+import { listCommands } from './lists.ts';
 import { connectionCommands } from './connection.ts';
 import { transactionCommands } from './transactions.ts';
 import { pubsubCommands } from './pubsub.ts';
@@ -14,6 +15,7 @@ export const KEYED_HANDLERS: CommandFamily = {
   ...stringCommands,
   ...bitmapCommands,
   ...keyCommands,
+  ...listCommands,
 };
 
 /** Commands that run on the client's own worker with its connection (top-level names cover their subcommands). */

@@ -3,6 +3,7 @@ import type { SessionFamily } from '../shard/session.ts';
 import { stringCommands } from './strings.ts';
 import { bitmapCommands } from './bitmaps.ts';
 import { keyCommands } from './keys.ts';
+import { hashCommands } from './hashes.ts';
 import { listCommands } from './lists.ts';
 import { connectionCommands } from './connection.ts';
 import { transactionCommands } from './transactions.ts';
@@ -15,6 +16,7 @@ export const KEYED_HANDLERS: CommandFamily = {
   ...stringCommands,
   ...bitmapCommands,
   ...keyCommands,
+  ...hashCommands,
   ...listCommands,
 };
 

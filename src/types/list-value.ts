@@ -78,6 +78,8 @@ export class ListValue implements RedisObject {
   private first: number;
   private last: number;
   length = 0;
+  /** An emptied full-size chunk kept for the next new chunk (no allocation when pushes and pops alternate at a chunk boundary). */
+  private spare: Chunk | undefined = undefined;
   private readonly found: Position = { chunk: 0, offset: 0 };
 
   constructor() {
@@ -145,7 +147,10 @@ export class ListValue implements RedisObject {
     const v = chunk.items[chunk.start]!;
     chunk.items[chunk.start++] = HOLE;
     this.length--;
-    if (chunk.start === chunk.end) this.chunks[this.first++] = undefined;
+    if (chunk.start === chunk.end) {
+      this.chunks[this.first++] = undefined;
+      this.keepSpare(chunk);
+    }
     return v;
   }
 
@@ -155,7 +160,10 @@ export class ListValue implements RedisObject {
     const v = chunk.items[--chunk.end]!;
     chunk.items[chunk.end] = HOLE;
     this.length--;
-    if (chunk.start === chunk.end) this.chunks[--this.last] = undefined;
+    if (chunk.start === chunk.end) {
+      this.chunks[--this.last] = undefined;
+      this.keepSpare(chunk);
+    }
     return v;
   }
 
@@ -203,6 +211,7 @@ export class ListValue implements RedisObject {
       this.chunks = new Array<Chunk | undefined>(2);
       this.first = this.last = 1;
       this.length = 0;
+      this.spare = undefined;
       return;
     }
     this.length -= head + tail;
@@ -265,6 +274,7 @@ export class ListValue implements RedisObject {
     this.first = rebuilt.first;
     this.last = rebuilt.last;
     this.length = rebuilt.length;
+    this.spare = undefined;
     return removed;
   }
 
@@ -335,9 +345,24 @@ export class ListValue implements RedisObject {
     return found;
   }
 
+  /** Keeps an emptied full-size chunk while the list still has others (its slots are already cleared). */
+  private keepSpare(chunk: Chunk): void {
+    if (this.length !== 0 && chunk.items.length === CHUNK_MAX) this.spare = chunk;
+  }
+
   /** A new empty chunk at the head or the tail, with room to grow towards the outside. */
   private newChunk(atHead: boolean): Chunk {
-    const chunk = new Chunk(this.length === 0 ? CHUNK_MIN : CHUNK_MAX, atHead);
+    let chunk: Chunk;
+    if (this.length === 0) {
+      this.spare = undefined;
+      chunk = new Chunk(CHUNK_MIN, atHead);
+    } else if (this.spare !== undefined) {
+      chunk = this.spare;
+      this.spare = undefined;
+      chunk.start = chunk.end = atHead ? CHUNK_MAX : 0;
+    } else {
+      chunk = new Chunk(CHUNK_MAX, atHead);
+    }
     if (atHead) {
       if (this.first === 0) this.regrow();
       this.chunks[--this.first] = chunk;

@@ -4,6 +4,7 @@ import { stringCommands } from './strings.ts';
 import { bitmapCommands } from './bitmaps.ts';
 import { keyCommands } from './keys.ts';
 import { hashCommands } from './hashes.ts';
+import { setCommands } from './sets.ts';
 import { listCommands } from './lists.ts';
 import { connectionCommands } from './connection.ts';
 import { transactionCommands } from './transactions.ts';
@@ -17,6 +18,7 @@ export const KEYED_HANDLERS: CommandFamily = {
   ...bitmapCommands,
   ...keyCommands,
   ...hashCommands,
+  ...setCommands,
   ...listCommands,
 };
 

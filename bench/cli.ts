@@ -24,7 +24,7 @@ export async function benchMain(argv: string[]): Promise<number> {
       process.stderr.write(`shoal bench: ${error.message}\n\n${BENCH_USAGE}`);
       return 2;
     }
-    process.stderr.write(`shoal bench: ${(error as Error).message}\n`);
+    process.stderr.write(`shoal bench: ${process.env.SHOAL_BENCH_DEBUG ? (error as Error).stack : (error as Error).message}\n`);
     return 1;
   }
 }

@@ -94,13 +94,17 @@ export class LoadThread {
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       this.started = true;
       const options = this.task.options;
-      this.measureStart = startAt + options.warmupSeconds * 1000;
+      // A timer may fire a fraction of a millisecond early: the measurement starts at the agreed
+      // time or at the first request, whichever is earlier, so the first batch is always inside it.
+      const startedAt = performance.now();
+      const measureFrom = Math.min(startAt, startedAt);
+      this.measureStart = measureFrom + options.warmupSeconds * 1000;
       this.measureEnd = options.testTimeSeconds === null ? Infinity : this.measureStart + options.testTimeSeconds * 1000;
       this.recorder.measureStart = this.measureStart;
       const rateTimer = this.rateIntervalMs > 0 ? setInterval(this.rateTick, 1) : null;
       const progressTimer = setInterval(this.progressTick, PROGRESS_INTERVAL_MS);
       try {
-        const now = performance.now();
+        const now = startedAt;
         const clientCount = this.clients.length * this.task.threads;
         for (let i = 0; i < this.clients.length; i++) {
           const globalIndex = this.task.threadIndex * this.clients.length + i;

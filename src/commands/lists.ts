@@ -5,7 +5,7 @@
 
 import type { CommandContext, CommandFamily } from './context.ts';
 import type { RedisValue } from '../types/value.ts';
-import { ListValue } from '../types/list-value.ts';
+import { ListValue, varint } from '../types/list-value.ts';
 import { parseInteger } from './string-value.ts';
 import { registerValueCodec } from '../ipc/value-transfer.ts';
 import {
@@ -486,13 +486,7 @@ function lmpop(ctx: CommandContext, argv: string[]): void {
 function encodeList(value: RedisValue): string {
   const parts: string[] = [];
   (value as ListValue).forEach(false, (v) => {
-    let n = v.length;
-    let header = '';
-    while (n >= 0x80) {
-      header += String.fromCharCode((n & 0x7f) | 0x80);
-      n = Math.floor(n / 0x80);
-    }
-    parts.push(header + String.fromCharCode(n), v);
+    parts.push(varint(v.length), v);
     return true;
   });
   return parts.join('');

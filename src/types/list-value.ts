@@ -3,6 +3,12 @@
 // skip whole chunks from the nearer end (O(n / chunk)); a chunk holds at most CHUNK_MAX elements so
 // inserting or deleting inside one moves at most that many pointers.
 //
+// Memory: a full chunk that stops being an end chunk is packed into one latin1 string (each element
+// prefixed with its length as a varint, like a listpack entry), so a long list costs a few bytes per
+// element over its contents instead of a pointer and a string header each. Reads decode from the
+// packed form; popping from the head of a packed chunk only advances a cursor; any other change to a
+// packed chunk unpacks it first (at most CHUNK_MAX elements).
+//
 // Redis 7.0 reports OBJECT ENCODING "quicklist" for every list, whatever its size (the listpack
 // encoding of small lists arrived in 7.2): encoding() answers the same.
 
@@ -14,15 +20,102 @@ export const CHUNK_MAX = 128;
 const CHUNK_MIN = 4;
 /** What an unused slot holds (so that popped strings are released and arrays stay packed). */
 const HOLE = '';
+const NO_ITEMS: string[] = [];
+/** Scratch array of pack(). */
+const PACK_PARTS: string[] = [];
+/** The one-char varints of lengths 0..127. */
+const LENGTH_CHARS: string[] = Array.from({ length: 0x80 }, (_, n) => String.fromCharCode(n));
 
 class Chunk {
+  /** Unpacked: the elements, live in items[start .. end). Packed: NO_ITEMS. */
   items: string[];
+  /** Unpacked: array indexes. Packed: element numbers (start counts elements popped from the head). */
   start: number;
   end: number;
+  /** Packed: the elements from element `start` on, each as a varint length then its bytes, from char packedPos. */
+  packed: string | null = null;
+  packedPos = 0;
 
   constructor(capacity: number, atHead: boolean) {
     this.items = new Array<string>(capacity).fill(HOLE);
     this.start = this.end = atHead ? capacity : 0;
+  }
+
+  /** Replaces the array by one string (done to full interior chunks). */
+  pack(): void {
+    // join() gives one flat string; a += rope would keep a cons node per piece (~20× the memory).
+    const parts = PACK_PARTS;
+    parts.length = 0;
+    for (let i = this.start; i < this.end; i++) {
+      const v = this.items[i]!;
+      parts.push(v.length < 0x80 ? LENGTH_CHARS[v.length]! : varint(v.length), v);
+    }
+    const packed = parts.join('');
+    parts.length = 0;
+    this.packed = packed;
+    this.packedPos = 0;
+    this.end -= this.start;
+    this.start = 0;
+    this.items = NO_ITEMS;
+  }
+
+  /** Back to an array of CHUNK_MAX slots holding the live elements at its start. */
+  unpack(): void {
+    const live = this.decode(0, this.end - this.start);
+    const items = new Array<string>(CHUNK_MAX).fill(HOLE);
+    for (let i = 0; i < live.length; i++) items[i] = live[i]!;
+    this.items = items;
+    this.start = 0;
+    this.end = live.length;
+    this.packed = null;
+  }
+
+  /** Live elements [from, to) of a packed chunk, decoded. */
+  decode(from: number, to: number): string[] {
+    const packed = this.packed!;
+    const out: string[] = new Array(to - from);
+    let pos = this.packedPos;
+    for (let i = 0; i < to; i++) {
+      let n = packed.charCodeAt(pos++);
+      if (n >= 0x80) {
+        n &= 0x7f;
+        let scale = 0x80;
+        for (;;) {
+          const c = packed.charCodeAt(pos++);
+          n += (c & 0x7f) * scale;
+          if (c < 0x80) break;
+          scale *= 0x80;
+        }
+      }
+      if (i >= from) out[i - from] = packed.slice(pos, pos + n);
+      pos += n;
+    }
+    return out;
+  }
+
+  /** Drops n elements from the head of a packed chunk (pops, trims). */
+  skipPacked(n: number): string {
+    const packed = this.packed!;
+    let pos = this.packedPos;
+    let last = '';
+    for (let i = 0; i < n; i++) {
+      let len = packed.charCodeAt(pos++);
+      if (len >= 0x80) {
+        len &= 0x7f;
+        let scale = 0x80;
+        for (;;) {
+          const c = packed.charCodeAt(pos++);
+          len += (c & 0x7f) * scale;
+          if (c < 0x80) break;
+          scale *= 0x80;
+        }
+      }
+      if (i === n - 1) last = packed.slice(pos, pos + len);
+      pos += len;
+    }
+    this.packedPos = pos;
+    this.start += n;
+    return last;
   }
 
   get size(): number {
@@ -63,6 +156,17 @@ class Chunk {
       this.insert(at, v);
     }
   }
+}
+
+/** A length as a little-endian base-128 varint of latin1 chars (high bit: more follow). */
+export function varint(n: number): string {
+  if (n < 0x80) return String.fromCharCode(n);
+  let out = '';
+  while (n >= 0x80) {
+    out += String.fromCharCode((n & 0x7f) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  return out + String.fromCharCode(n);
 }
 
 /** Where locate() found an index: the chunk's position in the ring and the offset in its window. */
@@ -113,7 +217,8 @@ export class ListValue implements RedisObject {
     let n = 0;
     for (let c = this.first; c < this.last; c++) {
       const chunk = this.chunks[c]!;
-      for (let i = chunk.start; i < chunk.end; i++) out[n++] = chunk.items[i]!;
+      if (chunk.packed !== null) for (const v of chunk.decode(0, chunk.size)) out[n++] = v;
+      else for (let i = chunk.start; i < chunk.end; i++) out[n++] = chunk.items[i]!;
     }
     return out;
   }
@@ -123,9 +228,16 @@ export class ListValue implements RedisObject {
     return this.last - this.first;
   }
 
+  /** Number of chunks held packed (memory reports and tests). */
+  get packedChunkCount(): number {
+    let n = 0;
+    for (let c = this.first; c < this.last; c++) if (this.chunks[c]!.packed !== null) n++;
+    return n;
+  }
+
   pushHead(v: string): void {
     let chunk = this.last > this.first ? this.chunks[this.first]! : undefined;
-    if (chunk === undefined || (chunk.start === 0 && !chunk.makeRoom(true))) {
+    if (chunk === undefined || chunk.packed !== null || (chunk.start === 0 && !chunk.makeRoom(true))) {
       chunk = this.newChunk(true);
     }
     chunk.items[--chunk.start] = v;
@@ -134,7 +246,7 @@ export class ListValue implements RedisObject {
 
   pushTail(v: string): void {
     let chunk = this.last > this.first ? this.chunks[this.last - 1]! : undefined;
-    if (chunk === undefined || (chunk.end === chunk.items.length && !chunk.makeRoom(false))) {
+    if (chunk === undefined || chunk.packed !== null || (chunk.end === chunk.items.length && !chunk.makeRoom(false))) {
       chunk = this.newChunk(false);
     }
     chunk.items[chunk.end++] = v;
@@ -144,8 +256,13 @@ export class ListValue implements RedisObject {
   popHead(): string | undefined {
     if (this.length === 0) return undefined;
     const chunk = this.chunks[this.first]!;
-    const v = chunk.items[chunk.start]!;
-    chunk.items[chunk.start++] = HOLE;
+    let v: string;
+    if (chunk.packed !== null) {
+      v = chunk.skipPacked(1);
+    } else {
+      v = chunk.items[chunk.start]!;
+      chunk.items[chunk.start++] = HOLE;
+    }
     this.length--;
     if (chunk.start === chunk.end) {
       this.chunks[this.first++] = undefined;
@@ -157,6 +274,7 @@ export class ListValue implements RedisObject {
   popTail(): string | undefined {
     if (this.length === 0) return undefined;
     const chunk = this.chunks[this.last - 1]!;
+    if (chunk.packed !== null) chunk.unpack();
     const v = chunk.items[--chunk.end]!;
     chunk.items[chunk.end] = HOLE;
     this.length--;
@@ -171,6 +289,7 @@ export class ListValue implements RedisObject {
   get(index: number): string {
     const at = this.locate(index);
     const chunk = this.chunks[at.chunk]!;
+    if (chunk.packed !== null) return chunk.decode(at.offset, at.offset + 1)[0]!;
     return chunk.items[chunk.start + at.offset]!;
   }
 
@@ -178,6 +297,7 @@ export class ListValue implements RedisObject {
   set(index: number, v: string): void {
     const at = this.locate(index);
     const chunk = this.chunks[at.chunk]!;
+    if (chunk.packed !== null) chunk.unpack();
     chunk.items[chunk.start + at.offset] = v;
   }
 
@@ -187,6 +307,7 @@ export class ListValue implements RedisObject {
     if (index === this.length) return this.pushTail(v);
     const at = this.locate(index);
     const chunk = this.chunks[at.chunk]!;
+    if (chunk.packed !== null) chunk.unpack();
     if (chunk.size < CHUNK_MAX) {
       chunk.insert(at.offset, v);
     } else {
@@ -221,8 +342,12 @@ export class ListValue implements RedisObject {
         head -= chunk.size;
         this.chunks[this.first++] = undefined;
       } else {
-        chunk.items.fill(HOLE, chunk.start, chunk.start + head);
-        chunk.start += head;
+        if (chunk.packed !== null) {
+          chunk.skipPacked(head);
+        } else {
+          chunk.items.fill(HOLE, chunk.start, chunk.start + head);
+          chunk.start += head;
+        }
         head = 0;
       }
     }
@@ -232,7 +357,7 @@ export class ListValue implements RedisObject {
         tail -= chunk.size;
         this.chunks[--this.last] = undefined;
       } else {
-        chunk.items.fill(HOLE, chunk.end - tail, chunk.end);
+        if (chunk.packed === null) chunk.items.fill(HOLE, chunk.end - tail, chunk.end);
         chunk.end -= tail;
         tail = 0;
       }
@@ -244,8 +369,13 @@ export class ListValue implements RedisObject {
     let base = 0;
     for (let c = this.first; c < this.last; c++) {
       const chunk = this.chunks[c]!;
-      const items = chunk.items;
-      for (let i = chunk.start; i < chunk.end; i++) if (items[i] === v) return base + i - chunk.start;
+      if (chunk.packed !== null) {
+        const found = chunk.packed.includes(v) ? chunk.decode(0, chunk.size).indexOf(v) : -1;
+        if (found >= 0) return base + found;
+      } else {
+        const items = chunk.items;
+        for (let i = chunk.start; i < chunk.end; i++) if (items[i] === v) return base + i - chunk.start;
+      }
       base += chunk.size;
     }
     return -1;
@@ -287,17 +417,22 @@ export class ListValue implements RedisObject {
     if (!fromTail) {
       for (let c = this.first; c < this.last; c++) {
         const chunk = this.chunks[c]!;
-        for (let i = chunk.start; i < chunk.end; i++) {
+        const items = chunk.packed !== null ? chunk.decode(0, chunk.size) : chunk.items;
+        const start = chunk.packed !== null ? 0 : chunk.start;
+        const end = start + chunk.size;
+        for (let i = start; i < end; i++) {
           n++;
-          if (!visit(chunk.items[i]!)) return n;
+          if (!visit(items[i]!)) return n;
         }
       }
     } else {
       for (let c = this.last - 1; c >= this.first; c--) {
         const chunk = this.chunks[c]!;
-        for (let i = chunk.end - 1; i >= chunk.start; i--) {
+        const items = chunk.packed !== null ? chunk.decode(0, chunk.size) : chunk.items;
+        const start = chunk.packed !== null ? 0 : chunk.start;
+        for (let i = start + chunk.size - 1; i >= start; i--) {
           n++;
-          if (!visit(chunk.items[i]!)) return n;
+          if (!visit(items[i]!)) return n;
         }
       }
     }
@@ -311,10 +446,16 @@ export class ListValue implements RedisObject {
     let offset = at.offset;
     for (let c = at.chunk; left > 0; c++) {
       const chunk = this.chunks[c]!;
-      const items = chunk.items;
-      const stop = Math.min(chunk.end, chunk.start + offset + left);
-      for (let i = chunk.start + offset; i < stop; i++) sink.bulk(items[i]!);
-      left -= stop - chunk.start - offset;
+      const take = Math.min(chunk.size - offset, left);
+      if (chunk.packed !== null) {
+        const items = chunk.decode(offset, offset + take);
+        for (let i = 0; i < take; i++) sink.bulk(items[i]!);
+      } else {
+        const items = chunk.items;
+        const from = chunk.start + offset;
+        for (let i = from; i < from + take; i++) sink.bulk(items[i]!);
+      }
+      left -= take;
       offset = 0;
     }
   }
@@ -362,6 +503,11 @@ export class ListValue implements RedisObject {
       chunk.start = chunk.end = atHead ? CHUNK_MAX : 0;
     } else {
       chunk = new Chunk(CHUNK_MAX, atHead);
+    }
+    if (this.length !== 0) {
+      // The current end chunk is full and about to become an interior one: pack it.
+      const neighbour = this.chunks[atHead ? this.first : this.last - 1]!;
+      if (neighbour.packed === null && neighbour.size === CHUNK_MAX) neighbour.pack();
     }
     if (atHead) {
       if (this.first === 0) this.regrow();

@@ -381,6 +381,14 @@ describe('ListValue', () => {
     for (let i = 0; i < 1000; i += 7) expect(list.get(i)).toBe(model[i]);
     expect(list.toArray()).toEqual(model);
     expect(list.chunkCount).toBeLessThanOrEqual(Math.ceil(1000 / CHUNK_MAX) + 2);
+    // Interior chunks are packed; reading, setting and inserting into them unpacks only what changes.
+    expect(list.packedChunkCount).toBeGreaterThanOrEqual(list.chunkCount - 2);
+    list.set(500, 'S');
+    model[500] = 'S';
+    list.insert(300, 'I'.repeat(200));
+    model.splice(300, 0, 'I'.repeat(200));
+    expect(list.toArray()).toEqual(model);
+    while (list.length > 0) expect(list.popHead()).toBe(model.shift());
   });
 
   it('round-trips through the cross-worker value codec and clone', () => {

@@ -129,6 +129,13 @@ function parseArgs(argv: string[]): Options {
 const options = parseArgs(process.argv.slice(2));
 const port = await freePort();
 const stopRedis = await startRedis(port);
+// The redis-server is ours: stop it when the comparison is interrupted too.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    stopRedis();
+    process.exit(130);
+  });
+}
 const dir = await mkdtemp(path.join(os.tmpdir(), 'shoal-compare-'));
 const rows: { round: number; redisBenchmark: Measurement; shoalBench: Measurement }[] = [];
 try {

@@ -11,12 +11,14 @@ import { transactionCommands } from './transactions.ts';
 import { pubsubCommands } from './pubsub.ts';
 import { keyspaceWideCommands } from './keyspace-wide.ts';
 import { serverCommands } from './server.ts';
+import { zsetCommands } from './zsets.ts';
 
 /** Commands that run where their keys live, by the command table's name ("get", "object|encoding"). */
 export const KEYED_HANDLERS: CommandFamily = {
   ...stringCommands,
   ...bitmapCommands,
   ...keyCommands,
+  ...zsetCommands,
   ...hashCommands,
   ...setCommands,
   ...listCommands,

@@ -33,6 +33,8 @@ export interface CommandSpec {
   parent: CommandSpec | undefined;
   // Everything COMMAND INFO / COMMAND DOCS print.
   data: CommandData;
+  // Filled by the engine on first use: where the command runs and its counters (avoids name lookups per request).
+  route: unknown;
 }
 
 function buildSpec(data: CommandData): CommandSpec {
@@ -60,6 +62,7 @@ function buildSpec(data: CommandData): CommandSpec {
     subcommands: undefined,
     parent: undefined,
     data,
+    route: undefined,
   };
 }
 

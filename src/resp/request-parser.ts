@@ -267,7 +267,9 @@ export class RequestParser {
         return null;
       }
       const start = this.pos;
-      this.argv.push(latin1Slice(this.buf, start, start + len));
+      // The command name repeats request after request: reuse one string for it, which also keeps
+      // its hash for the command table lookup.
+      this.argv.push(this.argv.length === 0 && len <= INTERN_MAX ? internName(this.buf, start, len) : latin1Slice(this.buf, start, start + len));
       this.consumeTo(start + len + 2);
       this.bulkLen = -1;
       this.multibulkLeft--;
@@ -295,6 +297,23 @@ export class RequestParser {
     this.argv = [];
     return argv;
   }
+}
+
+const INTERN_MAX = 24;
+const internSlots: Array<string | undefined> = new Array(256);
+
+/** A string for the bytes [start, start+len) taken from a small cache of recent command names. */
+function internName(buf: Buffer, start: number, len: number): string {
+  const slot = (len * 31 + buf[start]! * 7 + buf[start + len - 1]! * 3 + (len > 2 ? buf[start + 1]! : 0)) & 255;
+  const cached = internSlots[slot];
+  if (cached !== undefined && cached.length === len) {
+    let i = 0;
+    while (i < len && cached.charCodeAt(i) === buf[start + i]) i++;
+    if (i === len) return cached;
+  }
+  const name = latin1Slice(buf, start, start + len);
+  internSlots[slot] = name;
+  return name;
 }
 
 /** Redis formats the offending byte with %c, then replaces CR and LF with spaces in error replies. */

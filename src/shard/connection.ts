@@ -6,6 +6,8 @@ import { ClientState } from './client-state.ts';
 import type { CommandSpec } from '../commands/table.ts';
 
 const EMPTY = Buffer.alloc(0);
+/** Replies held back while a hop is outstanding are written anyway past this size. */
+const HOLD_LIMIT = 64 * 1024;
 
 /**
  * A reply that another worker is computing. Replies queued after it wait until it is filled, so a
@@ -34,6 +36,8 @@ export interface ConnectionHost {
   dispatch(connection: Connection, argv: string[]): void;
   /** True while a cross-shard transaction holds this worker: client commands wait. */
   isLocked(): boolean;
+  /** Reads the clock (and sets the keyspace's notion of now). */
+  clockNow(): number;
   pauseUntilUnlocked(connection: Connection): void;
   outputReady(connection: Connection): void;
   connectionClosed(connection: Connection): void;
@@ -62,6 +66,8 @@ export class Connection {
   /** While replies are owed by other workers: finished chunks and slots, in request order. */
   private queue: Array<Buffer | ReplySlot> = [];
   private openSlots = 0;
+  /** Bytes of finished replies waiting in `queue` behind an open slot. */
+  private heldBytes = 0;
   /** Set while an asynchronous operation (a cross-shard transaction, a fan-out) must finish before the next command runs. */
   barrier = false;
   closed = false;
@@ -113,7 +119,7 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    this.lastInteraction = Date.now();
+    this.lastInteraction = this.host.clockNow();
     this.parser.feed(chunk);
     this.processInput();
     if (!this.closed && this.parser.bufferedBytes() > this.parser.limits.maxQueryBufferLen) {
@@ -125,6 +131,8 @@ export class Connection {
 
   /** Runs every complete request that may run now; stops at a barrier, a lock or QUIT. */
   processInput(): void {
+    // One clock reading per batch of requests: expiry decisions within a batch share it.
+    this.host.clockNow();
     while (!this.closed && !this.barrier && !this.closeAfterReply) {
       if (this.host.isLocked()) {
         this.host.pauseUntilUnlocked(this);
@@ -147,7 +155,10 @@ export class Connection {
 
   /** Reserves the reply position of a command another worker executes. */
   openSlot(discard = false): ReplySlot {
-    if (this.reply.pos > 0) this.queue.push(this.reply.take());
+    if (this.reply.pos > 0) {
+      this.heldBytes += this.reply.pos;
+      this.queue.push(this.reply.take());
+    }
     const slot = new ReplySlot(this, discard);
     this.queue.push(slot);
     this.openSlots++;
@@ -165,6 +176,9 @@ export class Connection {
     if (this.queue.length === 0) {
       if (this.reply.pos > 0) this.write(this.reply.take());
     } else {
+      // Hold the batch while some of it is still computed elsewhere: one write per pipeline batch
+      // (fewer syscalls here and fewer reads in the client), unless the held bytes grow large.
+      if (this.openSlots > 0 && this.reply.pos + this.heldBytes < HOLD_LIMIT) return;
       if (this.reply.pos > 0) this.queue.push(this.reply.take());
       let ready = 0;
       while (ready < this.queue.length) {
@@ -179,6 +193,8 @@ export class Connection {
           chunks[i] = item instanceof ReplySlot ? item.bytes! : item;
         }
         this.queue.splice(0, ready);
+        this.heldBytes = 0;
+        for (const item of this.queue) if (!(item instanceof ReplySlot)) this.heldBytes += item.length;
         this.write(ready === 1 ? chunks[0]! : Buffer.concat(chunks));
       }
     }

@@ -94,6 +94,7 @@ async function watchedKeyChanged(shard: Shard, conn: Connection, txId: number): 
 }
 
 function executeHere(shard: Shard, conn: Connection, command: TxCommand, out: ReplyWriter): void {
+  shard.clockNow();
   const session = sessionCommandOf(command.spec);
   if (session !== undefined) {
     const result = session.handler({ shard, conn, out, txId: 0 }, command.argv, command.spec);

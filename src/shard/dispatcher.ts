@@ -12,6 +12,15 @@ import type { Session, SessionCommand } from './session.ts';
 import { runCrossShard, type TxCommand } from './cross-shard.ts';
 import { ReplyWriter as Writer } from '../resp/reply-writer.ts';
 
+/** How a command runs, resolved once per command spec and kept on it. */
+interface Route {
+  session: SessionCommand | undefined;
+  handler: CommandHandler | undefined;
+  /** INFO commandstats: [calls, usec, rejected_calls, failed_calls]. */
+  stats: [number, number, number, number];
+  singleKey: boolean;
+}
+
 /**
  * Routes each client command: checks (known, arity, auth, subscribe mode), MULTI queuing, then either
  * runs it here (connection commands, keys this worker owns), hops it to the worker that owns its
@@ -23,7 +32,7 @@ export class Dispatcher {
   /** Replies of clients in CLIENT REPLY OFF/SKIP go here and are dropped. */
   private readonly discard = new Writer(1024);
   /** INFO commandstats: name → [calls, usec, rejected_calls, failed_calls]. */
-  private commandStats = new Map<string, [number, number, number, number]>();
+  private readonly commandStats = new Map<string, [number, number, number, number]>();
   errorStats = new Map<string, number>();
   errorReplies = 0;
   private opsWindow: number[] = [0, 0];
@@ -34,9 +43,12 @@ export class Dispatcher {
 
   dispatch(conn: Connection, argv: string[]): void {
     const spec = lookupCommand(argv[0]!, argv);
-    const out = conn.replyMode === REPLY_ON ? conn.reply : this.discard;
-    if (conn.replyMode === REPLY_SKIP) conn.replyMode = REPLY_ON;
-    this.discard.reset();
+    let out = conn.reply;
+    if (conn.replyMode !== REPLY_ON) {
+      out = this.discard;
+      this.discard.reset();
+      if (conn.replyMode === REPLY_SKIP) conn.replyMode = REPLY_ON;
+    }
     if (spec === undefined) {
       this.reject(conn, out, isContainerCommand(argv[0]!) ? errUnknownSubcommand(argv[1]!, argv[0]!) : errUnknownCommand(argv));
       return;
@@ -50,8 +62,9 @@ export class Dispatcher {
       this.reject(conn, out, NOAUTH, spec);
       return;
     }
-    this.statsOf(spec.name)[0]++;
-    const session = SESSION_COMMANDS[spec.name] ?? (spec.parent ? SESSION_COMMANDS[spec.parent.name] : undefined);
+    const route = (spec.route as Route | undefined) ?? this.routeOf(spec);
+    route.stats[0]++;
+    const session = route.session;
     if (conn.client.resp === 2 && conn.isSubscriber && !session?.inSubscribeMode) {
       out.error(`ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
       return;
@@ -62,7 +75,7 @@ export class Dispatcher {
         this.reject(conn, out, 'ERR Command not allowed inside a transaction');
         return;
       }
-      if (session === undefined && KEYED_HANDLERS[spec.name] === undefined) {
+      if (session === undefined && route.handler === undefined) {
         this.reject(conn, out, errUnknownCommand(argv));
         return;
       }
@@ -74,12 +87,23 @@ export class Dispatcher {
       this.runSession(conn, session, argv, spec, out);
       return;
     }
-    const handler = KEYED_HANDLERS[spec.name];
+    const handler = route.handler;
     if (handler === undefined) {
       out.error(errUnknownCommand(argv));
       return;
     }
-    this.routeKeyed(conn, argv, spec, handler, out);
+    this.routeKeyed(conn, argv, spec, handler, out, route.singleKey);
+  }
+
+  private routeOf(spec: CommandSpec): Route {
+    const route: Route = {
+      session: SESSION_COMMANDS[spec.name] ?? (spec.parent ? SESSION_COMMANDS[spec.parent.name] : undefined),
+      handler: KEYED_HANDLERS[spec.name],
+      stats: this.statsOf(spec.name),
+      singleKey: spec.firstKey > 0 && spec.firstKey === spec.lastKey && (spec.flags & CommandFlag.MOVABLE_KEYS) === 0,
+    };
+    spec.route = route;
+    return route;
   }
 
   /** An error while queuing also dooms the transaction (EXECABORT). */
@@ -105,7 +129,7 @@ export class Dispatcher {
 
   commandStatsSnapshot(): Record<string, [number, number, number, number]> {
     const out: Record<string, [number, number, number, number]> = {};
-    for (const [name, stats] of this.commandStats) out[name.replace('|', '|')] = stats;
+    for (const [name, stats] of this.commandStats) if (stats[0] + stats[2] > 0) out[name] = stats;
     return out;
   }
 
@@ -124,7 +148,7 @@ export class Dispatcher {
   }
 
   resetStats(): void {
-    this.commandStats = new Map();
+    for (const stats of this.commandStats.values()) stats.fill(0);
     this.errorStats = new Map();
     this.errorReplies = 0;
   }
@@ -178,10 +202,10 @@ export class Dispatcher {
     return getKeyIndexes(spec, argv, out);
   }
 
-  private routeKeyed(conn: Connection, argv: string[], spec: CommandSpec, handler: CommandHandler, out: ReplyWriter): void {
+  private routeKeyed(conn: Connection, argv: string[], spec: CommandSpec, handler: CommandHandler, out: ReplyWriter, singleKey: boolean): void {
     const shard = this.shard;
     let owner: number;
-    if (spec.firstKey > 0 && spec.firstKey === spec.lastKey && (spec.flags & CommandFlag.MOVABLE_KEYS) === 0) {
+    if (singleKey) {
       owner = shard.slots.ownerOf(keyHashSlot(argv[spec.firstKey]!));
     } else {
       owner = this.ownersOf(spec, argv, null);

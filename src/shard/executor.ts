@@ -62,7 +62,6 @@ export class Executor implements CommandContext {
     this.db = db;
     this.client = client;
     this.reply = reply;
-    this.keyspace.now = Date.now();
     const dirtyBefore = this.dirty;
     this.effects = null;
     this.suppressEffects = !propagateEffects;

@@ -111,6 +111,12 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.dispatcher = new Dispatcher(this);
     this.activeExpiry = new ActiveExpiry(this.keyspace, () => this.config.activeExpireEffort);
     this.startTimers();
+    if (process.env.SHOAL_DEBUG_TURNS) {
+      setInterval(() => {
+        console.log(`worker ${this.id}: ${JSON.stringify(this.turnStats)} commands=${this.commandsProcessed}`);
+        this.turnStats.turns = this.turnStats.rounds = this.turnStats.frames = this.turnStats.sleeps = 0;
+      }, 1000).unref();
+    }
   }
 
   // ---- connections ----
@@ -129,6 +135,12 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.mesh.markAwake();
     this.commandsProcessed++;
     this.dispatcher.dispatch(connection, argv);
+  }
+
+  clockNow(): number {
+    const now = Date.now();
+    this.keyspace.now = now;
+    return now;
   }
 
   isLocked(): boolean {
@@ -161,14 +173,26 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     setImmediate(this.endTurn);
   }
 
+  readonly turnStats = { turns: 0, rounds: 0, frames: 0, sleeps: 0 };
+
+  /** Clock read once per turn for the requests of other workers. */
+  private turnClock = Date.now();
+
   private readonly endTurn = (): void => {
     this.turnScheduled = false;
+    this.turnClock = Date.now();
+    this.turnStats.turns++;
     for (let round = 0; round < 64; round++) {
+      this.turnStats.rounds++;
       const received = this.mesh.drain();
+      this.turnStats.frames += received;
       this.effects.flush();
       this.mesh.flush();
       this.flushConnections();
-      if (received === 0 && this.mesh.sleep()) return;
+      if (received === 0 && this.mesh.sleep()) {
+        this.turnStats.sleeps++;
+        return;
+      }
     }
     this.scheduleTurn();
   };
@@ -219,6 +243,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   private handleRequest(request: Request): void {
     if (request.from !== this.id) this.stats.add(this.id, STAT_HOPS_IN, 1);
+    this.keyspace.now = this.turnClock;
     const out = this.remoteReply;
     out.reset();
     out.proto = request.resp;

@@ -54,7 +54,7 @@ export class EffectLog {
       const frame = this.overflow[moved]!;
       const offset = this.ring.reserve(frame.length);
       if (offset < 0) break;
-      frame.copy(this.ring.data, offset, 4);
+      frame.copy(this.ring.data, offset + 4, 4);
       this.ring.commit(offset, frame.length);
       moved++;
     }

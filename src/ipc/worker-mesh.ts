@@ -145,7 +145,7 @@ export class WorkerMesh {
       const frame = queue[moved]!;
       const offset = ring.reserve(frame.length);
       if (offset < 0) break;
-      frame.copy(ring.data, offset, 4);
+      frame.copy(ring.data, offset + 4, 4);
       ring.commit(offset, frame.length);
       moved++;
     }
@@ -204,7 +204,9 @@ export class WorkerMesh {
           if (frame[4] === FRAME_REQUEST) this.handler.onRequest(decodeRequest(frame, 0, peer));
           else this.handler.onReply(peer, frame.readUInt32LE(8), frame, REPLY_HEADER, frame.length);
         } else {
-          throw new Error(`corrupt frame kind ${kind} from worker ${peer}`);
+          // Never expected; dropping the frame keeps the ring moving instead of failing on it forever.
+          console.error(`shoal: worker ${this.self}: dropped a corrupt frame (kind ${kind}) from worker ${peer}`);
+          ring.release(offset);
         }
         count++;
       }

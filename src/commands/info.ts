@@ -49,7 +49,7 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
   for (const section of sections) {
     const add = (...fields: string[]): void => {
       if (lines.length > 0) lines.push('');
-      lines.push(`# ${section[0]!.toUpperCase()}${section.slice(1)}`, ...fields);
+      lines.push(section === 'cpu' ? '# CPU' : `# ${section[0]!.toUpperCase()}${section.slice(1)}`, ...fields);
     };
     switch (section) {
       case 'server':

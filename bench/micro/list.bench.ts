@@ -24,6 +24,7 @@ function benchContext(): CommandContext {
     changed() {},
     notify() {},
     propagate() {},
+    block() {},
   };
 }
 

@@ -200,10 +200,20 @@ export function clientCommand(session: Session, argv: string[], spec: CommandSpe
     case 'getredir':
       out.integer(-1);
       return;
-    case 'unblock':
-      // No blocking commands exist yet on this server, so no client can be blocked.
-      out.integer(0);
-      return;
+    case 'unblock': {
+      const mode = (argv[3] ?? 'timeout').toLowerCase();
+      if (argv.length > 4 || (mode !== 'timeout' && mode !== 'error')) {
+        out.error('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+        return;
+      }
+      if (!/^-?[0-9]+$/.test(argv[2]!)) {
+        out.error('ERR value is not an integer or out of range');
+        return;
+      }
+      return fromAll(session, ['@unblock', argv[2]!, mode]).then((replies) => {
+        out.integer(replies.some((r) => integerReply(r) === 1) ? 1 : 0);
+      });
+    }
     case 'pause':
     case 'unpause':
       return shard.clientPause(session, argv, sub === 'pause');

@@ -36,6 +36,13 @@ export interface CommandContext {
    * when a write command calls it never, its argv is propagated as it came, if it changed anything.
    */
   propagate(argv: string[]): void;
+  /**
+   * A blocking command found nothing to serve: the engine keeps the client waiting on `keys` (on this
+   * worker) for up to `timeoutMs` (0 = forever) and runs the handler again when one of them changes;
+   * the handler must write no reply when it calls this. Where the client may not block (inside MULTI,
+   * a script, a replayed stream), the engine answers `timeoutReply` at once instead.
+   */
+  block(keys: string[], timeoutMs: number, timeoutReply: 'null-array' | 'nil'): void;
 }
 
 /** A command implementation: reads argv (argv[0] is the command name as sent) and writes one reply. */

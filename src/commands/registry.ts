@@ -12,6 +12,7 @@ import { pubsubCommands } from './pubsub.ts';
 import { keyspaceWideCommands } from './keyspace-wide.ts';
 import { serverCommands } from './server.ts';
 import { zsetCommands } from './zsets.ts';
+import { blockingCommands } from './blocking.ts';
 
 /** Commands that run where their keys live, by the command table's name ("get", "object|encoding"). */
 export const KEYED_HANDLERS: CommandFamily = {
@@ -22,6 +23,7 @@ export const KEYED_HANDLERS: CommandFamily = {
   ...hashCommands,
   ...setCommands,
   ...listCommands,
+  ...blockingCommands,
 };
 
 /** Commands that run on the client's own worker with its connection (top-level names cover their subcommands). */

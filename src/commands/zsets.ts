@@ -155,7 +155,19 @@ function hexFloat(s: string, i: number, negative: boolean): number | undefined {
 
 /** A score or increment as getDoubleFromObject reads it; undefined when invalid. */
 export function parseScore(s: string): number | undefined {
-  if (s.length === 0 || isSpace(s.charCodeAt(0))) return undefined;
+  // Fast path: plain decimals ("-12", "3.25"), which Number() reads exactly as strtod does.
+  const len = s.length;
+  let i = len > 0 && s.charCodeAt(0) === 45 ? 1 : 0;
+  const firstDigit = i;
+  while (i < len && isDigit(s.charCodeAt(i))) i++;
+  if (i > firstDigit && i < 300) {
+    if (i < len && s.charCodeAt(i) === 46) {
+      i++;
+      while (i < len && isDigit(s.charCodeAt(i))) i++;
+    }
+    if (i === len && len < 300) return Number(s);
+  }
+  if (len === 0 || isSpace(s.charCodeAt(0))) return undefined;
   const value = strtod(s, 0);
   if (strtodEnd !== s.length || value !== value) return undefined;
   if (strtodRange && (value === Infinity || value === -Infinity || value === 0)) return undefined;
@@ -787,7 +799,7 @@ function zremrangeGeneric(ctx: CommandContext, argv: string[], rangeType: number
 // ---------------------------------------------------------------------------------------------
 // ZPOPMIN, ZPOPMAX, ZMPOP: genericZpopCommand.
 
-function zpopGeneric(
+export function zpopGeneric(
   ctx: CommandContext,
   keys: string[],
   max: boolean,

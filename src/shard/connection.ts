@@ -83,6 +83,8 @@ export class Connection {
   replyMode = REPLY_ON;
   monitor = false;
   noEvict = false;
+  /** Sent a blocking command at some point: on close, every worker is told to drop its wait. */
+  mayBeBlocked = false;
   /** CLIENT PAUSE etc. may hold a client; also set while this worker is locked. */
   paused = false;
   readonly createdAt = Date.now();

@@ -102,7 +102,10 @@ function executeHere(shard: Shard, conn: Connection, command: TxCommand, out: Re
     return;
   }
   const handler = KEYED_HANDLERS[command.spec.name]!;
+  // Inside a transaction nothing blocks: a blocking command that finds nothing answers as on timeout.
+  shard.executor.canBlock = false;
   shard.executor.execute(handler, command.argv, shard.keyspace.dbs[conn.client.dbIndex]!, conn.client, out);
+  shard.executor.canBlock = true;
 }
 
 async function executeInTransaction(shard: Shard, conn: Connection, command: TxCommand, out: ReplyWriter, txId: number): Promise<void> {

@@ -212,10 +212,16 @@ export class Dispatcher {
     }
     const client = conn.client;
     if (owner === shard.id || owner === -1) {
-      shard.executor.execute(handler, argv, shard.keyspace.dbs[client.dbIndex]!, client, out);
+      const executor = shard.executor;
+      executor.execute(handler, argv, shard.keyspace.dbs[client.dbIndex]!, client, out);
+      if (executor.blockRequest !== null && executor.canBlock) {
+        conn.mayBeBlocked = true;
+        shard.blockClient(handler, argv, client.dbIndex, client.id, client.resp, conn.openSlot(out !== conn.reply));
+      }
       return;
     }
     if (owner >= 0) {
+      if ((spec.flags & CommandFlag.BLOCKING) !== 0) conn.mayBeBlocked = true;
       const slot = conn.openSlot(out !== conn.reply);
       shard.send(owner, argv, client.dbIndex, client.resp, slot, 0, client.id);
       return;
@@ -225,15 +231,23 @@ export class Dispatcher {
     this.await(conn, runCrossShard(shard, conn, [command], false, out));
   }
 
-  /** Executes a keyed command received from another worker (the keys are ours). */
-  executeKeyed(argv: string[], db: Database, client: ClientState, out: ReplyWriter, _txId: number): void {
+  /**
+   * Executes a keyed command received from another worker (the keys are ours). Returns true when
+   * the command blocked (outside a transaction): the caller keeps the client waiting.
+   */
+  executeKeyed(argv: string[], db: Database, client: ClientState, out: ReplyWriter, txId: number): boolean {
     const spec = lookupCommand(argv[0]!, argv);
     const handler = spec === undefined ? undefined : KEYED_HANDLERS[spec.name];
     if (handler === undefined) {
       out.error(errUnknownCommand(argv));
-      return;
+      return false;
     }
-    this.shard.executor.execute(handler, argv, db, client, out);
+    const executor = this.shard.executor;
+    executor.canBlock = txId === 0;
+    executor.execute(handler, argv, db, client, out);
+    const blocked = executor.blockRequest !== null && executor.canBlock;
+    executor.canBlock = true;
+    return blocked;
   }
 
   /** EXEC: runs the queued commands atomically (and fails if a watched key changed). */

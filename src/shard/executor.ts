@@ -10,6 +10,8 @@ export interface ChangeSink {
   keyChanged(db: Database, key: string): void;
   notify(db: Database, key: string, event: string, cls: NotifyClass): void;
   emitEffect(db: number, argv: readonly string[]): void;
+  /** Called after each command: serve clients blocked on keys it made ready. */
+  afterCommand(): void;
 }
 
 /**
@@ -27,6 +29,12 @@ export class Executor implements CommandContext {
   dirty = 0;
   /** When set, keys passed to changed() are recorded (the cross-shard gather needs to know what to write back). */
   changedKeys: Set<string> | null = null;
+  /** False inside MULTI and for retries of blocked clients: block() then answers at once or reports. */
+  canBlock = true;
+  /** Set by block() during the last execute(): the keys to wait on and the timeout. */
+  blockRequest: { keys: string[]; timeoutMs: number; timeoutReply: 'null-array' | 'nil' } | null = null;
+  /** The handler of the command that blocked (to run it again when a key is ready). */
+  blockHandler: CommandHandler | null = null;
   private readonly sink: ChangeSink;
   private effects: string[][] | null = null;
   private suppressEffects = false;
@@ -42,6 +50,14 @@ export class Executor implements CommandContext {
     this.sink.keyChanged(this.db, key);
     if (this.changedKeys !== null) this.changedKeys.add(key);
     this.sink.notify(this.db, key, event, cls);
+  }
+
+  block(keys: string[], timeoutMs: number, timeoutReply: 'null-array' | 'nil'): void {
+    this.blockRequest = { keys, timeoutMs, timeoutReply };
+    if (!this.canBlock) {
+      if (timeoutReply === 'nil') this.reply.nil();
+      else this.reply.nullArray();
+    }
   }
 
   notify(key: string, event: string, cls: NotifyClass): void {
@@ -64,6 +80,8 @@ export class Executor implements CommandContext {
     this.reply = reply;
     const dirtyBefore = this.dirty;
     this.effects = null;
+    this.blockRequest = null;
+    this.blockHandler = handler;
     this.suppressEffects = !propagateEffects;
     const replyStart = reply.pos;
     try {
@@ -85,5 +103,6 @@ export class Executor implements CommandContext {
     } else if (this.dirty !== dirtyBefore) {
       this.sink.emitEffect(db.index, argv);
     }
+    if (this.dirty !== dirtyBefore) this.sink.afterCommand();
   }
 }

@@ -52,14 +52,15 @@ const OPS: Record<string, InternalOp> = {
     const at = Number(expireAt);
     if (at >= 0) db.setExpire(key, at);
     else db.removeExpire(key);
-    shard.watches.touch(db, key);
+    shard.keyChanged(db, key);
+    shard.afterCommand();
     out.simple('OK');
   },
   '@del'(shard, request, out) {
     const db = shard.keyspace.dbs[request.db]!;
     const key = request.argv[1]!;
     db.delete(key);
-    shard.watches.touch(db, key);
+    shard.keyChanged(db, key);
     out.simple('OK');
   },
   '@watch'(shard, request, out) {
@@ -176,6 +177,16 @@ const OPS: Record<string, InternalOp> = {
   '@pause'(shard, request, out) {
     shard.setPause(Number(request.argv[1]), request.argv[2] === 'write');
     out.simple('OK');
+  },
+  '@unblock'(shard, request, out) {
+    const blocked = shard.blocking.byClientId(Number(request.argv[1]));
+    const how = request.argv[2] as 'timeout' | 'error' | 'drop';
+    if (blocked === undefined) {
+      out.integer(0);
+      return;
+    }
+    shard.unblock(blocked, how);
+    out.integer(1);
   },
   '@resetstat'(shard, _request, out) {
     shard.resetStats();

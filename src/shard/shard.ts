@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { WorkerMesh, type MeshBuffers } from '../ipc/worker-mesh.ts';
 import type { Request } from '../ipc/frames.ts';
 import { SlotTable } from '../ipc/slot-table.ts';
-import { SharedStats, STAT_COMMANDS, STAT_HOPS_IN, STAT_HOPS_OUT, STAT_KEYS } from '../ipc/shared-stats.ts';
+import { SharedStats, STAT_BLOCKED_CLIENTS, STAT_COMMANDS, STAT_HOPS_IN, STAT_HOPS_OUT, STAT_KEYS } from '../ipc/shared-stats.ts';
 import { EffectLog } from '../ipc/effect-log.ts';
 import { ReplyWriter } from '../resp/reply-writer.ts';
 import { Keyspace, type KeyspaceListener } from './keyspace.ts';
@@ -21,6 +21,8 @@ import type { ServerConfig } from '../config/server-config.ts';
 import type { NotifyClass } from '../commands/context.ts';
 import { keyspaceEventsAllow } from './keyspace-events.ts';
 import { clientInfoLine, clientMatches } from '../commands/client.ts';
+import { BlockingRegistry, type BlockedCommand } from './blocking.ts';
+import type { CommandHandler } from '../commands/context.ts';
 import type { WorkerStats } from './worker-stats.ts';
 import type { Session } from './session.ts';
 
@@ -74,6 +76,9 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   readonly lock = new ShardLock();
   readonly watches = new WatchRegistry();
   readonly pubsub = new PubSubHub();
+  readonly blocking = new BlockingRegistry();
+  private servingBlocked = false;
+  private readonly blockedReply = new ReplyWriter(4096);
   readonly connections = new Map<number, Connection>();
   readonly dispatcher: Dispatcher;
   readonly activeExpiry: ActiveExpiry;
@@ -158,6 +163,10 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   connectionClosed(connection: Connection): void {
     if (!this.connections.delete(connection.id)) return;
+    if (connection.mayBeBlocked) {
+      // Wherever it waits, the wait must end without taking anything for a client that is gone.
+      for (let w = 0; w < this.workerCount; w++) this.send(w, ['@unblock', String(connection.id), 'drop'], 0, 2, null);
+    }
     this.stats.clientClosed(this.id);
     this.pubsub.removeConnection(connection);
     this.dispatcher.forgetClient(connection);
@@ -255,7 +264,12 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       (client as { id: number }).id = request.clientId;
       client.resp = request.resp;
       client.dbIndex = request.db;
-      this.dispatcher.executeKeyed(argv, this.keyspace.dbs[request.db]!, client, out, request.txId);
+      if (this.dispatcher.executeKeyed(argv, this.keyspace.dbs[request.db]!, client, out, request.txId)) {
+        // Blocked: the reply is sent when the wait ends.
+        const handler = this.executor.blockHandler!;
+        this.blockClient(handler, argv, request.db, request.clientId, request.resp, { complete: (b, s, e) => this.replyTo(request, b, s, e) });
+        return;
+      }
     }
     if ((request.flags & NO_REPLY) === 0) this.replyTo(request, out.buf, 0, out.pos);
   }
@@ -317,6 +331,79 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   keyChanged(db: Database, key: string): void {
     this.watches.touch(db, key);
+    this.blocking.keyChanged(db.index, key);
+  }
+
+  // ---- blocked clients ----
+
+  /** Keeps a client waiting after its handler called block(); its reply goes to `target` later. */
+  blockClient(handler: CommandHandler, argv: string[], db: number, clientId: number, resp: 2 | 3, target: ReplyTarget): void {
+    const request = this.executor.blockRequest!;
+    const blocked: BlockedCommand = {
+      clientId, db, resp, keys: request.keys, argv, handler, target, timeoutReply: request.timeoutReply, timer: null,
+    };
+    if (request.timeoutMs > 0) {
+      blocked.timer = setTimeout(() => {
+        blocked.timer = null;
+        this.unblock(blocked, 'timeout');
+      }, request.timeoutMs);
+    }
+    this.blocking.add(blocked);
+    this.stats.add(this.id, STAT_BLOCKED_CLIENTS, 1);
+  }
+
+  /** Ends a wait without serving it: a timeout reply, CLIENT UNBLOCK's error, or nothing (client gone). */
+  unblock(blocked: BlockedCommand, how: 'timeout' | 'error' | 'drop'): void {
+    if (!this.blocking.isWaiting(blocked)) return;
+    this.blocking.remove(blocked);
+    this.stats.add(this.id, STAT_BLOCKED_CLIENTS, -1);
+    if (how === 'drop') return;
+    const out = this.blockedReply;
+    out.reset();
+    out.proto = blocked.resp;
+    if (how === 'error') out.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+    else if (blocked.timeoutReply === 'nil') out.nil();
+    else out.nullArray();
+    blocked.target.complete(out.buf, 0, out.pos);
+    this.scheduleTurn();
+  }
+
+  afterCommand(): void {
+    if (this.blocking.ready.size > 0 && !this.servingBlocked) this.serveBlocked();
+  }
+
+  /** Retries the clients waiting on keys that changed, first blocked first served, until one finds nothing. */
+  private serveBlocked(): void {
+    this.servingBlocked = true;
+    const executor = this.executor;
+    const out = this.blockedReply;
+    try {
+      while (this.blocking.ready.size > 0) {
+        const readyKey: string = this.blocking.ready.values().next().value!;
+        this.blocking.ready.delete(readyKey);
+        for (const blocked of this.blocking.waitersOf(readyKey)) {
+          if (!this.blocking.isWaiting(blocked)) continue;
+          out.reset();
+          out.proto = blocked.resp;
+          const client = this.remoteClient;
+          (client as { id: number }).id = blocked.clientId;
+          client.resp = blocked.resp;
+          client.dbIndex = blocked.db;
+          executor.canBlock = false;
+          this.keyspace.now = Date.now();
+          executor.execute(blocked.handler, blocked.argv, this.keyspace.dbs[blocked.db]!, client, out);
+          executor.canBlock = true;
+          if (executor.blockRequest !== null) break; // still nothing: the ones behind it wait too
+          this.blocking.remove(blocked);
+          this.stats.add(this.id, STAT_BLOCKED_CLIENTS, -1);
+          blocked.target.complete(out.buf, 0, out.pos);
+        }
+      }
+    } finally {
+      executor.canBlock = true;
+      this.servingBlocked = false;
+    }
+    this.scheduleTurn();
   }
 
   notify(db: Database, key: string, event: string, cls: NotifyClass): void {
@@ -403,7 +490,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       opsPerSec: this.dispatcher.opsPerSec(),
       connectionsReceived: this.connectionsReceived,
       clients: this.connections.size,
-      blockedClients: 0,
+      blockedClients: this.blocking.size,
       keys: this.keyspace.totalKeys(),
       expiredKeys: this.keyspace.expiredKeys,
       hits: this.keyspace.hits,

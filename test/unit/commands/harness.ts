@@ -156,6 +156,11 @@ export class LocalShoal {
       propagate(argv) {
         self.propagated.push(argv);
       },
+      // In-process there is nobody to wait for: answer as a timeout would.
+      block(_keys, _timeoutMs, timeoutReply) {
+        if (timeoutReply === 'nil') this.reply.nil();
+        else this.reply.nullArray();
+      },
     };
   }
 

@@ -55,6 +55,10 @@ export class KeyHarness {
       propagate(argv: string[]): void {
         propagated.push(argv);
       },
+      block(_keys: string[], _timeoutMs: number, timeoutReply: 'null-array' | 'nil'): void {
+        if (timeoutReply === 'nil') ctx.reply.nil();
+        else ctx.reply.nullArray();
+      },
     };
     this.ctx = ctx;
   }

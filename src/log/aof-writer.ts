@@ -1,0 +1,192 @@
+// Appends the merged effect stream to Redis 7.0's multi-part AOF: <dir>/<appenddirname>/ holds
+// <appendfilename>.<n>.incr.aof and the manifest <appendfilename>.manifest. redis-server 7.0 loads a
+// manifest that lists incremental files without a base file, so a fresh directory gets only
+// `<appendfilename>.1.incr.aof` (seq 1, type i) until a rewrite (BGREWRITEAOF) produces a base.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { EffectFrame } from './effect-merger.ts';
+import {
+  type AofFileInfo, incrFileName, manifestFileName, parseManifest, writeManifestAtomically, fsyncDirectory,
+} from './aof-manifest.ts';
+
+export type AppendFsync = 'always' | 'everysec' | 'no';
+
+export interface AofWriterOptions {
+  dir: string;
+  appenddirname: string;
+  appendfilename: string;
+  appendfsync: AppendFsync;
+}
+
+const CRLF = 0x0a0d; // "\r\n" as a little-endian uint16
+
+/**
+ * Encodes effects as RESP multibulk commands into a batch buffer and writes each batch with one
+ * write(2); SELECT is written when the database changes (and first in a new file, as Redis does),
+ * effects of one transaction id are wrapped in MULTI … EXEC. The fsync policy is Redis's:
+ * always (after each batch), everysec (fsyncEverySecond() from a 1 s timer) or no.
+ */
+export class AofWriter {
+  readonly aofDir: string;
+  readonly incrPath: string;
+  fsyncPolicy: AppendFsync;
+  private fd: number;
+  private out = Buffer.allocUnsafe(64 * 1024);
+  private pos = 0;
+  private selectedDb = -1;
+  private openTx = 0;
+  /** Bytes written since the last fsync. */
+  private unsynced = 0;
+  bytesWritten = 0;
+
+  private constructor(aofDir: string, incrPath: string, fd: number, policy: AppendFsync) {
+    this.aofDir = aofDir;
+    this.incrPath = incrPath;
+    this.fd = fd;
+    this.fsyncPolicy = policy;
+  }
+
+  /**
+   * Opens the current incremental file for appending: the last incr file of an existing manifest, or
+   * a new `<appendfilename>.<n+1>.incr.aof` recorded in the manifest (created atomically) when there is
+   * none.
+   */
+  static open(options: AofWriterOptions): AofWriter {
+    const aofDir = path.resolve(options.dir, options.appenddirname);
+    fs.mkdirSync(aofDir, { recursive: true });
+    const manifestPath = path.join(aofDir, manifestFileName(options.appendfilename));
+    let files: AofFileInfo[] = [];
+    if (fs.existsSync(manifestPath)) files = parseManifest(fs.readFileSync(manifestPath, 'latin1'));
+    const incrs = files.filter((f) => f.type === 'i');
+    const last = incrs[incrs.length - 1];
+    if (last !== undefined) {
+      const incrPath = path.join(aofDir, last.fileName);
+      return new AofWriter(aofDir, incrPath, fs.openSync(incrPath, 'a', 0o644), options.appendfsync);
+    }
+    const seq = 1 + Math.max(0, ...files.filter((f) => f.type !== 'b').map((f) => f.seq));
+    const name = incrFileName(options.appendfilename, seq);
+    const incrPath = path.join(aofDir, name);
+    const fd = fs.openSync(incrPath, 'a', 0o644);
+    fs.fsyncSync(fd);
+    fsyncDirectory(aofDir);
+    writeManifestAtomically(aofDir, options.appendfilename, [...files, { fileName: name, seq, type: 'i' }]);
+    return new AofWriter(aofDir, incrPath, fd, options.appendfsync);
+  }
+
+  /** Adds one effect to the current batch (nothing reaches the file before flush()). */
+  append(effect: EffectFrame): void {
+    if (effect.txId !== this.openTx) {
+      if (this.openTx !== 0) this.command1('EXEC');
+      this.openTx = 0;
+      if (effect.txId !== 0) {
+        this.select(effect.db);
+        this.command1('MULTI');
+        this.openTx = effect.txId;
+      }
+    }
+    this.select(effect.db);
+    const data = effect.data;
+    let src = effect.argsOffset;
+    this.header(0x2a, effect.argc);
+    for (let i = 0; i < effect.argc; i++) {
+      const len = data.readUInt32LE(src);
+      src += 4;
+      this.header(0x24, len);
+      this.reserve(len + 2);
+      data.copy(this.out, this.pos, src, src + len);
+      this.pos += len;
+      this.out.writeUInt16LE(CRLF, this.pos);
+      this.pos += 2;
+      src += len;
+    }
+  }
+
+  /**
+   * Closes an open MULTI block. Called when the stream is idle: the transaction's effects carry no
+   * end marker yet, so a block ends at the next effect of another transaction id or when no more
+   * effects are waiting.
+   */
+  endTransaction(): void {
+    if (this.openTx !== 0) {
+      this.command1('EXEC');
+      this.openTx = 0;
+    }
+  }
+
+  /** Writes the batch; fsyncs it with appendfsync always. Returns the bytes written. */
+  flush(): number {
+    const length = this.pos;
+    if (length === 0) return 0;
+    let done = 0;
+    while (done < length) done += fs.writeSync(this.fd, this.out, done, length - done);
+    this.pos = 0;
+    if (this.out.length > 4 * 1024 * 1024) this.out = Buffer.allocUnsafe(64 * 1024);
+    this.bytesWritten += length;
+    this.unsynced += length;
+    if (this.fsyncPolicy === 'always') this.fsync();
+    return length;
+  }
+
+  /** The everysec timer's job: fsync when something was written since the last one. */
+  fsyncEverySecond(): void {
+    if (this.fsyncPolicy === 'everysec' && this.unsynced > 0) this.fsync();
+  }
+
+  fsync(): void {
+    if (this.unsynced === 0) return;
+    fs.fdatasyncSync(this.fd);
+    this.unsynced = 0;
+  }
+
+  /** Writes what is pending, closes an open transaction, fsyncs (whatever the policy, as Redis at shutdown) and closes. */
+  close(): void {
+    if (this.fd < 0) return;
+    this.endTransaction();
+    this.flush();
+    this.fsync();
+    fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  // ---- encoding ----
+
+  private select(db: number): void {
+    if (db === this.selectedDb) return;
+    const dbText = String(db);
+    this.header(0x2a, 2);
+    this.bulk('SELECT');
+    this.bulk(dbText);
+    this.selectedDb = db;
+  }
+
+  private command1(name: string): void {
+    this.header(0x2a, 1);
+    this.bulk(name);
+  }
+
+  private bulk(text: string): void {
+    this.header(0x24, text.length);
+    this.reserve(text.length + 2);
+    this.pos += this.out.write(text, this.pos, 'latin1');
+    this.out.writeUInt16LE(CRLF, this.pos);
+    this.pos += 2;
+  }
+
+  /** `*<n>\r\n` or `$<n>\r\n`. */
+  private header(prefix: number, n: number): void {
+    this.reserve(16);
+    this.out[this.pos++] = prefix;
+    this.pos += this.out.write(String(n), this.pos, 'latin1');
+    this.out.writeUInt16LE(CRLF, this.pos);
+    this.pos += 2;
+  }
+
+  private reserve(bytes: number): void {
+    if (this.pos + bytes <= this.out.length) return;
+    let size = this.out.length * 2;
+    while (size < this.pos + bytes) size *= 2;
+    const grown = Buffer.allocUnsafe(size);
+    this.out.copy(grown, 0, 0, this.pos);
+    this.out = grown;
+  }
+}

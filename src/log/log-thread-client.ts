@@ -1,0 +1,116 @@
+// The supervisor's handle on the log thread: starts it with the effect rings, the sequence counter
+// and the control words, and stops it after the shard workers (so it writes everything they left).
+import { Worker } from 'node:worker_threads';
+
+export interface LogThreadData {
+  /** One effect ring per shard worker, in worker order. */
+  effectRings: SharedArrayBuffer[];
+  /** The global write sequence counter (one Int32). */
+  sequence: SharedArrayBuffer;
+  /** The control words (LOG_CONTROL_BYTES), see log-control.ts. */
+  logControl: SharedArrayBuffer;
+  /** ServerConfig.toArgs() */
+  configArgs: string[];
+}
+
+/** A merged effect as tests see it. */
+export interface CapturedEffect {
+  seq: number;
+  db: number;
+  txId: number;
+  worker: number;
+  argv: string[];
+}
+
+export type ToLogThread =
+  | { type: 'stop' }
+  | { type: 'capture'; on: boolean }
+  | { type: 'captured' }
+  | { type: 'stats' }
+  | { type: 'config-set'; pairs: Array<[string, string]> };
+
+export interface LogThreadStats {
+  type: 'stats';
+  nextSequence: number;
+  merged: number;
+  stale: number;
+  aofBytes: number;
+  aofPath: string | null;
+}
+
+export type FromLogThread =
+  | { type: 'ready'; firstSequence: number; aofPath: string | null }
+  | { type: 'stopped'; nextSequence: number; merged: number; skipped: number }
+  | { type: 'capturing'; on: boolean }
+  | { type: 'captured'; effects: CapturedEffect[] }
+  | LogThreadStats;
+
+export class LogThread {
+  readonly worker: Worker;
+  readonly firstSequence: number;
+  readonly aofPath: string | null;
+
+  private constructor(worker: Worker, ready: { firstSequence: number; aofPath: string | null }) {
+    this.worker = worker;
+    this.firstSequence = ready.firstSequence;
+    this.aofPath = ready.aofPath;
+  }
+
+  /** Starts the thread; resolves once it consumes the rings (the workers record effects from then on). */
+  static start(data: LogThreadData): Promise<LogThread> {
+    const worker = new Worker(new URL('./log-thread.ts', import.meta.url), { workerData: data });
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      worker.once('error', onError);
+      worker.once('message', (msg: FromLogThread) => {
+        worker.off('error', onError);
+        if (msg.type !== 'ready') return reject(new Error(`log thread: unexpected ${msg.type}`));
+        worker.on('error', (err) => console.error('shoal: log thread failed:', err));
+        resolve(new LogThread(worker, msg));
+      });
+    });
+  }
+
+  private ask<T extends FromLogThread['type']>(msg: ToLogThread, answer: T): Promise<Extract<FromLogThread, { type: T }>> {
+    return new Promise((resolve) => {
+      const onMessage = (reply: FromLogThread): void => {
+        if (reply.type !== answer) return;
+        this.worker.off('message', onMessage);
+        resolve(reply as Extract<FromLogThread, { type: T }>);
+      };
+      this.worker.on('message', onMessage);
+      this.worker.postMessage(msg);
+    });
+  }
+
+  /** Starts (or stops) keeping a decoded copy of the merged stream, for tests. */
+  async capture(on: boolean): Promise<void> {
+    await this.ask({ type: 'capture', on }, 'capturing');
+  }
+
+  /** The effects merged since the last call (merging what is ready first). */
+  async captured(): Promise<CapturedEffect[]> {
+    return (await this.ask({ type: 'captured' }, 'captured')).effects;
+  }
+
+  stats(): Promise<LogThreadStats> {
+    return this.ask({ type: 'stats' }, 'stats');
+  }
+
+  /** Relays CONFIG SET (appendfsync takes effect at once). */
+  configSet(pairs: Array<[string, string]>): void {
+    this.worker.postMessage({ type: 'config-set', pairs } satisfies ToLogThread);
+  }
+
+  /**
+   * Call after the shard workers have stopped: the thread writes every effect they left in the rings,
+   * closes the AOF (with a final fsync, as Redis at shutdown) and exits.
+   */
+  async stop(): Promise<{ nextSequence: number; merged: number; skipped: number }> {
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    const stopped = await this.ask({ type: 'stop' }, 'stopped');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
+    await this.worker.terminate();
+    return stopped;
+  }
+}

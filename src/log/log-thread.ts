@@ -1,0 +1,139 @@
+// Entry of the log thread: merges the shard workers' effect rings by global sequence into one stream
+// and appends it to the AOF (appendonly yes) with the configured fsync policy. The shared-memory
+// protocol with the workers is described in log-control.ts; the supervisor side is log-thread-client.ts.
+import { parentPort, workerData } from 'node:worker_threads';
+import { ServerConfig } from '../config/server-config.ts';
+import { EffectMerger, type EffectFrame } from './effect-merger.ts';
+import { AofWriter, type AppendFsync } from './aof-writer.ts';
+import { LOG_ACTIVE, LOG_DURABLE, LOG_MERGED, LOG_SLEEPING } from './log-control.ts';
+import type { CapturedEffect, FromLogThread, LogThreadData, ToLogThread } from './log-thread-client.ts';
+
+/** Effects merged per batch (one write(2) per batch, then a turn of the event loop). */
+const BATCH = 4096;
+/** How long the thread sleeps when the rings are empty and no producer wakes it. */
+const IDLE_WAIT_MS = 2;
+/** A gap that lasts this long is reported (a worker took a sequence number and has not written it). */
+const GAP_WARNING_MS = 5000;
+
+const data = workerData as LogThreadData;
+const port = parentPort!;
+const config = ServerConfig.fromCommandLine(data.configArgs);
+const control = new Int32Array(data.logControl);
+const sequence = new Int32Array(data.sequence);
+
+// Read the counter before announcing ourselves: every number taken after ACTIVE=1 is >= this one.
+const firstSequence = Atomics.load(sequence, 0) >>> 0;
+const merger = new EffectMerger(data.effectRings, firstSequence);
+let aof: AofWriter | null = null;
+if (config.appendonly) {
+  aof = AofWriter.open({
+    dir: config.dir,
+    appenddirname: config.appenddirname,
+    appendfilename: config.appendfilename,
+    appendfsync: config.appendfsync as AppendFsync,
+  });
+}
+let captured: CapturedEffect[] | null = null;
+let stopping = false;
+let gapSince = 0;
+
+Atomics.store(control, LOG_MERGED, firstSequence | 0);
+Atomics.store(control, LOG_DURABLE, firstSequence | 0);
+Atomics.store(control, LOG_SLEEPING, 0);
+Atomics.store(control, LOG_ACTIVE, 1);
+
+const sink = (effect: EffectFrame): void => {
+  if (aof !== null) aof.append(effect);
+  if (captured !== null) captured.push({ seq: effect.seq, db: effect.db, txId: effect.txId, worker: effect.worker, argv: effect.argv() });
+};
+
+/** Merges what is ready, writes it, publishes MERGED/DURABLE; returns the number of effects. */
+function step(max: number): number {
+  const count = merger.drain(sink, max);
+  if (count > 0) {
+    Atomics.store(control, LOG_MERGED, merger.nextSequence | 0);
+    if (aof !== null && merger.isEmpty()) aof.endTransaction();
+    if (aof !== null) aof.flush();
+    Atomics.store(control, LOG_DURABLE, merger.nextSequence | 0);
+  }
+  return count;
+}
+
+const everySecond = setInterval(() => {
+  aof?.fsyncEverySecond();
+}, 1000);
+
+async function run(): Promise<void> {
+  while (!stopping) {
+    if (step(BATCH) > 0) {
+      gapSince = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      continue;
+    }
+    if (merger.waitingForGap()) {
+      const now = Date.now();
+      if (gapSince === 0) gapSince = now;
+      else if (now - gapSince > GAP_WARNING_MS) {
+        console.warn(`shoal: log thread waits for effect ${merger.nextSequence} for ${now - gapSince} ms`);
+        gapSince = now;
+      }
+    }
+    // Announce the sleep, then look once more: a producer that committed before it saw SLEEPING=1
+    // did not notify.
+    Atomics.store(control, LOG_SLEEPING, 1);
+    if (step(BATCH) === 0) {
+      const wait = Atomics.waitAsync(control, LOG_SLEEPING, 1, IDLE_WAIT_MS);
+      if (wait.async) await wait.value;
+    }
+    Atomics.store(control, LOG_SLEEPING, 0);
+  }
+}
+
+function stop(): void {
+  stopping = true;
+  clearInterval(everySecond);
+  // The workers are stopped: write everything they left, giving up numbers nobody will write.
+  for (;;) {
+    while (step(BATCH) > 0);
+    if (merger.isEmpty() || merger.skipGap() === 0) break;
+  }
+  if (merger.skipped > 0) console.warn(`shoal: log thread: ${merger.skipped} effect(s) were never written by their worker`);
+  aof?.close();
+  Atomics.store(control, LOG_ACTIVE, 0);
+  reply({ type: 'stopped', nextSequence: merger.nextSequence, merged: merger.merged, skipped: merger.skipped });
+  port.close();
+}
+
+function reply(msg: FromLogThread): void {
+  port.postMessage(msg);
+}
+
+port.on('message', (msg: ToLogThread) => {
+  switch (msg.type) {
+    case 'stop':
+      stop();
+      break;
+    case 'capture':
+      captured = msg.on ? (captured ?? []) : null;
+      reply({ type: 'capturing', on: msg.on });
+      break;
+    case 'captured':
+      step(Number.MAX_SAFE_INTEGER);
+      reply({ type: 'captured', effects: captured ?? [] });
+      if (captured !== null) captured = [];
+      break;
+    case 'stats':
+      reply({
+        type: 'stats', nextSequence: merger.nextSequence, merged: merger.merged, stale: merger.stale,
+        aofBytes: aof?.bytesWritten ?? 0, aofPath: aof?.incrPath ?? null,
+      });
+      break;
+    case 'config-set':
+      config.set(msg.pairs);
+      if (aof !== null) aof.fsyncPolicy = config.appendfsync as AppendFsync;
+      break;
+  }
+});
+
+reply({ type: 'ready', firstSequence, aofPath: aof?.incrPath ?? null });
+void run();

@@ -1,4 +1,4 @@
-import { ERR_SYNTAX, ERR_NOT_INTEGER, ERR_DB_INDEX_OUT_OF_RANGE } from '../resp/errors.ts';
+import { ERR_SYNTAX, ERR_NOT_INTEGER, ERR_DB_INDEX_OUT_OF_RANGE, errWrongArity } from '../resp/errors.ts';
 import { REPLY_OFF, REPLY_ON, REPLY_SKIP } from '../shard/connection.ts';
 import type { Session, SessionFamily } from '../shard/session.ts';
 import { clientCommand } from './client.ts';
@@ -27,6 +27,10 @@ export const connectionCommands: SessionFamily = {
   ping: {
     inSubscribeMode: true,
     handler({ conn, out }, argv) {
+      if (argv.length > 2) {
+        out.error(errWrongArity('ping'));
+        return;
+      }
       if (conn.client.resp === 2 && conn.isSubscriber) {
         out.array(2);
         out.bulk('pong');

@@ -1,10 +1,12 @@
 import { integerReply, arrayElements, stringReply } from '../resp/reply-scan.ts';
 import type { ReplyWriter } from '../resp/reply-writer.ts';
-import type { Connection } from '../shard/connection.ts';
+import { REPLY_ON, type Connection } from '../shard/connection.ts';
 import type { Session, SessionFamily } from '../shard/session.ts';
 import { helpReply } from './help.ts';
 
 function confirm(out: ReplyWriter, conn: Connection, kind: string, name: string | null): void {
+  // Like Redis's CLIENT_PUSHING: (un)subscribe confirmations are written even under CLIENT REPLY OFF.
+  if (conn.replyMode !== REPLY_ON && out !== conn.reply) out = conn.reply;
   if (conn.client.resp === 3) out.push(3);
   else out.array(3);
   out.bulk(kind);

@@ -138,10 +138,8 @@ const HEX_DIGIT = /^[0-9a-fA-F]$/;
  */
 export function parseLongDouble(s: string): LongDouble | undefined {
   if (s.length === 0 || s.length >= 5 * 1024) return undefined;
-  // strtold reads a C string: the value ends at the first NUL byte.
-  const nul = s.indexOf('\0');
-  if (nul >= 0) s = s.slice(0, nul);
-  if (s.length === 0) return { negative: false, mant: 0n, exp: 0, infinite: false };
+  // string2ld requires strtold to consume all slen bytes: a NUL byte anywhere makes it invalid.
+  if (s.indexOf('\0') >= 0) return undefined;
   const first = s.charCodeAt(0);
   if (first === 32 || (first >= 9 && first <= 13)) return undefined;
   let i = 0;

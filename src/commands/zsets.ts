@@ -369,7 +369,10 @@ function zaddGeneric(ctx: CommandContext, argv: string[], flags: number): void {
   let ch = false;
   let scoreIdx = 2;
   for (; scoreIdx < argv.length; scoreIdx++) {
-    const opt = argv[scoreIdx]!.toLowerCase();
+    const arg = argv[scoreIdx]!;
+    // Options are 2 to 4 letters; a score never is one of them (skip lower-casing it).
+    if (arg.length < 2 || arg.length > 4 || (arg.charCodeAt(0) | 0x20) < 0x61 || (arg.charCodeAt(0) | 0x20) > 0x7a) break;
+    const opt = arg.toLowerCase();
     if (opt === 'nx') flags |= ZADD_NX;
     else if (opt === 'xx') flags |= ZADD_XX;
     else if (opt === 'ch') ch = true;

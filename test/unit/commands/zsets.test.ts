@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { zsetCommands } from '../../../src/commands/zsets.ts';
 import { keyCommands } from '../../../src/commands/keys.ts';
 import { stringCommands } from '../../../src/commands/strings.ts';
+import { setCommands } from '../../../src/commands/sets.ts';
 import { ZSetValue, decodeZSet, encodeZSet } from '../../../src/types/zset-value.ts';
 import { LocalShoal, RealRedis, compareSequence } from './harness.ts';
 
@@ -16,7 +17,7 @@ beforeEach(async () => {
   await redis.call(['FLUSHALL']);
   await redis.call(['CONFIG', 'SET', 'zset-max-listpack-entries', '128']);
   await redis.call(['CONFIG', 'SET', 'zset-max-listpack-value', '64']);
-  local = new LocalShoal([zsetCommands, keyCommands, stringCommands]);
+  local = new LocalShoal([zsetCommands, keyCommands, stringCommands, setCommands]);
 });
 
 /**
@@ -414,6 +415,25 @@ describe('set operations', () => {
   });
 });
 
+describe('plain sets as inputs (score 1)', () => {
+  it('mixes sets and sorted sets in every set operation', () =>
+    same(
+      ['ZADD', 'z', '1', 'x', '2', 'y', '5', '7'],
+      ['SADD', 'ints', '7', '8'],
+      ['SADD', 'strs', 'x', 'q', 'y'],
+      ['ZUNION', '3', 'z', 'ints', 'strs', 'WITHSCORES'],
+      ['ZUNION', '2', 'z', 'strs', 'WEIGHTS', '2', '3', 'AGGREGATE', 'MAX', 'WITHSCORES'],
+      ['ZINTER', '2', 'strs', 'z', 'WEIGHTS', '2', '3', 'WITHSCORES'],
+      ['ZINTER', '2', 'ints', 'z', 'WITHSCORES'],
+      ['ZDIFF', '2', 'strs', 'z', 'WITHSCORES'],
+      ['ZDIFF', '2', 'z', 'ints', 'WITHSCORES'],
+      ['ZINTERCARD', '2', 'strs', 'z'],
+      ['ZUNIONSTORE', 'dst', '2', 'ints', 'strs'],
+      ['ZRANGE', 'dst', '0', '-1', 'WITHSCORES'],
+      ['ZRANGE', 'strs', '0', '-1'],
+    ));
+});
+
 describe('ZRANDMEMBER and ZSCAN', () => {
   it('answers the deterministic cases byte for byte', () =>
     same(
@@ -530,7 +550,7 @@ describe('differential: random command sequences against redis-server', () => {
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), async (commands) => {
         await redis.call(['FLUSHALL']);
         await redis.call(['CONFIG', 'SET', 'zset-max-listpack-entries', '4']);
-        local = new LocalShoal([zsetCommands, keyCommands, stringCommands]);
+        local = new LocalShoal([zsetCommands, keyCommands, stringCommands, setCommands]);
         local.config.set([['zset-max-listpack-entries', '4']]);
         const diff = await compareWithEncoding(commands);
         expect(diff).toBeUndefined();

@@ -1,12 +1,13 @@
 import { latin1Slice } from '../resp/latin1.ts';
 import { keyHashSlot as keyHashSlotOf } from '../cluster/key-slot.ts';
-import type { CommandSpec } from '../commands/table.ts';
+import { CommandFlag, type CommandSpec } from '../commands/table.ts';
 import { KEYED_HANDLERS, SESSION_COMMANDS } from '../commands/registry.ts';
 import { ReplyWriter } from '../resp/reply-writer.ts';
 import { arrayElements, integerReply, isErrorReply, skipValue } from '../resp/reply-scan.ts';
 import { decodeValue, encodeValue } from '../ipc/value-transfer.ts';
 import type { Connection } from './connection.ts';
 import type { Shard } from './shard.ts';
+import type { Executor } from './executor.ts';
 import type { SessionCommand } from './session.ts';
 
 export interface TxCommand {
@@ -40,6 +41,9 @@ const SPLIT_MERGES: Record<string, 'mget' | 'ok' | 'sum'> = {
  * EXEC's array (or a null array when a watched key changed).
  */
 export async function runCrossShard(shard: Shard, conn: Connection, commands: readonly TxCommand[], isExec: boolean, out: ReplyWriter): Promise<void> {
+  if (!isExec && commands.length === 1 && (commands[0]!.spec.flags & CommandFlag.BLOCKING) !== 0) {
+    return runBlockingAcrossWorkers(shard, conn, commands[0]!, out);
+  }
   const workers = new Set<number>();
   let allLocal = true;
   for (const command of commands) {
@@ -81,6 +85,64 @@ export async function runCrossShard(shard: Shard, conn: Connection, commands: re
     }
   } else {
     out.raw(txOut.buf.subarray(0, txOut.pos));
+  }
+}
+
+/**
+ * A blocking command whose keys live on several workers: try it as a gathered transaction; when
+ * every key is empty, leave one-shot key watches on the owners while still holding their locks (so
+ * no push can slip in unseen), release, and wait for one of them to report a change or for the
+ * timeout; then try again. The client's connection waits meanwhile, as a blocked client does.
+ */
+async function runBlockingAcrossWorkers(shard: Shard, conn: Connection, command: TxCommand, out: ReplyWriter): Promise<void> {
+  const owners = new Set<number>();
+  shard.dispatcher.ownersOf(command.spec, command.argv, owners);
+  owners.add(shard.id);
+  const order = [...owners].sort((a, b) => a - b);
+  const keysByOwner = new Map<number, string[]>();
+  for (const i of shard.dispatcher.keyIndexesOf(command.spec, command.argv)) {
+    const key = command.argv[i]!;
+    const owner = shard.slots.ownerOf(keyHashSlotOf(key));
+    let keys = keysByOwner.get(owner);
+    if (keys === undefined) keysByOwner.set(owner, (keys = []));
+    keys.push(key);
+  }
+  const attempt = new ReplyWriter(1024);
+  attempt.proto = conn.client.resp;
+  let deadline = -1;
+  let timeoutReply: 'null-array' | 'nil' = 'null-array';
+  for (;;) {
+    const txId = shard.newTxId();
+    for (const w of order) await shard.request(w, ['@lock'], 0, 2, txId);
+    let blocked = false;
+    try {
+      attempt.reset();
+      const request = await runGather(shard, conn, command, attempt, txId);
+      blocked = request !== null;
+      if (blocked && deadline === -1) {
+        deadline = request!.timeoutMs > 0 ? Date.now() + request!.timeoutMs : 0;
+        timeoutReply = request!.timeoutReply;
+      }
+      if (blocked && !conn.closed) {
+        for (const [w, keys] of keysByOwner) shard.send(w, ['@key-watch', String(shard.id), String(conn.id), ...keys], conn.client.dbIndex, 2, null, txId);
+      }
+    } finally {
+      for (const w of order) shard.send(w, ['@unlock'], 0, 2, null, txId);
+    }
+    if (!blocked) {
+      out.raw(attempt.buf.subarray(0, attempt.pos));
+      return;
+    }
+    if (conn.closed) return;
+    const woken = await shard.waitForKeys(conn.id, deadline === 0 ? 0 : deadline - Date.now());
+    for (const w of keysByOwner.keys()) shard.send(w, ['@key-unwatch', String(conn.id)], 0, 2, null);
+    if (!woken) {
+      if (!conn.closed) {
+        if (timeoutReply === 'nil') out.nil();
+        else out.nullArray();
+      }
+      return;
+    }
   }
 }
 
@@ -184,7 +246,7 @@ async function runSplit(shard: Shard, conn: Connection, command: TxCommand, merg
  * SUNIONSTORE ...): the other workers' keys are brought here with their expiry, the command runs on
  * this worker's keyspace, and the keys it changed go back to their owners; none stays here.
  */
-async function runGather(shard: Shard, conn: Connection, command: TxCommand, out: ReplyWriter, txId: number): Promise<void> {
+async function runGather(shard: Shard, conn: Connection, command: TxCommand, out: ReplyWriter, txId: number): Promise<Executor['blockRequest']> {
   const { argv, spec } = command;
   const client = conn.client;
   const db = shard.keyspace.dbs[client.dbIndex]!;
@@ -215,8 +277,10 @@ async function runGather(shard: Shard, conn: Connection, command: TxCommand, out
   }
   const changed = new Set<string>();
   shard.executor.changedKeys = changed;
+  let blockRequest: Executor['blockRequest'] = null;
   try {
     executeHere(shard, conn, command, out);
+    blockRequest = shard.executor.blockRequest;
   } finally {
     shard.executor.changedKeys = null;
     for (const [w, keys] of foreign) {
@@ -230,6 +294,7 @@ async function runGather(shard: Shard, conn: Connection, command: TxCommand, out
       }
     }
   }
+  return blockRequest;
 }
 
 /** [start, end) of the payload of the bulk string element at [elementStart, elementEnd). */

@@ -24,7 +24,8 @@ const OPS: Record<string, InternalOp> = {
   },
   '@unlock'(shard, _request, out) {
     out.simple('OK');
-    shard.releaseLock();
+    // Freed after this reply is out: what waited for the lock runs then, not inside this request.
+    shard.releaseRequested = true;
   },
   '@fetch'(shard, request, out) {
     const db = shard.keyspace.dbs[request.db]!;
@@ -187,6 +188,18 @@ const OPS: Record<string, InternalOp> = {
     }
     shard.unblock(blocked, how);
     out.integer(1);
+  },
+  '@key-watch'(shard, request, out) {
+    shard.watchKeys(Number(request.argv[1]), Number(request.argv[2]), request.db, request.argv.slice(3));
+    out.simple('OK');
+  },
+  '@key-unwatch'(shard, request, out) {
+    shard.unwatchKeys(Number(request.argv[1]));
+    out.simple('OK');
+  },
+  '@key-ready'(shard, request, out) {
+    shard.keyReady(Number(request.argv[1]));
+    out.simple('OK');
   },
   '@resetstat'(shard, _request, out) {
     shard.resetStats();

@@ -87,6 +87,10 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   private readonly remoteClient = new ClientState(0);
   private readonly remoteReply = new ReplyWriter(64 * 1024);
   private readonly pending = new Map<number, ReplyTarget>();
+  /** Requests this worker sent to itself, run at the end of the turn. */
+  private inbox: Request[] = [];
+  /** Set by '@unlock': the lock is freed once the current request is answered. */
+  releaseRequested = false;
   private nextReqId = 1;
   private nextTxId = 1;
   private turnScheduled = false;
@@ -163,6 +167,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   connectionClosed(connection: Connection): void {
     if (!this.connections.delete(connection.id)) return;
+    this.keyWaiters.get(connection.id)?.(false);
     if (connection.mayBeBlocked) {
       // Wherever it waits, the wait must end without taking anything for a client that is gone.
       for (let w = 0; w < this.workerCount; w++) this.send(w, ['@unblock', String(connection.id), 'drop'], 0, 2, null);
@@ -193,12 +198,18 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.turnStats.turns++;
     for (let round = 0; round < 64; round++) {
       this.turnStats.rounds++;
-      const received = this.mesh.drain();
+      let received = this.mesh.drain();
+      if (this.inbox.length > 0) {
+        const inbox = this.inbox;
+        this.inbox = [];
+        for (const request of inbox) this.onRequest(request);
+        received += inbox.length;
+      }
       this.turnStats.frames += received;
       this.effects.flush();
       this.mesh.flush();
       this.flushConnections();
-      if (received === 0 && this.mesh.sleep()) {
+      if (received === 0 && this.inbox.length === 0 && this.mesh.sleep()) {
         this.turnStats.sleeps++;
         return;
       }
@@ -225,7 +236,10 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     if (target !== null) this.pending.set(reqId, target);
     const flags = target === null ? NO_REPLY : 0;
     if (to === this.id) {
-      this.onRequest({ from: this.id, db, resp: resp === 3 ? 3 : 2, flags, reqId, txId, clientId, argv: argv as string[] });
+      // Through the turn loop like any ring: running it here would re-enter whatever command is
+      // executing now (and its scratch reply).
+      this.inbox.push({ from: this.id, db, resp: resp === 3 ? 3 : 2, flags, reqId, txId, clientId, argv: argv as string[] });
+      this.scheduleTurn();
       return;
     }
     this.stats.add(this.id, STAT_HOPS_OUT, 1);
@@ -272,6 +286,10 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       }
     }
     if ((request.flags & NO_REPLY) === 0) this.replyTo(request, out.buf, 0, out.pos);
+    if (this.releaseRequested) {
+      this.releaseRequested = false;
+      this.releaseLock();
+    }
   }
 
   /** Answers a request (internal ops that finish later call this themselves). */
@@ -332,6 +350,15 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   keyChanged(db: Database, key: string): void {
     this.watches.touch(db, key);
     this.blocking.keyChanged(db.index, key);
+    if (this.keyWatches.size > 0) {
+      const clients = this.keyWatches.get(`${db.index}\u0000${key}`);
+      if (clients !== undefined) {
+        for (const [clientId, worker] of [...clients]) {
+          this.unwatchKeys(clientId);
+          this.send(worker, ['@key-ready', String(clientId)], 0, 2, null);
+        }
+      }
+    }
   }
 
   // ---- blocked clients ----
@@ -366,6 +393,45 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     else out.nullArray();
     blocked.target.complete(out.buf, 0, out.pos);
     this.scheduleTurn();
+  }
+
+  /** Interest of other workers' blocked clients in keys of this worker: "db\0key" → (clientId → worker). */
+  private readonly keyWatches = new Map<string, Map<number, number>>();
+  /** Blocked clients of this worker waiting for a key change on other workers. */
+  private readonly keyWaiters = new Map<number, (woken: boolean) => void>();
+
+  watchKeys(worker: number, clientId: number, db: number, keys: string[]): void {
+    for (const key of keys) {
+      const k = `${db}\u0000${key}`;
+      let clients = this.keyWatches.get(k);
+      if (clients === undefined) this.keyWatches.set(k, (clients = new Map()));
+      clients.set(clientId, worker);
+    }
+  }
+
+  unwatchKeys(clientId: number): void {
+    for (const [k, clients] of this.keyWatches) {
+      if (clients.delete(clientId) && clients.size === 0) this.keyWatches.delete(k);
+    }
+  }
+
+  /** Resolves true when a watched key changes, false at the timeout (0 = none) or when the client goes. */
+  waitForKeys(clientId: number, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      const done = (woken: boolean): void => {
+        if (timer !== null) clearTimeout(timer);
+        this.keyWaiters.delete(clientId);
+        resolve(woken);
+      };
+      this.keyWaiters.set(clientId, done);
+      if (timeoutMs > 0) timer = setTimeout(() => done(false), timeoutMs);
+      else if (timeoutMs < 0) done(false);
+    });
+  }
+
+  keyReady(clientId: number): void {
+    this.keyWaiters.get(clientId)?.(true);
   }
 
   afterCommand(): void {

@@ -70,6 +70,7 @@ export class Dispatcher {
       return;
     }
     conn.client.lastCommand = spec.name;
+    if (this.shard.monitorsAnywhere > 0 && (spec.flags & (CommandFlag.SKIP_MONITOR | CommandFlag.ADMIN)) === 0) this.shard.feedMonitors(conn, argv);
     if (conn.multi !== null && !session?.transactionControl) {
       if ((spec.flags & CommandFlag.NO_MULTI) !== 0) {
         this.reject(conn, out, 'ERR Command not allowed inside a transaction');

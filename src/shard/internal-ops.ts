@@ -201,6 +201,14 @@ const OPS: Record<string, InternalOp> = {
     shard.keyReady(Number(request.argv[1]));
     out.simple('OK');
   },
+  '@monitors'(shard, request, out) {
+    shard.monitorsAnywhere += Number(request.argv[1]);
+    out.simple('OK');
+  },
+  '@monitor-feed'(shard, request, out) {
+    shard.deliverToMonitors(request.argv[1]!);
+    out.simple('OK');
+  },
   '@resetstat'(shard, _request, out) {
     shard.resetStats();
     out.simple('OK');

@@ -26,6 +26,23 @@ import type { CommandHandler } from '../commands/context.ts';
 import type { WorkerStats } from './worker-stats.ts';
 import type { Session } from './session.ts';
 
+/** Redis's sdscatrepr: printable ASCII as is, quotes and backslashes escaped, the rest as \n, \xHH... */
+function monitorEscape(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x5c || c === 0x22) out += '\\' + s[i];
+    else if (c === 10) out += '\\n';
+    else if (c === 13) out += '\\r';
+    else if (c === 9) out += '\\t';
+    else if (c === 7) out += '\\a';
+    else if (c === 8) out += '\\b';
+    else if (c >= 32 && c < 127) out += s[i];
+    else out += '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return out;
+}
+
 /** Where a reply to one of this worker's requests goes. */
 export interface ReplyTarget {
   complete(bytes: Buffer, start: number, end: number): void;
@@ -168,6 +185,9 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   connectionClosed(connection: Connection): void {
     if (!this.connections.delete(connection.id)) return;
     this.keyWaiters.get(connection.id)?.(false);
+    if (this.monitors.delete(connection)) {
+      for (let w = 0; w < this.workerCount; w++) this.send(w, ['@monitors', '-1'], 0, 2, null);
+    }
     if (connection.mayBeBlocked) {
       // Wherever it waits, the wait must end without taking anything for a client that is gone.
       for (let w = 0; w < this.workerCount; w++) this.send(w, ['@unblock', String(connection.id), 'drop'], 0, 2, null);
@@ -432,6 +452,32 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   keyReady(clientId: number): void {
     this.keyWaiters.get(clientId)?.(true);
+  }
+
+  // ---- MONITOR ----
+
+  /** Monitors connected to any worker (every worker keeps the count; MONITOR waits for all to know). */
+  monitorsAnywhere = 0;
+  private readonly monitors = new Set<Connection>();
+
+  addMonitor(conn: Connection): void {
+    this.monitors.add(conn);
+  }
+
+  /** Sends one executed command, formatted as Redis's MONITOR lines, to the monitors of every worker. */
+  feedMonitors(conn: Connection, argv: string[]): void {
+    const now = Date.now();
+    let line = `${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${conn.client.dbIndex} ${conn.remoteAddress}]`;
+    for (const arg of argv) line += ' "' + monitorEscape(arg) + '"';
+    for (let w = 0; w < this.workerCount; w++) this.send(w, ['@monitor-feed', line], 0, 2, null);
+  }
+
+  deliverToMonitors(line: string): void {
+    for (const monitor of this.monitors) {
+      if (monitor.closed) continue;
+      monitor.reply.simple(line);
+      this.outputReady(monitor);
+    }
   }
 
   afterCommand(): void {

@@ -7,6 +7,8 @@ export const DATABASE_COUNT = 16;
 export interface KeyspaceListener {
   /** A key was removed because its time ran out: propagate DEL, notify 'expired', invalidate WATCH. */
   keyExpired(db: Database, key: string): void;
+  /** A key came into existence (the 'new' keyspace event). */
+  keyCreated?(db: Database, key: string): void;
 }
 
 /**
@@ -76,13 +78,13 @@ export class Keyspace {
    * and friends replace the whole key.
    */
   setKey(db: Database, key: string, value: RedisValue, keepTtl = false): void {
-    db.set(key, value);
-    if (!keepTtl && db.expires.size !== 0) db.removeExpire(key);
+    if (db.set(key, value)) this.listener.keyCreated?.(db, key);
+    else if (!keepTtl && db.expires.size !== 0) db.removeExpire(key);
   }
 
   /** Adds a key the caller knows is absent (after a lookupWrite miss); keeps no expiry. */
   addKey(db: Database, key: string, value: RedisValue): void {
-    db.set(key, value);
+    if (db.set(key, value)) this.listener.keyCreated?.(db, key);
   }
 
   /** Replaces the value of an existing key, keeping its expiry (in-place type conversions). */

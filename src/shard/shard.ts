@@ -367,6 +367,10 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.notify(db, key, 'expired', 'x');
   }
 
+  keyCreated(db: Database, key: string): void {
+    if (this.config.notifyKeyspaceEvents !== 0) this.notify(db, key, 'new', 'n');
+  }
+
   keyChanged(db: Database, key: string): void {
     this.watches.touch(db, key);
     this.blocking.keyChanged(db.index, key);

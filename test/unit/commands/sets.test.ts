@@ -160,9 +160,10 @@ describe('SMOVE', () => {
       ['SADD', 'dst', 'a'],
       ['SMOVE', 'src', 'dst', 'a'],
       ['EXISTS', 'src'],
-      ['SMEMBERS', 'dst'],
       ['SMOVE', 'nokey', 'dst', 'a'],
     );
+    // dst is hashtable-encoded now: Redis lists it in its randomly seeded dict order.
+    await sameUnordered(['SMEMBERS', 'dst']);
   });
 
   it('reports srem, del and sadd', () => {

@@ -1,12 +1,21 @@
 import { integerReply, arrayElements, stringReply } from '../resp/reply-scan.ts';
 import type { ReplyWriter } from '../resp/reply-writer.ts';
-import { REPLY_ON, type Connection } from '../shard/connection.ts';
+import type { Connection } from '../shard/connection.ts';
 import type { Session, SessionFamily } from '../shard/session.ts';
 import { helpReply } from './help.ts';
 
+/**
+ * Like Redis's CLIENT_PUSHING: (un)subscribe confirmations are written even under CLIENT REPLY OFF/SKIP,
+ * whose replies the dispatcher sends to its discard writer (not public yet, hence the cast).
+ */
+function pushTarget(session: Session): ReplyWriter {
+  const { out, conn, shard } = session;
+  if (out === conn.reply) return out;
+  const discard = (shard.dispatcher as unknown as { discard?: ReplyWriter }).discard;
+  return out === discard ? conn.reply : out;
+}
+
 function confirm(out: ReplyWriter, conn: Connection, kind: string, name: string | null): void {
-  // Like Redis's CLIENT_PUSHING: (un)subscribe confirmations are written even under CLIENT REPLY OFF.
-  if (conn.replyMode !== REPLY_ON && out !== conn.reply) out = conn.reply;
   if (conn.client.resp === 3) out.push(3);
   else out.array(3);
   out.bulk(kind);
@@ -28,7 +37,9 @@ async function sumFromAll(session: Session, argv: string[]): Promise<number> {
 export const pubsubCommands: SessionFamily = {
   subscribe: {
     inSubscribeMode: true,
-    handler({ conn, out, shard }, argv) {
+    handler(session, argv) {
+      const { conn, shard } = session;
+      const out = pushTarget(session);
       for (let i = 1; i < argv.length; i++) {
         shard.pubsub.subscribe(conn, argv[i]!);
         confirm(out, conn, 'subscribe', argv[i]!);
@@ -37,7 +48,9 @@ export const pubsubCommands: SessionFamily = {
   },
   psubscribe: {
     inSubscribeMode: true,
-    handler({ conn, out, shard }, argv) {
+    handler(session, argv) {
+      const { conn, shard } = session;
+      const out = pushTarget(session);
       for (let i = 1; i < argv.length; i++) {
         shard.pubsub.psubscribe(conn, argv[i]!);
         confirm(out, conn, 'psubscribe', argv[i]!);
@@ -46,7 +59,9 @@ export const pubsubCommands: SessionFamily = {
   },
   unsubscribe: {
     inSubscribeMode: true,
-    handler({ conn, out, shard }, argv) {
+    handler(session, argv) {
+      const { conn, shard } = session;
+      const out = pushTarget(session);
       const channels = argv.length > 1 ? argv.slice(1) : [...conn.channels];
       if (channels.length === 0) confirm(out, conn, 'unsubscribe', null);
       for (const channel of channels) {
@@ -57,7 +72,9 @@ export const pubsubCommands: SessionFamily = {
   },
   punsubscribe: {
     inSubscribeMode: true,
-    handler({ conn, out, shard }, argv) {
+    handler(session, argv) {
+      const { conn, shard } = session;
+      const out = pushTarget(session);
       const patterns = argv.length > 1 ? argv.slice(1) : [...conn.patterns];
       if (patterns.length === 0) confirm(out, conn, 'punsubscribe', null);
       for (const pattern of patterns) {

@@ -65,10 +65,7 @@ export interface JsonCommand {
 // Fields the JSON lacks or states differently from what redis-server 7.0.15 replies; harvested
 // from a real server by harvest-command-extras.ts. Keyed by full lower-case command name.
 export interface CommandExtras {
-  summary?: string;
-  history?: [string, string][];
   tips?: string[];
-  keySpecNotes?: Record<string, string>;
   group?: string;
   arguments?: ArgumentDoc[];
   flags?: string[];
@@ -176,9 +173,6 @@ const VISIBLE_FLAG_ORDER = [
 export function deriveCommand(cmd: JsonCommand, extras: CommandExtras | undefined): CommandData {
   const name = fullName(cmd);
   const keySpecs = (cmd.key_specs ?? []).map(convertKeySpec);
-  if (extras?.keySpecNotes) {
-    for (const [i, note] of Object.entries(extras.keySpecNotes)) keySpecs[Number(i)].notes = note;
-  }
   const declared = [...new Set((cmd.command_flags ?? []).map((f) => f.toLowerCase()))];
   const range = legacyRange(keySpecs);
   if (range.movable) declared.push('movablekeys');
@@ -211,7 +205,8 @@ export function deriveCommand(cmd: JsonCommand, extras: CommandExtras | undefine
     tips: extras?.tips ?? [],
     keySpecs,
     doc: {
-      summary: extras?.summary ?? '',
+      // Summaries are Redis's prose: not carried into the project.
+      summary: '',
       since: cmd.since,
       group: extras?.group ?? cmd.group,
     },
@@ -222,7 +217,6 @@ export function deriveCommand(cmd: JsonCommand, extras: CommandExtras | undefine
   if (cmd.doc_flags) doc.docFlags = cmd.doc_flags.map((f) => f.toLowerCase());
   if (cmd.deprecated_since !== undefined) doc.deprecatedSince = cmd.deprecated_since;
   if (cmd.replaced_by !== undefined) doc.replacedBy = cmd.replaced_by;
-  if (extras?.history) doc.history = extras.history;
   const args = extras?.arguments ?? cmd.arguments?.map(convertArgument);
   if (args && args.length > 0) doc.arguments = args;
   return data;

@@ -1,5 +1,5 @@
 // Writes scripts/data/commands-7.0-extras.json: what redis-server 7.0.15 reports for COMMAND INFO
-// and COMMAND DOCS that commands-7.0.json does not say (summaries, history, tips, key spec notes)
+// and COMMAND DOCS that commands-7.0.json does not say (tips, groups, argument spellings, flags; never prose)
 // or says differently (argument name/token case, the "sorted-set" group, ...). Only differences
 // are stored, so the JSON stays the primary source. Run by hand when the JSON changes:
 //   node scripts/harvest-command-extras.ts        (needs redis-server 7.0.x on PATH)
@@ -109,7 +109,6 @@ function serverArgs(args: any[]): ArgumentDoc[] {
     const out: ArgumentDoc = { name: a.name, type: a.type };
     if (a.key_spec_index !== undefined) out.keySpecIndex = a.key_spec_index;
     if (a.token !== undefined) out.token = a.token;
-    if (a.summary !== undefined) out.summary = a.summary;
     if (a.since !== undefined) out.since = a.since;
     if (a.flags !== undefined) out.flags = a.flags;
     if (a.deprecated_since !== undefined) out.deprecatedSince = a.deprecated_since;
@@ -149,14 +148,10 @@ async function main(): Promise<void> {
     const info = infoByName.get(name);
     if (!doc || !info) throw new Error(`redis-server does not know ${name}`);
     const derived: CommandData = deriveCommand(cmd, undefined);
-    const extras: CommandExtras = { summary: doc.summary };
-    if (doc.history) extras.history = doc.history;
+    // Facts only (tips, groups, argument tokens, flags): Redis's prose (summaries, history, notes)
+    // stays out of the project.
+    const extras: CommandExtras = {};
     if (info[7].length > 0) extras.tips = info[7];
-    const notes: Record<string, string> = {};
-    info[8].forEach((spec: any, i: number) => {
-      if (spec.notes !== undefined) notes[String(i)] = spec.notes;
-    });
-    if (Object.keys(notes).length > 0) extras.keySpecNotes = notes;
     if (doc.group !== derived.doc.group) extras.group = doc.group;
     const args = serverArgs(doc.arguments ?? []);
     if (!isDeepStrictEqual(args, derived.doc.arguments ?? [])) extras.arguments = args;
@@ -169,7 +164,7 @@ async function main(): Promise<void> {
     const derivedDocFields = [derived.doc.since, derived.doc.complexity, derived.doc.deprecatedSince, derived.doc.replacedBy];
     if (!isDeepStrictEqual(derivedDocFields, [doc.since, doc.complexity, doc.deprecated_since, doc.replaced_by]))
       throw new Error(`${name}: doc fields differ from the JSON`);
-    extrasAll[name] = extras;
+    if (Object.keys(extras).length > 0) extrasAll[name] = extras;
   }
   mkdirSync(new URL('.', EXTRAS_JSON_PATH), { recursive: true });
   writeFileSync(EXTRAS_JSON_PATH, JSON.stringify(extrasAll, null, 1) + '\n');

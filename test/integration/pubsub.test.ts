@@ -215,12 +215,9 @@ describe('keyspace notifications across workers', () => {
     expect(seen).toContainEqual([`__keyspace@0__:${k1}`, 'expired']);
   });
 
-  // Engine bug: Shard.handleRequest (src/shard/shard.ts) writes every request's reply into the one
-  // shared `remoteReply` writer; a hopped write calls notify() → publishEverywhere() → send() to its own
-  // worker, which runs handleRequest re-entrantly, resets that writer and writes the '@publish' count
-  // into it, so the hop's reply carries an extra ':<subscribers>' frame and every later reply of that
-  // connection is shifted by one.
-  it.fails('a write that hops to the other worker answers in order and notifies', async () => {
+  // Was an engine bug (a hopped write's notification ran a self-request re-entrantly and its ':<count>'
+  // reply leaked into the client's stream); fixed by 'requests to self run from the turn loop'.
+  it('a write that hops to the other worker answers in order and notifies', async () => {
     const k0 = keyOn(0, 'ev-hop');
     expect(await w1.call('SET', k0, 'v')).toBe('OK');
     expect(await w1.call('APPEND', k0, 'w')).toBe(2);

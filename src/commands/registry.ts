@@ -13,6 +13,7 @@ import { keyspaceWideCommands } from './keyspace-wide.ts';
 import { serverCommands } from './server.ts';
 import { zsetCommands } from './zsets.ts';
 import { blockingCommands } from './blocking.ts';
+import { streamCommands } from './streams.ts';
 
 /** Commands that run where their keys live, by the command table's name ("get", "object|encoding"). */
 export const KEYED_HANDLERS: CommandFamily = {
@@ -24,6 +25,7 @@ export const KEYED_HANDLERS: CommandFamily = {
   ...setCommands,
   ...listCommands,
   ...blockingCommands,
+  ...streamCommands,
 };
 
 /** Commands that run on the client's own worker with its connection (top-level names cover their subcommands). */

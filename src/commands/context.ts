@@ -8,7 +8,9 @@ import type { ServerConfig } from '../config/server-config.ts';
  * Keyspace notification classes (notify-keyspace-events letters): each change names its class so
  * that the worker can filter with the configured flags.
  */
-export type NotifyClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'n';
+export type NotifyClass = 'g' | '$' | 'l' | 's' | 'h' | 'z' | 'x' | 'e' | 't' | 'm' | 'n' | NoNotification;
+/** A change Redis signals without a keyspace event (PFCOUNT refreshing its cached cardinality). */
+export type NoNotification = '';
 
 /**
  * What a command implementation sees: one shard's keyspace, the selected database on it, the reply

@@ -13,7 +13,9 @@ import { keyspaceWideCommands } from './keyspace-wide.ts';
 import { serverCommands } from './server.ts';
 import { zsetCommands } from './zsets.ts';
 import { blockingCommands } from './blocking.ts';
+import { dumpRestoreCommands } from './dump-restore.ts';
 import { streamCommands } from './streams.ts';
+import { hyperloglogCommands } from './hyperloglog.ts';
 
 /** Commands that run where their keys live, by the command table's name ("get", "object|encoding"). */
 export const KEYED_HANDLERS: CommandFamily = {
@@ -25,7 +27,8 @@ export const KEYED_HANDLERS: CommandFamily = {
   ...setCommands,
   ...listCommands,
   ...blockingCommands,
-  ...streamCommands,
+  ...dumpRestoreCommands,
+  ...hyperloglogCommands,
 };
 
 /** Commands that run on the client's own worker with its connection (top-level names cover their subcommands). */

@@ -64,7 +64,7 @@ describe('EffectMerger', () => {
     // Random interleaving: each worker owns the numbers it took, writes them in order, and publishes
     // them at random moments relative to the others; the consumer drains at random moments too.
     const workers = 4;
-    const total = 20_000;
+    const total = 10_000;
     let rand = 12345;
     const random = (n: number): number => {
       rand = (rand * 1103515245 + 12345) & 0x7fffffff;

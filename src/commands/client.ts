@@ -176,7 +176,8 @@ export function clientCommand(session: Session, argv: string[], spec: CommandSpe
       const mode = argv[2]!.toLowerCase();
       if (mode === 'on') {
         conn.replyMode = REPLY_ON;
-        out.simple('OK');
+        // The dispatcher chose the discarding output before this ran: ON's OK goes to the client.
+        conn.reply.simple('OK');
       } else if (mode === 'off') {
         conn.replyMode = REPLY_OFF;
       } else if (mode === 'skip') {

@@ -17,6 +17,15 @@ function isLoopback(address: string | undefined): boolean {
 }
 
 /**
+ * Answers an error and closes. The socket is still paused (pauseOnConnect), so waiting for the
+ * client's close would never end: destroy it once the error is written.
+ */
+function refuse(socket: net.Socket, error: string): void {
+  socket.on('error', () => socket.destroy());
+  socket.write(error, () => socket.destroy());
+}
+
+/**
  * The listening side of the main thread: accepts paused sockets, applies maxclients and protected
  * mode, and hands each socket to a shard worker, which then owns it end to end.
  */
@@ -62,11 +71,11 @@ export class Acceptor {
   private accept(socket: net.Socket): void {
     const config = this.config;
     if (this.supervisor.stats.totalClients() >= config.maxclients) {
-      socket.end('-ERR max number of clients reached\r\n');
+      refuse(socket, '-ERR max number of clients reached\r\n');
       return;
     }
     if (config.protectedMode && config.requirepass === '' && config.bind.length === 0 && !isLoopback(socket.remoteAddress)) {
-      socket.end(PROTECTED_MODE_ERROR);
+      refuse(socket, PROTECTED_MODE_ERROR);
       return;
     }
     if (config.tcpKeepalive > 0) socket.setKeepAlive(true, config.tcpKeepalive * 1000);

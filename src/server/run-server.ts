@@ -1,6 +1,7 @@
 import type { ServerConfig } from '../config/server-config.ts';
 import { Supervisor } from './supervisor.ts';
 import { Acceptor } from './acceptor.ts';
+import { LogThread } from '../log/log-thread-client.ts';
 
 function log(level: string, message: string): void {
   const now = new Date();
@@ -14,6 +15,15 @@ export async function runServer(config: ServerConfig): Promise<void> {
   log('*', ` PID: ${process.pid}`);
   const supervisor = new Supervisor(config);
   await supervisor.ready();
+  // The log thread merges the workers' write effects into one stream; today it feeds the AOF.
+  let logThread: LogThread | null = null;
+  if (config.appendonly) {
+    logThread = await LogThread.start({
+      effectRings: supervisor.effectRings, sequence: supervisor.sequence, logControl: supervisor.logControl, configArgs: config.toArgs(),
+    });
+    supervisor.onConfigSet = (pairs) => logThread?.configSet(pairs);
+    log('*', `Log thread started${logThread.aofPath ? `, appending to ${logThread.aofPath}` : ''}`);
+  }
   const acceptor = new Acceptor(config, supervisor);
   try {
     await acceptor.listen();
@@ -32,6 +42,8 @@ export async function runServer(config: ServerConfig): Promise<void> {
     log('#', `${why}: shutting down`);
     await acceptor.close();
     await supervisor.stop();
+    // After the workers: the log thread writes what they left in the rings, then fsyncs and closes.
+    if (logThread !== null) await logThread.stop();
     log('#', 'shoal is now ready to exit, bye bye...');
     process.exit(0);
   };

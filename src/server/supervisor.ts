@@ -24,6 +24,7 @@ export class Supervisor {
   private readonly config: ServerConfig;
   private nextClientId = 1;
   onShutdownRequest: () => void = () => {};
+  onConfigSet: (pairs: Array<[string, string]>) => void = () => {};
 
   constructor(config: ServerConfig) {
     this.config = config;
@@ -74,6 +75,7 @@ export class Supervisor {
     if (msg.type === 'config-set' && msg.pairs) {
       // The worker that ran CONFIG SET already told its peers; the main thread keeps its copy current.
       this.config.set(msg.pairs);
+      this.onConfigSet(msg.pairs);
       void from;
     } else if (msg.type === 'shutdown') {
       this.onShutdownRequest();

@@ -249,19 +249,24 @@ async function runSplit(shard: Shard, conn: Connection, command: TxCommand, merg
 async function runGather(shard: Shard, conn: Connection, command: TxCommand, out: ReplyWriter, txId: number): Promise<Executor['blockRequest']> {
   const { argv, spec } = command;
   const client = conn.client;
-  const db = shard.keyspace.dbs[client.dbIndex]!;
-  const foreign = new Map<number, string[]>();
+  // Keys by owner and database: every key is in the client's database except COPY's destination
+  // with a DB option.
+  const foreign = new Map<string, { owner: number; dbIndex: number; keys: string[] }>();
+  const destinationDb = copyDestinationDb(command);
   for (const i of shard.dispatcher.keyIndexesOf(spec, argv)) {
     const key = argv[i]!;
     const owner = shard.slots.ownerOf(keyHashSlotOf(key));
     if (owner === shard.id) continue;
-    let keys = foreign.get(owner);
-    if (keys === undefined) foreign.set(owner, (keys = []));
-    if (!keys.includes(key)) keys.push(key);
+    const dbIndex = i === 2 && destinationDb !== -1 ? destinationDb : client.dbIndex;
+    const group = `${owner}:${dbIndex}`;
+    let entry = foreign.get(group);
+    if (entry === undefined) foreign.set(group, (entry = { owner, dbIndex, keys: [] }));
+    if (!entry.keys.includes(key)) entry.keys.push(key);
   }
-  const fetched = await Promise.all([...foreign].map(([w, keys]) => shard.request(w, ['@fetch', ...keys], client.dbIndex, 2, txId)));
+  const fetched = await Promise.all([...foreign.values()].map(({ owner, dbIndex, keys }) => shard.request(owner, ['@fetch', ...keys], dbIndex, 2, txId)));
   let n = 0;
-  for (const [, keys] of foreign) {
+  for (const { dbIndex, keys } of foreign.values()) {
+    const db = shard.keyspace.dbs[dbIndex]!;
     const reply = fetched[n++]!;
     const elements = arrayElements(reply)!;
     keys.forEach((key, k) => {
@@ -283,18 +288,32 @@ async function runGather(shard: Shard, conn: Connection, command: TxCommand, out
     blockRequest = shard.executor.blockRequest;
   } finally {
     shard.executor.changedKeys = null;
-    for (const [w, keys] of foreign) {
+    for (const { owner, dbIndex, keys } of foreign.values()) {
+      const db = shard.keyspace.dbs[dbIndex]!;
       for (const key of keys) {
         const value = db.get(key);
         const expireAt = db.getExpire(key);
         if (value !== undefined) db.delete(key);
-        if (!changed.has(key)) continue;
-        if (value === undefined) shard.send(w, ['@del', key], client.dbIndex, 2, null, txId);
-        else shard.send(w, ['@store', key, ...encodeValue(value), String(expireAt ?? -1)], client.dbIndex, 2, null, txId);
+        if (!changed.has(`${dbIndex}\u0000${key}`)) continue;
+        if (value === undefined) shard.send(owner, ['@del', key], dbIndex, 2, null, txId);
+        else shard.send(owner, ['@store', key, ...encodeValue(value), String(expireAt ?? -1)], dbIndex, 2, null, txId);
       }
     }
   }
   return blockRequest;
+}
+
+/** COPY source destination DB n: the destination's database, or -1. */
+function copyDestinationDb(command: TxCommand): number {
+  if (command.spec.name !== 'copy') return -1;
+  const argv = command.argv;
+  for (let i = 3; i + 1 < argv.length; i++) {
+    if (argv[i]!.toLowerCase() === 'db') {
+      const n = Number(argv[i + 1]);
+      return Number.isInteger(n) && n >= 0 && n < 16 ? n : -1;
+    }
+  }
+  return -1;
 }
 
 /** [start, end) of the payload of the bulk string element at [elementStart, elementEnd). */

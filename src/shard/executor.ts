@@ -27,7 +27,10 @@ export class Executor implements CommandContext {
   readonly config: ServerConfig;
   /** Changes made since the worker started (rdb_changes_since_last_save is built on it). */
   dirty = 0;
-  /** When set, keys passed to changed() are recorded (the cross-shard gather needs to know what to write back). */
+  /**
+   * When set, keys passed to changed() are recorded as "db\0key" (the cross-shard gather writes back
+   * what changed, in whichever database: COPY ... DB touches two).
+   */
   changedKeys: Set<string> | null = null;
   /** False inside MULTI and for retries of blocked clients: block() then answers at once or reports. */
   canBlock = true;
@@ -48,7 +51,7 @@ export class Executor implements CommandContext {
   changed(key: string, event: string, cls: NotifyClass): void {
     this.dirty++;
     this.sink.keyChanged(this.db, key);
-    if (this.changedKeys !== null) this.changedKeys.add(key);
+    if (this.changedKeys !== null) this.changedKeys.add(`${this.db.index}\u0000${key}`);
     this.sink.notify(this.db, key, event, cls);
   }
 

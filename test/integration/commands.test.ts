@@ -660,8 +660,8 @@ describe('connection-level behaviour over raw sockets', () => {
     conns[0] = await rawOn(port, probe, 0);
   });
 
-  // Engine bug: the dispatcher picks the discard sink before running CLIENT REPLY ON, so its +OK is lost.
-  it.fails('CLIENT REPLY OFF then a command then CLIENT REPLY ON: only ON answers OK', async () => {
+  // The dispatcher picks the discarding output before CLIENT REPLY ON runs: its +OK must still arrive.
+  it('CLIENT REPLY OFF then a command then CLIENT REPLY ON: only ON answers OK', async () => {
     const c = conns[0]!;
     const remote = keyOn(1, 'reply-on');
     c.send('CLIENT', 'REPLY', 'OFF');
@@ -683,10 +683,8 @@ describe('connection-level behaviour over raw sockets', () => {
     expect(await c.call('SELECT', '0')).toBe('OK');
   });
 
-  // Engine bug: runGather (src/shard/cross-shard.ts) writes COPY's destination into db 5 of the
-  // coordinating worker and only ships back keys of the connection's db, so the copy sits on a worker
-  // that does not own its slot: KEYS/DBSIZE see it, GET/EXISTS/DEL routed to the owner do not.
-  it.fails('COPY ... DB to another database, destination on the other worker', async () => {
+  // The gathered COPY writes its destination into another database: it must reach the owner there.
+  it('COPY ... DB to another database, destination on the other worker', async () => {
     const c = conns[0]!;
     const [src, dst] = [keyOn(0, 'copydb2-src'), keyOn(1, 'copydb2-dst')];
     await c.call('SET', src, 'v');

@@ -13,6 +13,7 @@ import { keyspaceWideCommands } from './keyspace-wide.ts';
 import { serverCommands } from './server.ts';
 import { zsetCommands } from './zsets.ts';
 import { blockingCommands } from './blocking.ts';
+import { dumpRestoreCommands } from './dump-restore.ts';
 import { streamCommands } from './streams.ts';
 import { hyperloglogCommands } from './hyperloglog.ts';
 
@@ -26,6 +27,7 @@ export const KEYED_HANDLERS: CommandFamily = {
   ...setCommands,
   ...listCommands,
   ...blockingCommands,
+  ...dumpRestoreCommands,
   ...streamCommands,
   ...hyperloglogCommands,
 };

@@ -28,8 +28,8 @@ export const KEYED_HANDLERS: CommandFamily = {
   ...listCommands,
   ...blockingCommands,
   ...dumpRestoreCommands,
-  ...streamCommands,
   ...hyperloglogCommands,
+  ...streamCommands,
 };
 
 /** Commands that run on the client's own worker with its connection (top-level names cover their subcommands). */

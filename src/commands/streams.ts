@@ -1266,14 +1266,14 @@ const XINFO_HELP = [
   '    Show information about the stream.',
 ];
 
-/** raxSize(s->rax) is the node count; s->rax->numnodes is estimated (see radixTreeNodes). */
+/**
+ * s->rax->numnodes, estimated: Redis counts the internal nodes of its radix tree, which depend on how
+ * rax splits compressed nodes as keys arrive. Measured on redis-server 7.0.15 for keys that share
+ * their leading bytes (IDs of one era, the usual case): 1 empty, 2 for one key, 2n + 2 for n keys.
+ */
 function radixTreeNodes(s: StreamValue): number {
-  // Redis counts the rax's internal nodes, which depend on how the 16-byte keys share prefixes.
-  // Estimate: the shared prefix of neighbouring keys starts a branch; each key adds its compressed
-  // tail and a leaf.
   const n = s.nodes.length;
-  if (n === 0) return 1;
-  return 1 + 2 * n;
+  return n === 0 ? 1 : n === 1 ? 2 : 2 * n + 2;
 }
 
 function lookupStreamForInfo(ctx: CommandContext, key: string): StreamValue | undefined {

@@ -175,7 +175,7 @@ describe('XADD, XLEN, XRANGE', () => {
           ['XADD', 'b', '4-0', 'k', 'x'.repeat(70)],
           ['XINFO', 'STREAM', 'b'],
         ],
-        maskRaxNodes,
+        noMask,
       ),
     ).toBeUndefined();
   });

@@ -70,9 +70,9 @@ export interface EncodingLimits {
   zsetMaxListpackValue: number;
 }
 
-/** Redis 7.0's defaults. */
+/** redis-server 7.0's built-in defaults (config.c: 512 hash entries, where redis.conf suggests 128). */
 export const DEFAULT_ENCODING_LIMITS: EncodingLimits = {
-  hashMaxListpackEntries: 128,
+  hashMaxListpackEntries: 512,
   hashMaxListpackValue: 64,
   setMaxIntsetEntries: 512,
   zsetMaxListpackEntries: 128,

@@ -6,13 +6,11 @@ import { helpReply } from './help.ts';
 
 /**
  * Like Redis's CLIENT_PUSHING: (un)subscribe confirmations are written even under CLIENT REPLY OFF/SKIP,
- * whose replies the dispatcher sends to its discard writer (not public yet, hence the cast).
+ * whose replies the dispatcher sends to its discard writer.
  */
 function pushTarget(session: Session): ReplyWriter {
   const { out, conn, shard } = session;
-  if (out === conn.reply) return out;
-  const discard = (shard.dispatcher as unknown as { discard?: ReplyWriter }).discard;
-  return out === discard ? conn.reply : out;
+  return out === shard.dispatcher.discard ? conn.reply : out;
 }
 
 function confirm(out: ReplyWriter, conn: Connection, kind: string, name: string | null): void {

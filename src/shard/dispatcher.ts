@@ -30,7 +30,7 @@ export class Dispatcher {
   private readonly shard: Shard;
   private readonly keyIndexes: number[] = [];
   /** Replies of clients in CLIENT REPLY OFF/SKIP go here and are dropped. */
-  private readonly discard = new Writer(1024);
+  readonly discard = new Writer(1024);
   /** INFO commandstats: name → [calls, usec, rejected_calls, failed_calls]. */
   private readonly commandStats = new Map<string, [number, number, number, number]>();
   errorStats = new Map<string, number>();

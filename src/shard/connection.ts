@@ -38,6 +38,8 @@ export interface ConnectionHost {
   isLocked(): boolean;
   /** Reads the clock (and sets the keyspace's notion of now). */
   clockNow(): number;
+  inputStarted(): number;
+  inputEnded(started: number): void;
   pauseUntilUnlocked(connection: Connection): void;
   outputReady(connection: Connection): void;
   connectionClosed(connection: Connection): void;
@@ -122,8 +124,10 @@ export class Connection {
   private onData(chunk: Buffer): void {
     if (this.closed) return;
     this.lastInteraction = this.host.clockNow();
+    const started = this.host.inputStarted();
     this.parser.feed(chunk);
     this.processInput();
+    this.host.inputEnded(started);
     if (!this.closed && this.parser.bufferedBytes() > this.parser.limits.maxQueryBufferLen) {
       // Redis closes a client whose query buffer passes client-query-buffer-limit.
       console.warn(`shoal: closing client ${this.id}: query buffer ${this.parser.bufferedBytes()} > limit`);

@@ -140,7 +140,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     if (process.env.SHOAL_DEBUG_TURNS) {
       setInterval(() => {
         console.log(`worker ${this.id}: ${JSON.stringify(this.turnStats)} commands=${this.commandsProcessed}`);
-        this.turnStats.turns = this.turnStats.rounds = this.turnStats.frames = this.turnStats.sleeps = 0;
+        const st = this.turnStats;
+        st.turns = st.rounds = st.frames = st.sleeps = st.drainMs = st.meshFlushMs = st.connFlushMs = st.inputMs = 0;
       }, 1000).unref();
     }
   }
@@ -155,6 +156,15 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.connections.set(clientId, conn);
     this.connectionsReceived++;
     socket.resume();
+  }
+
+  /** Time spent parsing and dispatching a connection's input (debug timing only). */
+  inputStarted(): number {
+    return this.timing ? performance.now() : 0;
+  }
+
+  inputEnded(started: number): void {
+    if (this.timing) this.turnStats.inputMs += performance.now() - started;
   }
 
   dispatch(connection: Connection, argv: string[]): void {
@@ -207,7 +217,9 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     setImmediate(this.endTurn);
   }
 
-  readonly turnStats = { turns: 0, rounds: 0, frames: 0, sleeps: 0 };
+  readonly turnStats = { turns: 0, rounds: 0, frames: 0, sleeps: 0, drainMs: 0, meshFlushMs: 0, connFlushMs: 0, inputMs: 0 };
+  private readonly timing = process.env.SHOAL_DEBUG_TURNS !== undefined;
+  private readonly spinMicros = Number(process.env.SHOAL_SPIN_US ?? 0);
 
   /** Clock read once per turn for the requests of other workers. */
   private turnClock = Date.now();
@@ -218,6 +230,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.turnStats.turns++;
     for (let round = 0; round < 64; round++) {
       this.turnStats.rounds++;
+      const t0 = this.timing ? performance.now() : 0;
       let received = this.mesh.drain();
       if (this.inbox.length > 0) {
         const inbox = this.inbox;
@@ -226,9 +239,20 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
         received += inbox.length;
       }
       this.turnStats.frames += received;
+      const t1 = this.timing ? performance.now() : 0;
       this.effects.flush();
       this.mesh.flush();
+      const t2 = this.timing ? performance.now() : 0;
       this.flushConnections();
+      if (this.timing) {
+        const t3 = performance.now();
+        this.turnStats.drainMs += t1 - t0;
+        this.turnStats.meshFlushMs += t2 - t1;
+        this.turnStats.connFlushMs += t3 - t2;
+      }
+      // Waiting for replies from a peer that is busy: poll its ring briefly rather than pay for a
+      // sleep and a wake-up (each costs tens of microseconds of CPU on both sides).
+      if (received === 0 && this.pending.size > 0 && this.spinMicros > 0 && this.mesh.spinForInbound(this.spinMicros)) continue;
       if (received === 0 && this.inbox.length === 0 && this.mesh.sleep()) {
         this.turnStats.sleeps++;
         return;

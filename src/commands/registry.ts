@@ -16,6 +16,7 @@ import { blockingCommands } from './blocking.ts';
 import { dumpRestoreCommands } from './dump-restore.ts';
 import { streamCommands } from './streams.ts';
 import { hyperloglogCommands } from './hyperloglog.ts';
+import { geoCommands } from './geo.ts';
 
 /** Commands that run where their keys live, by the command table's name ("get", "object|encoding"). */
 export const KEYED_HANDLERS: CommandFamily = {
@@ -29,6 +30,7 @@ export const KEYED_HANDLERS: CommandFamily = {
   ...blockingCommands,
   ...dumpRestoreCommands,
   ...hyperloglogCommands,
+  ...geoCommands,
   ...streamCommands,
 };
 

@@ -6,15 +6,15 @@ import type { CommandSpec } from './table.ts';
 import { helpReply } from './help.ts';
 
 /** One CLIENT LIST / CLIENT INFO line, with Redis 7.0's fields in its order. */
-export function clientInfoLine(conn: Connection, now: number): string {
+export function clientInfoLine(conn: Connection, now: number, executing?: readonly string[]): string {
   let flags = '';
   if (conn.multi !== null) flags += 'x';
   if (conn.isSubscriber) flags += 'P';
   if (conn.closeAfterReply) flags += 'c';
   if (conn.noEvict) flags += 'e';
-  if (conn.barrier) flags += 'b';
   if (flags === '') flags = 'N';
-  const qbuf = conn.parser.bufferedBytes();
+  // Redis still holds the command being executed in the query buffer (CLIENT LIST/INFO show qbuf=26).
+  const qbuf = conn.parser.bufferedBytes() + (executing === undefined ? 0 : requestBytes(executing));
   const omem = conn.pendingOutput();
   return [
     `id=${conn.id}`, `addr=${conn.remoteAddress}`, `laddr=${conn.localAddress}`, `fd=${(conn.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1}`,
@@ -25,6 +25,13 @@ export function clientInfoLine(conn: Connection, now: number): string {
     `tot-mem=${conn.reply.buf.length + qbuf + omem}`, 'events=r', `cmd=${conn.client.lastCommand || 'NULL'}`, 'user=default',
     'redir=-1', `resp=${conn.client.resp}`,
   ].join(' ');
+}
+
+/** Bytes of argv as a RESP multibulk request. */
+function requestBytes(argv: readonly string[]): number {
+  let n = 3 + String(argv.length).length;
+  for (const arg of argv) n += 5 + String(arg.length).length + arg.length;
+  return n;
 }
 
 /** Whether a client matches CLIENT LIST / CLIENT KILL filters (already validated). */
@@ -82,7 +89,11 @@ function killFilters(session: Session, argv: string[]): string[] | string {
     } else if (name === 'type') {
       if (!CLIENT_TYPES.has(value.toLowerCase())) return `ERR Unknown client type '${value}'`;
       filters.push('type', value);
-    } else if (name === 'addr' || name === 'laddr' || name === 'user' || name === 'maxage') {
+    } else if (name === 'user') {
+      // No ACL users yet: only 'default' exists.
+      if (value !== 'default') return `ERR No such user '${value}'`;
+      filters.push(name, value);
+    } else if (name === 'addr' || name === 'laddr' || name === 'maxage') {
       filters.push(name, value);
     } else if (name === 'skipme') {
       const v = value.toLowerCase();
@@ -92,7 +103,9 @@ function killFilters(session: Session, argv: string[]): string[] | string {
       return ERR_SYNTAX;
     }
   }
-  if (skipMe) filters.push('skipme', 'yes-self' + session.conn.id);
+  // The caller is never killed by the workers: with SKIPME NO it is closed after its reply (see 'kill').
+  if (!skipMe && clientMatches(session.conn, filters, Date.now())) session.conn.closeAfterReply = true;
+  filters.push('skipme', 'yes-self' + session.conn.id);
   return filters;
 }
 
@@ -122,7 +135,7 @@ export function clientCommand(session: Session, argv: string[], spec: CommandSpe
       return;
     }
     case 'info':
-      out.verbatim(clientInfoLine(conn, Date.now()) + '\n');
+      out.verbatim(clientInfoLine(conn, Date.now(), argv) + '\n');
       return;
     case 'list': {
       const filters: string[] = [];
@@ -152,7 +165,10 @@ export function clientCommand(session: Session, argv: string[], spec: CommandSpe
         }
       }
       return fromAll(session, ['@client-list', ...filters]).then((replies) => {
-        out.verbatim(replies.map((r) => stringReply(r) ?? '').join(''));
+        // The workers saw the caller between commands; Redis shows it with this command still buffered.
+        const self = `id=${conn.id} `;
+        const text = replies.map((r) => stringReply(r) ?? '').join('');
+        out.verbatim(text.split('\n').map((line) => (line.startsWith(self) ? clientInfoLine(conn, Date.now(), argv) : line)).join('\n'));
       });
     }
     case 'kill': {
@@ -169,7 +185,7 @@ export function clientCommand(session: Session, argv: string[], spec: CommandSpe
         return;
       }
       return fromAll(session, ['@client-kill', ...filters]).then((replies) => {
-        out.integer(replies.reduce((n, r) => n + (integerReply(r) ?? 0), 0));
+        out.integer(replies.reduce((n, r) => n + (integerReply(r) ?? 0), 0) + (conn.closeAfterReply ? 1 : 0));
       });
     }
     case 'reply': {

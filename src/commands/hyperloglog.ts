@@ -15,7 +15,10 @@ import {
   cachedCardinalityOf,
   countRaw,
   getRegister,
+  getRegisterOfString,
   isValidHll,
+  lastPatternIndex,
+  patternLength,
   setRegister,
 } from '../types/hyperloglog.ts';
 
@@ -57,6 +60,10 @@ function pfaddCommand(ctx: CommandContext, argv: string[]): void {
   } else {
     const s = hllOrReply(ctx, old);
     if (s === undefined) return;
+    if (s.charCodeAt(4) === HLL_DENSE) {
+      pfaddDense(ctx, key, s, argv);
+      return;
+    }
     hll = HllBuffer.fromString(s);
   }
   const maxBytes = ctx.config.hllSparseMaxBytes;
@@ -77,6 +84,29 @@ function pfaddCommand(ctx: CommandContext, argv: string[]): void {
     ctx.changed(key, 'pfadd', '$');
   }
   ctx.reply.integer(updated !== 0 ? 1 : 0);
+}
+
+/**
+ * PFADD on a dense value: registers are compared on the string itself, and the 12KB value is copied
+ * and rewritten only when one of them grows (the common case of a saturated HLL costs no copy).
+ */
+function pfaddDense(ctx: CommandContext, key: string, s: string, argv: string[]): void {
+  let pending: number[] | null = null;
+  for (let j = 2; j < argv.length; j++) {
+    const count = patternLength(argv[j]!);
+    const index = lastPatternIndex();
+    if (count > getRegisterOfString(s, index)) (pending ??= []).push(index, count);
+  }
+  if (pending === null) {
+    ctx.reply.integer(0);
+    return;
+  }
+  const hll = HllBuffer.fromString(s);
+  for (let i = 0; i < pending.length; i += 2) hll.set(pending[i]!, pending[i + 1]!, 0);
+  hll.invalidateCache();
+  store(ctx, key, hll, false);
+  ctx.changed(key, 'pfadd', '$');
+  ctx.reply.integer(1);
 }
 
 /** PFCOUNT key [key ...]: one key uses and refreshes the cached cardinality; several are merged. */
@@ -239,14 +269,14 @@ function pfselftestCommand(ctx: CommandContext, _argv: string[]): void {
   let checkpoint = 1;
   const seedLo = (Math.random() * 4294967296) >>> 0;
   const seedHi = (Math.random() * 4294967296) >>> 0;
-  const ele = Buffer.alloc(8);
+  const high = String.fromCharCode(seedHi & 0xff, (seedHi >>> 8) & 0xff, (seedHi >>> 16) & 0xff, seedHi >>> 24);
   for (let j = 1; j <= 10000000; j++) {
-    // ele = j ^ seed, as 8 little-endian bytes
-    ele.writeUInt32LE((j ^ seedLo) >>> 0, 0);
-    ele.writeUInt32LE(seedHi, 4);
-    const s = ele.toString('latin1', 0, 8);
-    denseHll.add(s, maxBytes);
-    sparseHll.add(s, maxBytes);
+    // ele = j ^ seed, as 8 little-endian bytes; hashed once for both HLLs (Redis hashes it twice).
+    const low = (j ^ seedLo) >>> 0;
+    const count = patternLength(String.fromCharCode(low & 0xff, (low >>> 8) & 0xff, (low >>> 16) & 0xff, low >>> 24) + high);
+    const index = lastPatternIndex();
+    denseHll.set(index, count, maxBytes);
+    sparseHll.set(index, count, maxBytes);
     if (j !== checkpoint) continue;
     if (j < Math.floor(maxBytes / 2) && sparseHll.encoding !== HLL_SPARSE) {
       ctx.reply.error('TESTFAILED sparse encoding not used');

@@ -123,10 +123,10 @@ export function murmurHash64AHalves(s: string): [number, number] {
 let patIndex = 0;
 
 /**
- * hllPatLen: hashes the element; its low 14 bits pick the register (left in patIndex), and the result
+ * hllPatLen: hashes the element (exported for PFSELFTEST, which feeds one element to two HLLs); its low 14 bits pick the register (left in patIndex), and the result
  * is 1 + the number of trailing zero bits of the remaining 50 bits (at most 51).
  */
-function patternLength(ele: string): number {
+export function patternLength(ele: string): number {
   murmurHash64A(ele);
   const hi = hashOut[0]!;
   const lo = hashOut[1]!;
@@ -563,6 +563,15 @@ export function getRegister(b: Uint8Array, regnum: number): number {
   return ((b[byte]! >> fb) | (b1 << (8 - fb))) & HLL_REGISTER_MAX;
 }
 
+/** A dense register read straight from a string value (no copy). */
+export function getRegisterOfString(s: string, regnum: number): number {
+  const bit = regnum * HLL_BITS;
+  const byte = HLL_HDR_SIZE + (bit >> 3);
+  const fb = bit & 7;
+  const b1 = byte + 1 < s.length ? s.charCodeAt(byte + 1) : 0;
+  return ((s.charCodeAt(byte) >> fb) | (b1 << (8 - fb))) & HLL_REGISTER_MAX;
+}
+
 /** HLL_DENSE_SET_REGISTER. */
 export function setRegister(b: Uint8Array, regnum: number, val: number): void {
   const bit = regnum * HLL_BITS;
@@ -630,6 +639,11 @@ export function isValidHll(s: string): boolean {
   if (encoding > HLL_MAX_ENCODING) return false;
   if (encoding === HLL_DENSE && s.length !== HLL_DENSE_SIZE) return false;
   return true;
+}
+
+/** The register index found by the last patternLength() call. */
+export function lastPatternIndex(): number {
+  return patIndex;
 }
 
 /** The element's register and run length as [index, count] (tests). */

@@ -87,7 +87,7 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
       case 'persistence':
         add(
           'loading:0', 'async_loading:0', `rdb_changes_since_last_save:${sum((s) => s.dirty)}`, 'rdb_bgsave_in_progress:0',
-          `rdb_last_save_time:${Math.floor(shard.startedAt / 1000)}`, 'rdb_last_bgsave_status:ok', 'rdb_last_bgsave_time_sec:-1',
+          `rdb_last_save_time:${Math.floor(shard.lastSave / 1000)}`, 'rdb_last_bgsave_status:ok', 'rdb_last_bgsave_time_sec:-1',
           'rdb_current_bgsave_time_sec:-1', `aof_enabled:${config.appendonly ? 1 : 0}`, 'aof_rewrite_in_progress:0',
           'aof_rewrite_scheduled:0', 'aof_last_rewrite_time_sec:-1', 'aof_current_rewrite_time_sec:-1', 'aof_last_bgrewrite_status:ok',
           'aof_rewrites:0', 'aof_last_write_status:ok', 'module_fork_in_progress:0', 'module_fork_last_cow_size:0',

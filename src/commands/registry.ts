@@ -11,6 +11,7 @@ import { transactionCommands } from './transactions.ts';
 import { pubsubCommands } from './pubsub.ts';
 import { keyspaceWideCommands } from './keyspace-wide.ts';
 import { serverCommands } from './server.ts';
+import { persistenceCommands } from './persistence.ts';
 import { zsetCommands } from './zsets.ts';
 import { blockingCommands } from './blocking.ts';
 import { dumpRestoreCommands } from './dump-restore.ts';
@@ -41,4 +42,5 @@ export const SESSION_COMMANDS: SessionFamily = {
   ...pubsubCommands,
   ...keyspaceWideCommands,
   ...serverCommands,
+  ...persistenceCommands,
 };

@@ -4,6 +4,8 @@ import type { SessionFamily } from '../shard/session.ts';
 import { infoCommand } from './info.ts';
 import { helpReply } from './help.ts';
 import { fromAllWorkers } from './keyspace-wide.ts';
+import { saveSnapshot } from './persistence.ts';
+import { rdbPath } from '../persistence/rdb-snapshot.ts';
 
 /** Server-level commands that run on the client's own worker (INFO, CONFIG, COMMAND, TIME ...). */
 export const serverCommands: SessionFamily = {
@@ -14,11 +16,6 @@ export const serverCommands: SessionFamily = {
       out.array(2);
       out.bulk(String(micros / 1000000n));
       out.bulk(String(micros % 1000000n));
-    },
-  },
-  lastsave: {
-    handler({ out, shard }) {
-      out.integer(Math.floor(shard.lastSave / 1000));
     },
   },
   command: {
@@ -113,11 +110,13 @@ export const serverCommands: SessionFamily = {
           return;
         }
       }
-      if (argv.some((a) => a.toLowerCase() === 'abort')) {
+      const options = argv.slice(1).map((a) => a.toLowerCase());
+      if (options.includes('abort')) {
         out.error('ERR No shutdown in progress.');
         return;
       }
-      shard.toMain({ type: 'shutdown' });
+      const save = options.includes('nosave') ? false : options.includes('save') ? true : undefined;
+      shard.toMain({ type: 'shutdown', save });
     },
   },
   function: {
@@ -145,6 +144,14 @@ export const serverCommands: SessionFamily = {
   debug: {
     handler({ out, shard }, argv) {
       const sub = argv[1]!.toLowerCase();
+      if (sub === 'reload') {
+        // Save, then every worker drops its keys and loads its slots back from the file.
+        return saveSnapshot(shard).then(async () => {
+          const file = rdbPath(shard.config);
+          await Promise.all(Array.from({ length: shard.workerCount }, (_, w) => shard.request(w, ['@rdb-reload', file], 0, 2)));
+          out.simple('OK');
+        });
+      }
       if (sub === 'log') {
         console.log(`DEBUG LOG: ${argv.slice(2).join(' ')}`);
         out.simple('OK');

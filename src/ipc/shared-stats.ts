@@ -10,6 +10,8 @@ export const STAT_KEYS = 4;
 export const STAT_CONNECTIONS_RECEIVED = 5;
 export const STAT_BLOCKED_CLIENTS = 6;
 export const STAT_PUBSUB_CHANNELS = 7;
+/** Changes since the last RDB save (for the save points). */
+export const STAT_DIRTY = 8;
 const STATS_PER_WORKER = 16;
 
 export class SharedStats {

@@ -142,15 +142,20 @@ export class RdbFileWriter {
 
   /** One key (rdbSaveKeyValuePair); expireAt < 0 for none. */
   key(key: string, value: RedisValue, expireAt = -1): void {
-    const out = this.out;
-    if (expireAt >= 0) {
-      out.byte(RDB_OPCODE_EXPIRETIME_MS);
-      out.millis(expireAt);
-    }
-    out.byte(RdbWriter.rdbType(value));
-    out.string(key);
-    out.value(value);
-    if (out.pos >= FLUSH_AT) this.flush();
+    encodeKeyEntry(this.out, key, value, expireAt);
+    if (this.out.pos >= FLUSH_AT) this.flush();
+  }
+
+  /**
+   * Key entries already encoded elsewhere (each shard worker encodes its own keys with
+   * encodeKeyEntry): appended as they are, through the checksum.
+   */
+  appendEntries(encoded: Buffer): void {
+    this.flush();
+    if (encoded.length === 0) return;
+    this.crc.update(encoded);
+    this.written += encoded.length;
+    this.sink(encoded);
   }
 
   /** EOF and the checksum of everything before it. */
@@ -164,6 +169,17 @@ export class RdbFileWriter {
 }
 
 /** Writes entries with an RdbFileWriter, a SELECTDB whenever the database changes. */
+/** One key as rdbSaveKeyValuePair writes it (expiry, type, key, value), into `out`. */
+export function encodeKeyEntry(out: RdbWriter, key: string, value: RedisValue, expireAt = -1): void {
+  if (expireAt >= 0) {
+    out.byte(RDB_OPCODE_EXPIRETIME_MS);
+    out.millis(expireAt);
+  }
+  out.byte(RdbWriter.rdbType(value));
+  out.string(key);
+  out.value(value);
+}
+
 export function writeRdb(entries: Iterable<RdbEntry>, sink: (chunk: Buffer) => void, options: RdbSaveOptions = {}): void {
   const out = new RdbFileWriter(sink, options);
   out.begin();

@@ -14,7 +14,9 @@ export async function runServer(config: ServerConfig): Promise<void> {
   log('*', `shoal starting (Redis 7.0.15 compatible), ${config.threads} shard workers`);
   log('*', ` PID: ${process.pid}`);
   const supervisor = new Supervisor(config);
-  await supervisor.ready();
+  const loadStarted = Date.now();
+  const loaded = await supervisor.ready();
+  if (loaded >= 0) log('*', `DB loaded from disk: ${((Date.now() - loadStarted) / 1000).toFixed(3)} seconds (${loaded} keys)`);
   // The log thread merges the workers' write effects into one stream; today it feeds the AOF.
   let logThread: LogThread | null = null;
   if (config.appendonly) {
@@ -35,11 +37,38 @@ export async function runServer(config: ServerConfig): Promise<void> {
   log('*', `Server initialized, listening on port ${acceptor.port}`);
   log('*', 'Ready to accept connections tcp');
 
+  // Save points (save <seconds> <changes>): checked once a second, as serverCron does.
+  let lastSaveAt = Date.now();
+  let saving = false;
+  const savePoints = setInterval(() => {
+    if (saving || config.save.length === 0) return;
+    const dirty = supervisor.dirtySinceSave();
+    const elapsed = (Date.now() - lastSaveAt) / 1000;
+    if (!config.save.some(([seconds, changes]) => dirty >= changes && elapsed >= seconds)) return;
+    saving = true;
+    log('*', `${dirty} changes in ${Math.floor(elapsed)} seconds. Saving...`);
+    void supervisor.save().then((ok) => {
+      saving = false;
+      if (ok) {
+        lastSaveAt = Date.now();
+        log('*', 'Background saving terminated with success');
+      }
+    });
+  }, 1000);
+  savePoints.unref();
+
   let stopping = false;
-  const shutdown = async (why: string): Promise<void> => {
+  const shutdown = async (why: string, save?: boolean): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log('#', `${why}: shutting down`);
+    clearInterval(savePoints);
+    // As Redis: save on shutdown when save points are configured (or SHUTDOWN SAVE), unless NOSAVE.
+    if (save ?? (config.save.length > 0 && !config.appendonly)) {
+      log('*', 'Saving the final RDB snapshot before exiting.');
+      if (await supervisor.save()) log('*', 'DB saved on disk');
+      else if (save === undefined) log('#', 'Error trying to save the DB, exiting anyway.');
+    }
     await acceptor.close();
     await supervisor.stop();
     // After the workers: the log thread writes what they left in the rings, then fsyncs and closes.
@@ -47,7 +76,7 @@ export async function runServer(config: ServerConfig): Promise<void> {
     log('#', 'shoal is now ready to exit, bye bye...');
     process.exit(0);
   };
-  supervisor.onShutdownRequest = () => void shutdown('User requested shutdown');
+  supervisor.onShutdownRequest = (save) => void shutdown('User requested shutdown', save);
   process.on('SIGTERM', () => void shutdown('Received SIGTERM'));
   process.on('SIGINT', () => void shutdown('Received SIGINT'));
 }

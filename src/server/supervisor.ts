@@ -4,7 +4,7 @@ import type { ServerConfig } from '../config/server-config.ts';
 import { createRingBuffer } from '../ipc/spsc-ring.ts';
 import { createMeshBuffers } from '../ipc/worker-mesh.ts';
 import { SlotTable } from '../ipc/slot-table.ts';
-import { SharedStats } from '../ipc/shared-stats.ts';
+import { SharedStats, STAT_DIRTY } from '../ipc/shared-stats.ts';
 import type { ShardWorkerData } from '../shard/worker.ts';
 
 const HOP_RING_BYTES = 4 * 1024 * 1024;
@@ -23,7 +23,8 @@ export class Supervisor {
   readonly logControl = new SharedArrayBuffer(16);
   private readonly config: ServerConfig;
   private nextClientId = 1;
-  onShutdownRequest: () => void = () => {};
+  /** SHUTDOWN from a client: `save` true (SAVE), false (NOSAVE) or undefined (as configured). */
+  onShutdownRequest: (save: boolean | undefined) => void = () => {};
   onConfigSet: (pairs: Array<[string, string]>) => void = () => {};
 
   constructor(config: ServerConfig) {
@@ -58,17 +59,42 @@ export class Supervisor {
     }
   }
 
-  /** Resolves when every worker has started. */
-  ready(): Promise<void> {
-    return Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
-      const onMessage = (msg: { type: string }): void => {
+  /** Resolves when every worker has started (and loaded its keys); returns the keys loaded from the RDB file, or -1. */
+  ready(): Promise<number> {
+    return Promise.all(this.workers.map((w) => new Promise<number>((resolve, reject) => {
+      const onMessage = (msg: { type: string; loaded?: number; error?: string }): void => {
         if (msg.type === 'ready') {
           w.off('message', onMessage);
-          resolve();
+          resolve(msg.loaded ?? -1);
+        } else if (msg.type === 'load-failed') {
+          w.off('message', onMessage);
+          reject(new Error(`loading the RDB file failed: ${msg.error}`));
         }
       };
       w.on('message', onMessage);
-    }))).then(() => undefined);
+    }))).then((counts) => (counts.some((n) => n >= 0) ? counts.reduce((a, n) => a + Math.max(0, n), 0) : -1));
+  }
+
+  /** Saves the RDB file (through worker 0, which locks every worker); resolves true on success. */
+  save(): Promise<boolean> {
+    const worker = this.workers[0]!;
+    return new Promise((resolve) => {
+      const onMessage = (msg: { type: string; ok?: boolean; error?: string }): void => {
+        if (msg.type !== 'saved') return;
+        worker.off('message', onMessage);
+        if (!msg.ok) console.error(`shoal: save failed: ${msg.error}`);
+        resolve(msg.ok === true);
+      };
+      worker.on('message', onMessage);
+      worker.postMessage({ type: 'save' });
+    });
+  }
+
+  /** Changes since the last save, summed over the workers (for the save points). */
+  dirtySinceSave(): number {
+    let n = 0;
+    for (let w = 0; w < this.workerCount; w++) n += this.stats.get(w, STAT_DIRTY);
+    return n;
   }
 
   private onWorkerMessage(from: number, msg: { type: string; pairs?: Array<[string, string]> }): void {
@@ -78,7 +104,7 @@ export class Supervisor {
       this.onConfigSet(msg.pairs);
       void from;
     } else if (msg.type === 'shutdown') {
-      this.onShutdownRequest();
+      this.onShutdownRequest((msg as { save?: boolean }).save);
     }
   }
 

@@ -5,6 +5,7 @@ import { dbSizeShard, flushShard, keysShard, randomKeyShard, scanShard } from '.
 import { slotRange } from '../ipc/slot-table.ts';
 import { globMatch } from '../commands/glob.ts';
 import type { Shard } from './shard.ts';
+import { encodeShardDb, loadShardFromRdb } from '../persistence/rdb-snapshot.ts';
 
 /** Request flag: the sender wants no reply (unlock, publish of notifications, write-backs). */
 export const NO_REPLY = 1;
@@ -207,6 +208,23 @@ const OPS: Record<string, InternalOp> = {
   },
   '@monitor-feed'(shard, request, out) {
     shard.deliverToMonitors(request.argv[1]!);
+    out.simple('OK');
+  },
+  '@rdb-encode'(shard, request, out) {
+    const part = encodeShardDb(shard.keyspace, request.db, shard.config.rdbcompression);
+    out.array(3);
+    out.integer(part.keys);
+    out.integer(part.expires);
+    out.bulkBuffer(part.entries);
+  },
+  '@rdb-saved'(shard, request, out) {
+    shard.lastSave = Number(request.argv[1]);
+    shard.dirtyAtLastSave = shard.executor.dirty;
+    out.simple('OK');
+  },
+  '@rdb-reload'(shard, request, out) {
+    for (let i = 0; i < shard.keyspace.dbs.length; i++) flushDatabase(shard, i);
+    loadShardFromRdb(request.argv[1]!, shard.keyspace, shard.slots, shard.id, shard.config);
     out.simple('OK');
   },
   '@resetstat'(shard, _request, out) {

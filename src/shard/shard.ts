@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { WorkerMesh, type MeshBuffers } from '../ipc/worker-mesh.ts';
 import type { Request } from '../ipc/frames.ts';
 import { SlotTable } from '../ipc/slot-table.ts';
-import { SharedStats, STAT_BLOCKED_CLIENTS, STAT_COMMANDS, STAT_HOPS_IN, STAT_HOPS_OUT, STAT_KEYS } from '../ipc/shared-stats.ts';
+import { SharedStats, STAT_BLOCKED_CLIENTS, STAT_COMMANDS, STAT_DIRTY, STAT_HOPS_IN, STAT_HOPS_OUT, STAT_KEYS } from '../ipc/shared-stats.ts';
 import { EffectLog } from '../ipc/effect-log.ts';
 import { ReplyWriter } from '../resp/reply-writer.ts';
 import { Keyspace, type KeyspaceListener } from './keyspace.ts';
@@ -117,6 +117,10 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   commandsProcessed = 0;
   connectionsReceived = 0;
   lastSave = Date.now();
+  /** executor.dirty when the last RDB save finished (rdb_changes_since_last_save). */
+  dirtyAtLastSave = 0;
+  /** A BGSAVE started by this worker is running. */
+  bgsaveInProgress = false;
   activeExpiryEnabled = true;
   /** CLIENT PAUSE: until when, and whether only writes wait. */
   pausedUntil = 0;
@@ -576,6 +580,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       }
       this.stats.set(this.id, STAT_KEYS, this.keyspace.totalKeys());
       this.stats.set(this.id, STAT_COMMANDS, this.commandsProcessed);
+      this.stats.set(this.id, STAT_DIRTY, this.executor.dirty - this.dirtyAtLastSave);
       this.closeIdleClients();
       this.scheduleTurn();
       timer = setTimeout(tick, 1000 / hz);
@@ -635,7 +640,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       expiredKeys: this.keyspace.expiredKeys,
       hits: this.keyspace.hits,
       misses: this.keyspace.misses,
-      dirty: this.executor.dirty,
+      dirty: this.executor.dirty - this.dirtyAtLastSave,
       pubsubChannels: this.pubsub.channels.size,
       pubsubPatterns: this.pubsub.patterns.size,
       hopsOut: this.stats.get(this.id, STAT_HOPS_OUT),

@@ -5,6 +5,9 @@ import type { Socket } from 'node:net';
 import { ServerConfig } from '../config/server-config.ts';
 import { Shard } from './shard.ts';
 import type { MeshBuffers } from '../ipc/worker-mesh.ts';
+import fs from 'node:fs';
+import { loadShardFromRdb, rdbPath } from '../persistence/rdb-snapshot.ts';
+import { saveSnapshot } from '../commands/persistence.ts';
 
 export interface ShardWorkerData {
   id: number;
@@ -22,7 +25,8 @@ export interface ShardWorkerData {
 export type ToWorker =
   | { type: 'connection'; socket: Socket; clientId: number }
   | { type: 'config-set'; pairs: Array<[string, string]> }
-  | { type: 'shutdown' };
+  | { type: 'shutdown' }
+  | { type: 'save' };
 
 const data = workerData as ShardWorkerData;
 const port = parentPort!;
@@ -42,6 +46,12 @@ port.on('message', (msg: ToWorker) => {
       config.set(msg.pairs);
       shard.configChanged(msg.pairs);
       break;
+    case 'save':
+      saveSnapshot(shard).then(
+        (bytes) => port.postMessage({ type: 'saved', ok: true, bytes }),
+        (err: unknown) => port.postMessage({ type: 'saved', ok: false, error: String(err) }),
+      );
+      break;
     case 'shutdown':
       shard.close();
       port.postMessage({ type: 'closed', id: data.id });
@@ -54,4 +64,16 @@ process.on('uncaughtException', (err) => {
   console.error(`shoal: worker ${data.id}: uncaught exception:`, err);
 });
 
-port.postMessage({ type: 'ready', id: data.id });
+// Without an AOF, the RDB file is the dataset: every worker reads it and keeps the keys of its slots.
+let loaded = -1;
+const file = rdbPath(config);
+if (!config.appendonly && fs.existsSync(file)) {
+  try {
+    loaded = loadShardFromRdb(file, shard.keyspace, shard.slots, data.id, config);
+  } catch (err) {
+    port.postMessage({ type: 'load-failed', id: data.id, error: String(err) });
+    throw err;
+  }
+}
+
+port.postMessage({ type: 'ready', id: data.id, loaded });

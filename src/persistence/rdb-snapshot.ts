@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { keyHashSlot } from '../cluster/key-slot.ts';
+import type { Keyspace } from '../shard/keyspace.ts';
+import type { SlotTable } from '../ipc/slot-table.ts';
+import type { ServerConfig } from '../config/server-config.ts';
+import { RdbWriter } from './rdb-writer.ts';
+import { encodeKeyEntry, readRdbFileSync, RdbFileWriter } from './rdb-file.ts';
+
+/**
+ * RDB snapshots of a sharded keyspace. Each worker encodes the keys of its slots (in parallel with
+ * the others); the coordinating worker writes one file: header, then per database SELECTDB with the
+ * summed sizes and every worker's encoded entries, EOF and the checksum. The coordinator holds the
+ * lock of every worker meanwhile, so the file is the keyspace at one point of the write stream.
+ */
+
+/** One worker's keys of one database, encoded as RDB key entries. */
+export interface EncodedShardDb {
+  keys: number;
+  expires: number;
+  entries: Buffer;
+}
+
+export function encodeShardDb(keyspace: Keyspace, dbIndex: number, compression: boolean): EncodedShardDb {
+  const db = keyspace.dbs[dbIndex]!;
+  const out = new RdbWriter({ compression }, 64 * 1024);
+  let keys = 0;
+  let expires = 0;
+  for (const [key, value] of db.entries()) {
+    const expireAt = db.getExpire(key) ?? -1;
+    encodeKeyEntry(out, key, value, expireAt);
+    keys++;
+    if (expireAt >= 0) expires++;
+  }
+  return { keys, expires, entries: out.take() };
+}
+
+/** Writes a whole RDB file from the parts of every worker, database by database (temp file, fsync, rename). */
+export async function writeRdbSnapshot(
+  file: string,
+  config: ServerConfig,
+  databases: number,
+  partsOf: (db: number) => Promise<EncodedShardDb[]>,
+): Promise<number> {
+  const temp = path.join(path.dirname(file), `temp-${process.pid}-${Date.now()}.rdb`);
+  const fd = fs.openSync(temp, 'w');
+  try {
+    const writer = new RdbFileWriter((chunk) => fs.writeSync(fd, chunk), { compression: config.rdbcompression, checksum: config.rdbchecksum });
+    writer.begin();
+    for (let db = 0; db < databases; db++) {
+      const parts = await partsOf(db);
+      let keys = 0;
+      let expires = 0;
+      for (const part of parts) {
+        keys += part.keys;
+        expires += part.expires;
+      }
+      if (keys === 0) continue;
+      writer.selectDb(db, { keys, expires });
+      for (const part of parts) writer.appendEntries(part.entries);
+    }
+    writer.end();
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(temp, file);
+    return writer.written;
+  } catch (err) {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed
+    }
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
+export function rdbPath(config: ServerConfig): string {
+  return path.resolve(config.dir, config.dbfilename);
+}
+
+/**
+ * Loads the keys of the slots this worker owns from an RDB file (every worker reads the whole file
+ * and keeps its own keys: the workers load in parallel). Keys already expired are dropped, as a
+ * primary does. Returns the number of keys kept.
+ */
+export function loadShardFromRdb(file: string, keyspace: Keyspace, slots: SlotTable, self: number, config: ServerConfig): number {
+  const now = Date.now();
+  let kept = 0;
+  readRdbFileSync(file, {
+    key(entry) {
+      if (slots.ownerOf(keyHashSlot(entry.key)) !== self) return;
+      if (entry.expireAt >= 0 && entry.expireAt < now && !keyspace.isReplica) return;
+      const db = keyspace.dbs[entry.db];
+      if (db === undefined) return;
+      db.set(entry.key, entry.value);
+      if (entry.expireAt >= 0) db.setExpire(entry.key, entry.expireAt);
+      kept++;
+    },
+  }, { limits: config });
+  return kept;
+}

@@ -3,7 +3,7 @@
 //   RDB_TYPE_STRING; lists as LIST_QUICKLIST_2 (listpack and plain nodes), LIST_QUICKLIST (ziplist
 //   nodes), LIST_ZIPLIST and LIST; sets as SET_INTSET and SET; hashes as HASH_LISTPACK,
 //   HASH_ZIPLIST, HASH_ZIPMAP and HASH; sorted sets as ZSET_LISTPACK, ZSET_ZIPLIST, ZSET_2 and ZSET;
-//   streams (STREAM_LISTPACKS, STREAM_LISTPACKS_2) through a registered reader (registerRdbValueReader).
+//   streams as STREAM_LISTPACKS_2 and STREAM_LISTPACKS (rdb-stream.ts).
 // Each value gets the encoding Redis would give it on load under the given EncodingLimits.
 //
 // The reader works on one Buffer (a DUMP payload) or pulls from a synchronous ByteSource (an RDB
@@ -11,11 +11,12 @@
 // Errors: CorruptDataError (RESTORE answers "Bad data format"); EmptyKeyError, a CorruptDataError,
 // for a value with no elements (RESTORE rejects it, loading a file skips the key as Redis does).
 
-import type { RedisObject, RedisValue } from '../types/value.ts';
+import type { RedisValue } from '../types/value.ts';
 import { ListValue } from '../types/list-value.ts';
 import { HashValue } from '../types/hash-value.ts';
 import { SetValue } from '../types/set-value.ts';
 import { ZSetValue } from '../types/zset-value.ts';
+import { readStream } from './rdb-stream.ts';
 import { Crc64 } from './crc64.ts';
 import { CorruptDataError } from './encoded-int.ts';
 import { lzfDecompress } from './lzf.ts';
@@ -47,6 +48,8 @@ import {
   RDB_TYPE_MODULE_2,
   RDB_TYPE_SET,
   RDB_TYPE_SET_INTSET,
+  RDB_TYPE_STREAM_LISTPACKS,
+  RDB_TYPE_STREAM_LISTPACKS_2,
   RDB_TYPE_STRING,
   RDB_TYPE_ZSET,
   RDB_TYPE_ZSET_2,
@@ -62,15 +65,6 @@ export class EmptyKeyError extends CorruptDataError {}
 /** Where a streaming reader gets its bytes: like fs.readSync, 0 at the end. */
 export interface ByteSource {
   read(into: Buffer, offset: number, length: number): number;
-}
-
-/** How a type this layer does not know itself (streams) is read, for the RDB types it registers. */
-export type RdbValueReader = (input: RdbReader, rdbType: number) => RedisObject;
-
-const valueReaders = new Map<number, RdbValueReader>();
-
-export function registerRdbValueReader(rdbTypes: readonly number[], reader: RdbValueReader): void {
-  for (const t of rdbTypes) valueReaders.set(t, reader);
 }
 
 const CHUNK = 1 << 20;
@@ -365,11 +359,11 @@ export class RdbReader {
       case RDB_TYPE_MODULE:
       case RDB_TYPE_MODULE_2:
         throw new CorruptDataError('module values are not supported');
-      default: {
-        const reader = valueReaders.get(type);
-        if (reader === undefined) throw new CorruptDataError(`RDB value type ${type} is not supported`);
-        return reader(this, type);
-      }
+      case RDB_TYPE_STREAM_LISTPACKS:
+      case RDB_TYPE_STREAM_LISTPACKS_2:
+        return readStream(this, type === RDB_TYPE_STREAM_LISTPACKS_2);
+      default:
+        throw new CorruptDataError(`RDB value type ${type} is not supported`);
     }
   }
 

@@ -9,14 +9,15 @@
 //   set  intset / hashtable    RDB_TYPE_SET_INTSET / RDB_TYPE_SET
 //   hash listpack / hashtable  RDB_TYPE_HASH_LISTPACK / RDB_TYPE_HASH
 //   zset listpack / skiplist   RDB_TYPE_ZSET_LISTPACK / RDB_TYPE_ZSET_2 (greatest element first)
-//   stream                     RDB_TYPE_STREAM_LISTPACKS_2, through a registered serializer (see
-//                              registerRdbValueType) so that this layer needs no stream internals.
+//   stream                     RDB_TYPE_STREAM_LISTPACKS_2 (rdb-stream.ts)
 
-import type { RedisObject, RedisValue } from '../types/value.ts';
+import type { RedisValue } from '../types/value.ts';
 import { ListValue } from '../types/list-value.ts';
 import { HashValue } from '../types/hash-value.ts';
 import { SetValue } from '../types/set-value.ts';
 import { ZSetValue } from '../types/zset-value.ts';
+import { StreamValue } from '../types/stream-value.ts';
+import { writeStream } from './rdb-stream.ts';
 import { formatDouble } from '../resp/format-double.ts';
 import { stringToInt64 } from './encoded-int.ts';
 import { lzfCompress } from './lzf.ts';
@@ -37,6 +38,7 @@ import {
   RDB_TYPE_LIST_QUICKLIST_2,
   RDB_TYPE_SET,
   RDB_TYPE_SET_INTSET,
+  RDB_TYPE_STREAM_LISTPACKS_2,
   RDB_TYPE_STRING,
   RDB_TYPE_ZSET_2,
   RDB_TYPE_ZSET_LISTPACK,
@@ -47,19 +49,6 @@ export interface RdbWriterOptions {
   compression?: boolean;
   /** list-max-listpack-size (quicklist fill): negative = size class, positive = entries per node. Default -2. */
   listMaxListpackSize?: number;
-}
-
-/** How a type this layer does not know itself (streams) is written: its RDB type byte and body. */
-export interface RdbValueSerializer {
-  rdbType(value: RedisObject): number;
-  write(out: RdbWriter, value: RedisObject): void;
-}
-
-const serializers = new Map<string, RdbValueSerializer>();
-
-/** Plugs in the serialization of a value kind (the stream type registers itself this way). */
-export function registerRdbValueType(kind: string, serializer: RdbValueSerializer): void {
-  serializers.set(kind, serializer);
 }
 
 /** quicklist.c's optimization_level: node size limits for fill -1 .. -5. */
@@ -131,6 +120,7 @@ export class RdbWriter {
 
   /** rdbSaveLen: 6, 14, 32 or 64 bits. */
   length(n: number | bigint): void {
+    if (typeof n === 'bigint' && n <= 0xffffffffn) n = Number(n);
     this.reserve(9);
     const buf = this.buf;
     if (typeof n === 'number' && n < 1 << 6) {
@@ -233,9 +223,8 @@ export class RdbWriter {
     if (value instanceof SetValue) return value.isIntset() ? RDB_TYPE_SET_INTSET : RDB_TYPE_SET;
     if (value instanceof HashValue) return value.isListpack() ? RDB_TYPE_HASH_LISTPACK : RDB_TYPE_HASH;
     if (value instanceof ZSetValue) return value.isListpack ? RDB_TYPE_ZSET_LISTPACK : RDB_TYPE_ZSET_2;
-    const serializer = serializers.get(value.kind);
-    if (serializer === undefined) throw new Error(`no RDB serialization for ${value.kind} values`);
-    return serializer.rdbType(value);
+    if (value instanceof StreamValue) return RDB_TYPE_STREAM_LISTPACKS_2;
+    throw new Error(`no RDB serialization for ${value.kind} values`);
   }
 
   /** The type byte and the body of a value (rdbSaveObjectType + rdbSaveObject). */
@@ -251,11 +240,8 @@ export class RdbWriter {
     else if (value instanceof SetValue) this.set(value);
     else if (value instanceof HashValue) this.hash(value);
     else if (value instanceof ZSetValue) this.zset(value);
-    else {
-      const serializer = serializers.get(value.kind);
-      if (serializer === undefined) throw new Error(`no RDB serialization for ${value.kind} values`);
-      serializer.write(this, value);
-    }
+    else if (value instanceof StreamValue) writeStream(this, value);
+    else throw new Error(`no RDB serialization for ${value.kind} values`);
   }
 
   private list(list: ListValue): void {

@@ -14,6 +14,7 @@ import { listCommands } from '../../../src/commands/lists.ts';
 import { hashCommands } from '../../../src/commands/hashes.ts';
 import { setCommands } from '../../../src/commands/sets.ts';
 import { zsetCommands } from '../../../src/commands/zsets.ts';
+import { streamCommands } from '../../../src/commands/streams.ts';
 import {
   type RdbEntry,
   RdbLoadError,
@@ -25,7 +26,7 @@ import {
 import { LocalShoal } from '../commands/harness.ts';
 import { RedisProcess, arrayItems, localCaller, view } from './support.ts';
 
-const FAMILIES = [keyCommands, stringCommands, listCommands, hashCommands, setCommands, zsetCommands];
+const FAMILIES = [keyCommands, stringCommands, listCommands, hashCommands, setCommands, zsetCommands, streamCommands];
 let dir: string;
 
 beforeAll(() => {
@@ -75,6 +76,9 @@ function dataset(): Array<[number, string[][]]> {
         ['ZADD', 'zset:skiplist', ...range(600, (i) => (i % 2 === 0 ? String((i * 1.25) % 17) : `member-${i}`))],
         ['ZADD', 'zset:long-member', '3', 'm'.repeat(200)],
         ['PEXPIREAT', 'zset:long-member', soon],
+        ...Array.from({ length: 300 }, (_, i) => ['XADD', 'stream', `${i + 1}-0`, 'field', `v${i}`, 'n', String(i)]),
+        ['XADD', 'stream', '1000-5', 'different', 'fields'],
+        ['XDEL', 'stream', '7-0', '150-0'],
       ],
     ],
     [
@@ -102,7 +106,7 @@ async function expectSameDatabase(redis: RedisProcess, local: LocalShoal, db: nu
 }
 
 function keysOf(commands: string[][]): string[] {
-  return [...new Set(commands.filter((c) => c[0] !== 'PEXPIREAT').map((c) => c[1]!))];
+  return [...new Set(commands.filter((c) => c[0] !== 'PEXPIREAT' && c[0] !== 'XDEL').map((c) => c[1]!))];
 }
 
 describe('RDB files with redis-server 7.0.15', () => {
@@ -121,7 +125,7 @@ describe('RDB files with redis-server 7.0.15', () => {
     writeRdbFileSync(file, entries);
     const check = execFileSync('redis-check-rdb', [file], { encoding: 'latin1' });
     expect(check).toContain('RDB looks OK!');
-    expect(check).toMatch(/21 keys read/i);
+    expect(check).toMatch(/22 keys read/i);
 
     const redis = await RedisProcess.start(['--dir', dir, '--dbfilename', 'from-shoal.rdb', '--save', '']);
     try {
@@ -149,7 +153,7 @@ describe('RDB files with redis-server 7.0.15', () => {
         aux: (k, v) => auxFields.set(k, v),
       });
       expect(result.version).toBe(10);
-      expect(result.keys).toBe(21);
+      expect(result.keys).toBe(22);
       expect(auxFields.get('redis-ver')).toBe('7.0.15');
       for (const [db, commands] of dataset()) await expectSameDatabase(redis, local, db, keysOf(commands));
     } finally {

@@ -72,3 +72,25 @@ function startOn(port: number, args: string[]): Promise<RunningServer> {
     });
   });
 }
+
+/** Resolves once a server on `port` answers PING (bounded: rejects after `timeoutMs`). */
+export async function waitForPing(port: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+      socket.setTimeout(1000, () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('data', (d) => {
+        socket.destroy();
+        resolve(d.toString().startsWith('+PONG'));
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`no PONG from port ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 import { freePort, startShoal, waitForPing, type RunningServer } from '../helpers/shoal-server.ts';
 
 /** A real redis-server on `dir`, loading whatever dump.rdb is there. */

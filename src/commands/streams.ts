@@ -616,6 +616,19 @@ function xreadGeneric(ctx: CommandContext, argv: string[], xreadgroup: boolean):
     const key = argv[streamsArg + k]!;
     const idText = argv[streamsArg + streamsCount + k]!;
     const o = ctx.keyspace.lookupRead(ctx.db, key);
+    if (resolved !== undefined && xreadgroup) {
+      // A blocked XREADGROUP woken by a change that took its stream or group away (blocked.c).
+      if (!(o instanceof StreamValue)) {
+        blockedReads.delete(argv);
+        ctx.reply.error('UNBLOCKED the stream key no longer exists');
+        return;
+      }
+      if (o.group(groupName!) === undefined) {
+        blockedReads.delete(argv);
+        ctx.reply.error('NOGROUP the consumer group this client was blocked on no longer exists');
+        return;
+      }
+    }
     if (o === undefined) ctx.notify(key, 'keymiss', 'm');
     if (o !== undefined && !streamOrReply(ctx, o)) return;
     let group: StreamGroup | null = null;

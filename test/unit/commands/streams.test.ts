@@ -422,6 +422,20 @@ describe('consumer groups', () => {
     ]);
   });
 
+  it('wakes a blocked XREADGROUP with an error when its stream or group goes away', () => {
+    local.call(['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']);
+    local.ctx.block = () => {};
+    const argv = ['XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 's', '>'];
+    expect(local.call(argv).length).toBe(0);
+    local.call(['XGROUP', 'DESTROY', 's', 'g']);
+    expect(local.call(argv).toString()).toBe('-NOGROUP the consumer group this client was blocked on no longer exists\r\n');
+    local.call(['XGROUP', 'CREATE', 's', 'g', '$']);
+    const again = argv.slice();
+    expect(local.call(again).length).toBe(0);
+    local.call(['DEL', 's']);
+    expect(local.call(again).toString()).toBe('-UNBLOCKED the stream key no longer exists\r\n');
+  });
+
   it('answers XINFO in RESP3 maps', async () => {
     await resp3();
     expect(

@@ -13,8 +13,13 @@ const MAX_LIT = 1 << 5;
 const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
 
-/** Positions + 1 of the last occurrence of each hash (0: none); reused between calls. */
-const table = new Int32Array(HSIZE);
+/**
+ * The last position of each hash, as base + position + 1 where base grows with every call: entries
+ * not above the current base are from earlier calls and count as empty, so the table is not cleared
+ * per call (a 256 KB fill that dominated the cost of compressing short strings).
+ */
+const table = new Uint32Array(HSIZE);
+let nextBase = 0;
 
 function idx(h: number): number {
   return ((h >>> (3 * 8 - HLOG)) - h * 5) & (HSIZE - 1);
@@ -25,10 +30,24 @@ function idx(h: number): number {
  * caller then stores the data uncompressed, as rdbSaveLzfStringObject does).
  */
 export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
-  const inLen = input.length;
-  if (inLen === 0 || maxOut <= 0) return null;
-  table.fill(0);
+  if (maxOut <= 0) return null;
   const out = Buffer.allocUnsafe(maxOut);
+  const n = lzfCompressInto(input, input.length, out, maxOut);
+  return n === 0 ? null : out.subarray(0, n);
+}
+
+/**
+ * Compresses input[0..inLen) into out[0..maxOut); the compressed size, or 0 when it does not fit
+ * (lzf_compress's contract). No allocation: RDB writers pass reusable buffers.
+ */
+export function lzfCompressInto(input: Uint8Array, inLen: number, out: Uint8Array, maxOut: number): number {
+  if (inLen === 0 || maxOut <= 0) return 0;
+  if (nextBase + inLen + 1 >= 0xffffffff) {
+    table.fill(0);
+    nextBase = 0;
+  }
+  const base = nextBase;
+  nextBase += inLen + 1;
   const outEnd = maxOut;
   let ip = 0;
   let op = 1; // room for the first literal run's control byte
@@ -39,8 +58,9 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
   while (ip < inLen - 2) {
     hval = ((hval << 8) | input[ip + 2]!) & 0xffffff;
     const slot = idx(hval);
-    const ref = table[slot]! - 1;
-    table[slot] = ip + 1;
+    const stored = table[slot]!;
+    const ref = stored > base ? stored - base - 1 : -1;
+    table[slot] = base + ip + 1;
     let off: number;
     if (
       ref > 0 &&
@@ -52,7 +72,7 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
       let len = 2;
       let maxlen = inLen - ip - len;
       if (maxlen > MAX_REF) maxlen = MAX_REF;
-      if (op + 3 + 1 >= outEnd && op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return null;
+      if (op + 3 + 1 >= outEnd && op - (lit === 0 ? 1 : 0) + 3 + 1 >= outEnd) return 0;
       out[op - lit - 1] = lit - 1; // close the literal run
       if (lit === 0) op--; // ... or drop it when empty
       // liblzf compares 16 bytes unrolled first (without the maxlen bound) when maxlen > 16, then
@@ -88,13 +108,13 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
       ip -= 2;
       hval = (input[ip]! << 8) | input[ip + 1]!;
       hval = ((hval << 8) | input[ip + 2]!) & 0xffffff;
-      table[idx(hval)] = ip + 1;
+      table[idx(hval)] = base + ip + 1;
       ip++;
       hval = ((hval << 8) | input[ip + 2]!) & 0xffffff;
-      table[idx(hval)] = ip + 1;
+      table[idx(hval)] = base + ip + 1;
       ip++;
     } else {
-      if (op >= outEnd) return null;
+      if (op >= outEnd) return 0;
       lit++;
       out[op++] = input[ip++]!;
       if (lit === MAX_LIT) {
@@ -105,7 +125,7 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
     }
   }
 
-  if (op + 3 > outEnd) return null;
+  if (op + 3 > outEnd) return 0;
   while (ip < inLen) {
     lit++;
     out[op++] = input[ip++]!;
@@ -117,8 +137,8 @@ export function lzfCompress(input: Uint8Array, maxOut: number): Buffer | null {
   }
   out[op - lit - 1] = lit - 1;
   if (lit === 0) op--;
-  if (op > outEnd) return null;
-  return out.subarray(0, op);
+  if (op > outEnd) return 0;
+  return op;
 }
 
 /**

@@ -20,7 +20,7 @@ import { StreamValue } from '../types/stream-value.ts';
 import { writeStream } from './rdb-stream.ts';
 import { formatDouble } from '../resp/format-double.ts';
 import { stringToInt64 } from './encoded-int.ts';
-import { lzfCompress } from './lzf.ts';
+import { lzfCompressInto } from './lzf.ts';
 import { EMPTY_LISTPACK_SIZE, encodeListpack, listpackEntrySize } from './listpack.ts';
 import { encodeIntset } from './intset.ts';
 import {
@@ -57,6 +57,10 @@ const SIZE_SAFETY_LIMIT = 8192;
 const SIZE_ESTIMATE_OVERHEAD = 8;
 /** Elements of at least this size get a plain quicklist node of their own. */
 const PACKED_THRESHOLD = 1 << 30;
+
+/** Scratch buffers of string(): the raw bytes of a string, and its LZF form (grown on demand). */
+let rawScratch = Buffer.allocUnsafe(4096);
+let lzfScratch = Buffer.allocUnsafe(4096);
 
 /** d2string: how a sorted set's listpack stores a score. */
 export function scoreToString(d: number): string {
@@ -182,7 +186,9 @@ export class RdbWriter {
       if (typeof v === 'number' && this.encodedInteger(v)) return;
     }
     if (this.compression && n > 20) {
-      const raw = Buffer.from(s, 'latin1');
+      if (rawScratch.length < n) rawScratch = Buffer.allocUnsafe(Math.max(n, 2 * rawScratch.length));
+      rawScratch.write(s, 0, 'latin1');
+      const raw = rawScratch.subarray(0, n);
       if (this.lzf(raw)) return;
       this.length(n);
       this.bytes(raw);
@@ -207,12 +213,14 @@ export class RdbWriter {
 
   /** rdbSaveLzfStringObject: true when written compressed. */
   private lzf(data: Uint8Array): boolean {
-    const compressed = lzfCompress(data, data.length - 4);
-    if (compressed === null) return false;
+    const maxOut = data.length - 4;
+    if (lzfScratch.length < maxOut) lzfScratch = Buffer.allocUnsafe(Math.max(maxOut, 2 * lzfScratch.length));
+    const n = lzfCompressInto(data, data.length, lzfScratch, maxOut);
+    if (n === 0) return false;
     this.byte((RDB_ENCVAL << 6) | RDB_ENC_LZF);
-    this.length(compressed.length);
+    this.length(n);
     this.length(data.length);
-    this.bytes(compressed);
+    this.bytes(lzfScratch.subarray(0, n));
     return true;
   }
 

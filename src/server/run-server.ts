@@ -2,6 +2,7 @@ import type { ServerConfig } from '../config/server-config.ts';
 import { Supervisor } from './supervisor.ts';
 import { Acceptor } from './acceptor.ts';
 import { LogThread } from '../log/log-thread-client.ts';
+import { aofLoadPlan } from '../persistence/aof-loader.ts';
 
 function log(level: string, message: string): void {
   const now = new Date();
@@ -16,7 +17,18 @@ export async function runServer(config: ServerConfig): Promise<void> {
   const supervisor = new Supervisor(config);
   const loadStarted = Date.now();
   const loaded = await supervisor.ready();
-  if (loaded >= 0) log('*', `DB loaded from disk: ${((Date.now() - loadStarted) / 1000).toFixed(3)} seconds (${loaded} keys)`);
+  if (loaded >= 0 && !config.appendonly) log('*', `DB loaded from disk: ${((Date.now() - loadStarted) / 1000).toFixed(3)} seconds (${loaded} keys)`);
+  const aof = config.appendonly ? aofLoadPlan(config) : null;
+  if (aof !== null) {
+    try {
+      const commands = aof.replay.length > 0 ? await supervisor.replayAof(aof.replay) : 0;
+      log('*', `DB loaded from append only file: ${((Date.now() - loadStarted) / 1000).toFixed(3)} seconds (${Math.max(0, loaded)} keys from the base, ${commands} commands replayed)`);
+    } catch (err) {
+      log('#', `Bad file format reading the append only file: ${(err as Error).message}`);
+      await supervisor.stop();
+      process.exit(1);
+    }
+  }
   // The log thread merges the workers' write effects into one stream; today it feeds the AOF.
   let logThread: LogThread | null = null;
   if (config.appendonly) {

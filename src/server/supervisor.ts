@@ -75,6 +75,21 @@ export class Supervisor {
     }))).then((counts) => (counts.some((n) => n >= 0) ? counts.reduce((a, n) => a + Math.max(0, n), 0) : -1));
   }
 
+  /** Replays AOF files through worker 0 (once every worker runs); resolves the number of commands. */
+  replayAof(files: string[]): Promise<number> {
+    const worker = this.workers[0]!;
+    return new Promise((resolve, reject) => {
+      const onMessage = (msg: { type: string; ok?: boolean; commands?: number; error?: string }): void => {
+        if (msg.type !== 'replayed') return;
+        worker.off('message', onMessage);
+        if (msg.ok) resolve(msg.commands ?? 0);
+        else reject(new Error(msg.error));
+      };
+      worker.on('message', onMessage);
+      worker.postMessage({ type: 'replay-aof', files });
+    });
+  }
+
   /** Saves the RDB file (through worker 0, which locks every worker); resolves true on success. */
   save(): Promise<boolean> {
     const worker = this.workers[0]!;

@@ -60,7 +60,8 @@ export const REPLY_SKIP = 2;
  * order, and writes replies once per event-loop turn (one socket write per batch of a pipeline).
  */
 export class Connection {
-  readonly socket: Socket;
+  /** null for the AOF replay client, whose replies go nowhere. */
+  readonly socket: Socket | null;
   readonly client: ClientState;
   readonly parser: RequestParser;
   readonly reply = new ReplyWriter(16 * 1024);
@@ -99,18 +100,34 @@ export class Connection {
   /** Bytes of replies not yet handed to the socket, plus the socket's own backlog. */
   outputLimitHard = 0;
 
-  constructor(id: number, socket: Socket, host: ConnectionHost, maxBulkLen: number, maxQueryBufferLen: number, needsAuth: boolean) {
+  constructor(id: number, socket: Socket | null, host: ConnectionHost, maxBulkLen: number, maxQueryBufferLen: number, needsAuth: boolean) {
     this.socket = socket;
     this.host = host;
     this.client = new ClientState(id);
     this.parser = new RequestParser({ maxBulkLen, maxQueryBufferLen });
     this.authenticated = !needsAuth;
+    if (socket === null) {
+      this.remoteAddress = this.localAddress = 'aof';
+      this.client.isMaster = true;
+      return;
+    }
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.localAddress = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
+  }
+
+  /** Feeds bytes as if they came from the socket (the AOF replay client). */
+  feed(chunk: Buffer): void {
+    this.parser.feed(chunk);
+    this.processInput();
+  }
+
+  /** Nothing left to parse, run or wait for. */
+  get idle(): boolean {
+    return this.parser.bufferedBytes() === 0 && !this.barrier && this.openSlots === 0;
   }
 
   get id(): number {
@@ -205,12 +222,13 @@ export class Connection {
       }
     }
     if (this.closeAfterReply && this.queue.length === 0 && !this.barrier) {
-      this.socket.end();
+      this.socket?.end();
       this.close();
     }
   }
 
   private write(bytes: Buffer): void {
+    if (this.socket === null) return;
     this.socket.write(bytes);
     if (this.outputLimitHard > 0 && this.socket.writableLength > this.outputLimitHard) {
       console.warn(`shoal: closing client ${this.id}: output buffer ${this.socket.writableLength} > hard limit`);
@@ -221,7 +239,7 @@ export class Connection {
 
   /** Bytes waiting to be written (CLIENT LIST omem). */
   pendingOutput(): number {
-    return this.reply.pos + this.socket.writableLength;
+    return this.reply.pos + (this.socket?.writableLength ?? 0);
   }
 
   hasOpenSlots(): boolean {
@@ -231,7 +249,7 @@ export class Connection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    if (!this.socket.destroyed) this.socket.destroySoon();
+    if (this.socket !== null && !this.socket.destroyed) this.socket.destroySoon();
     this.host.connectionClosed(this);
   }
 }

@@ -1,5 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Socket } from 'node:net';
+import fs from 'node:fs';
+import path from 'node:path';
 import { WorkerMesh, type MeshBuffers } from '../ipc/worker-mesh.ts';
 import type { Request } from '../ipc/frames.ts';
 import { SlotTable } from '../ipc/slot-table.ts';
@@ -141,6 +143,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.dispatcher = new Dispatcher(this);
     this.activeExpiry = new ActiveExpiry(this.keyspace, () => this.config.activeExpireEffort);
     this.startTimers();
+    // Frames may already wait in the rings (a peer that started first): look once, then sleep.
+    this.scheduleTurn();
     if (process.env.SHOAL_DEBUG_TURNS) {
       setInterval(() => {
         console.log(`worker ${this.id}: ${JSON.stringify(this.turnStats)} commands=${this.commandsProcessed}`);
@@ -197,6 +201,10 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   }
 
   connectionClosed(connection: Connection): void {
+    if (connection.socket === null) {
+      this.dispatcher.forgetClient(connection);
+      return;
+    }
     if (!this.connections.delete(connection.id)) return;
     this.keyWaiters.get(connection.id)?.(false);
     if (this.monitors.delete(connection)) {
@@ -597,6 +605,57 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       if (conn.isSubscriber || conn.barrier || conn.hasOpenSlots()) continue;
       if (now - conn.lastInteraction > timeout * 1000) conn.close();
     }
+  }
+
+  // ---- AOF replay ----
+
+  /**
+   * Replays AOF files through a client without a socket, in order, chunk by chunk, waiting for each
+   * chunk's commands (hops and cross-shard transactions included) before the next. A truncated last
+   * command is cut off when aof-load-truncated is yes, as Redis does; otherwise loading fails.
+   */
+  async replayAof(files: string[]): Promise<number> {
+    const conn = new Connection(0, null, this, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, false);
+    const before = this.commandsProcessed;
+    const chunk = Buffer.allocUnsafe(1024 * 1024);
+    for (let f = 0; f < files.length; f++) {
+      const file = files[f]!;
+      if (!fs.existsSync(file)) continue;
+      const fd = fs.openSync(file, 'r');
+      let offset = 0;
+      try {
+        for (;;) {
+          const n = fs.readSync(fd, chunk, 0, chunk.length, offset);
+          if (n === 0) break;
+          offset += n;
+          conn.feed(Buffer.from(chunk.subarray(0, n)));
+          await this.untilIdle(conn);
+          if (conn.closed) throw new Error(`bad command in ${file} near byte ${offset - conn.parser.bufferedBytes()}`);
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+      const leftover = conn.parser.bufferedBytes();
+      if (leftover > 0) {
+        if (f !== files.length - 1 || this.config.get('aof-load-truncated') !== 'yes') {
+          throw new Error(`unexpected end of file in ${file} (${leftover} bytes of an incomplete command)`);
+        }
+        console.warn(`shoal: !!! Warning: short read while loading the AOF file ${path.basename(file)}!!! AOF loaded anyway because aof-load-truncated is enabled`);
+        fs.truncateSync(file, offset - leftover);
+      }
+    }
+    conn.close();
+    return this.commandsProcessed - before;
+  }
+
+  private untilIdle(conn: Connection): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (conn.idle || conn.closed) resolve();
+        else setImmediate(check);
+      };
+      check();
+    });
   }
 
   // ---- administration (CLIENT, CONFIG, INFO) ----

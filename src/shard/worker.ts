@@ -8,6 +8,7 @@ import type { MeshBuffers } from '../ipc/worker-mesh.ts';
 import fs from 'node:fs';
 import { loadShardFromRdb, rdbPath } from '../persistence/rdb-snapshot.ts';
 import { saveSnapshot } from '../commands/persistence.ts';
+import { aofLoadPlan } from '../persistence/aof-loader.ts';
 
 export interface ShardWorkerData {
   id: number;
@@ -26,7 +27,8 @@ export type ToWorker =
   | { type: 'connection'; socket: Socket; clientId: number }
   | { type: 'config-set'; pairs: Array<[string, string]> }
   | { type: 'shutdown' }
-  | { type: 'save' };
+  | { type: 'save' }
+  | { type: 'replay-aof'; files: string[] };
 
 const data = workerData as ShardWorkerData;
 const port = parentPort!;
@@ -52,6 +54,12 @@ port.on('message', (msg: ToWorker) => {
         (err: unknown) => port.postMessage({ type: 'saved', ok: false, error: String(err) }),
       );
       break;
+    case 'replay-aof':
+      shard.replayAof(msg.files).then(
+        (commands) => port.postMessage({ type: 'replayed', ok: true, commands }),
+        (err: unknown) => port.postMessage({ type: 'replayed', ok: false, error: String(err) }),
+      );
+      break;
     case 'shutdown':
       shard.close();
       port.postMessage({ type: 'closed', id: data.id });
@@ -65,9 +73,10 @@ process.on('uncaughtException', (err) => {
 });
 
 // Without an AOF, the RDB file is the dataset: every worker reads it and keeps the keys of its slots.
+// With one, an RDB base file of the AOF is loaded the same way (the rest is replayed by worker 0).
 let loaded = -1;
-const file = rdbPath(config);
-if (!config.appendonly && fs.existsSync(file)) {
+const file = config.appendonly ? aofLoadPlan(config)?.rdbBase ?? null : rdbPath(config);
+if (file !== null && fs.existsSync(file)) {
   try {
     loaded = loadShardFromRdb(file, shard.keyspace, shard.slots, data.id, config);
   } catch (err) {

@@ -123,6 +123,8 @@ export class RequestParser {
   private multibulkLeft = 0;
   private bulkLen = -1;
   private argv: string[] = [];
+  /** Bytes consumed so far by the command being parsed (0 between commands). */
+  private commandBytes = 0;
 
   constructor(limits: ParserLimits) {
     this.limits = limits;
@@ -131,6 +133,15 @@ export class RequestParser {
   /** Bytes received and not yet consumed by a complete argument (Redis's qbuf). */
   bufferedBytes(): number {
     return this.end - this.pos;
+  }
+
+  /**
+   * Bytes of the command that is not complete yet: the parts already consumed (header, whole
+   * arguments) and what is buffered. Where a torn command starts, when a stream ends in the middle
+   * of one (aof-load-truncated cuts the file there).
+   */
+  incompleteCommandBytes(): number {
+    return this.commandBytes + (this.end - this.pos);
   }
 
   feed(chunk: Buffer): void {
@@ -219,10 +230,12 @@ export class RequestParser {
     const argv = splitArgs(this.buf, start, lineEnd);
     if (argv === null) throw new ProtocolError(ERR_UNBALANCED);
     this.consumeTo(nl + 1);
+    this.commandBytes = 0;
     return argv;
   }
 
   private consumeTo(pos: number): void {
+    this.commandBytes += pos - this.pos;
     this.pos = pos;
     this.scanned = 0;
   }
@@ -295,6 +308,7 @@ export class RequestParser {
   private takeArgv(): string[] {
     const argv = this.argv;
     this.argv = [];
+    this.commandBytes = 0;
     return argv;
   }
 }

@@ -88,7 +88,7 @@ export class Connection {
   noEvict = false;
   /** Sent a blocking command at some point: on close, every worker is told to drop its wait. */
   mayBeBlocked = false;
-  /** CLIENT PAUSE etc. may hold a client; also set while this worker is locked. */
+  /** Waiting for this worker's lock to be released (or a CLIENT PAUSE to end) to run its next request. */
   paused = false;
   readonly createdAt = Date.now();
   lastInteraction = Date.now();
@@ -125,9 +125,9 @@ export class Connection {
     this.processInput();
   }
 
-  /** Nothing left to parse, run or wait for. */
+  /** Every complete request has run and been answered (an incomplete one may remain buffered). */
   get idle(): boolean {
-    return this.parser.bufferedBytes() === 0 && !this.barrier && this.openSlots === 0;
+    return !this.barrier && !this.paused && this.openSlots === 0;
   }
 
   get id(): number {
@@ -156,8 +156,10 @@ export class Connection {
   processInput(): void {
     // One clock reading per batch of requests: expiry decisions within a batch share it.
     this.host.clockNow();
+    this.paused = false;
     while (!this.closed && !this.barrier && !this.closeAfterReply) {
       if (this.host.isLocked()) {
+        this.paused = true;
         this.host.pauseUntilUnlocked(this);
         break;
       }

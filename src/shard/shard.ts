@@ -635,7 +635,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       } finally {
         fs.closeSync(fd);
       }
-      const leftover = conn.parser.bufferedBytes();
+      const leftover = conn.parser.incompleteCommandBytes();
       if (leftover > 0) {
         if (f !== files.length - 1 || this.config.get('aof-load-truncated') !== 'yes') {
           throw new Error(`unexpected end of file in ${file} (${leftover} bytes of an incomplete command)`);

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EffectFrame } from './effect-merger.ts';
+import { scanAofTail } from './aof-tail.ts';
 import {
   type AofFileInfo, incrFileName, manifestFileName, parseManifest, writeManifestAtomically, fsyncDirectory,
 } from './aof-manifest.ts';
@@ -16,9 +17,33 @@ export interface AofWriterOptions {
   appenddirname: string;
   appendfilename: string;
   appendfsync: AppendFsync;
+  /** aof-load-truncated: cut a torn last command (true) or refuse to append to such a file (false). */
+  loadTruncated?: boolean;
+  /** Where warnings go (the log thread's console by default). */
+  warn?: (message: string) => void;
 }
 
 const CRLF = 0x0a0d; // "\r\n" as a little-endian uint16
+
+/**
+ * A crash can leave the file's last command half written; appending after it would bury the torn
+ * bytes mid-file, where nothing loads past them. As Redis does at load: with aof-load-truncated the
+ * torn command (or an unfinished MULTI block) is cut off, otherwise appending is refused; corruption
+ * before the end is always refused.
+ */
+function repairTornTail(fd: number, file: string, options: AofWriterOptions): void {
+  const tail = scanAofTail(file);
+  if (tail.corruptAt !== null) {
+    throw new Error(`Bad file format reading the append only file ${file} at offset ${tail.corruptAt}: use redis-check-aof --fix`);
+  }
+  if (tail.validLength === tail.fileLength) return;
+  if (options.loadTruncated === false) {
+    throw new Error(`Unexpected end of file ${file} (aof-load-truncated is no): use redis-check-aof --fix`);
+  }
+  (options.warn ?? console.warn)(`!!! Warning: short read while loading the AOF file ${file}!!! AOF truncated from ${tail.fileLength} to ${tail.validLength} bytes`);
+  fs.ftruncateSync(fd, tail.validLength);
+  fs.fsyncSync(fd);
+}
 
 /**
  * Encodes effects as RESP multibulk commands into a batch buffer and writes each batch with one
@@ -61,7 +86,14 @@ export class AofWriter {
     const last = incrs[incrs.length - 1];
     if (last !== undefined) {
       const incrPath = path.join(aofDir, last.fileName);
-      return new AofWriter(aofDir, incrPath, fs.openSync(incrPath, 'a', 0o644), options.appendfsync);
+      const fd = fs.openSync(incrPath, 'a', 0o644);
+      try {
+        repairTornTail(fd, incrPath, options);
+      } catch (err) {
+        fs.closeSync(fd);
+        throw err;
+      }
+      return new AofWriter(aofDir, incrPath, fd, options.appendfsync);
     }
     const seq = 1 + Math.max(0, ...files.filter((f) => f.type !== 'b').map((f) => f.seq));
     const name = incrFileName(options.appendfilename, seq);

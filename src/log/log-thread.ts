@@ -31,6 +31,7 @@ if (config.appendonly) {
     appenddirname: config.appenddirname,
     appendfilename: config.appendfilename,
     appendfsync: config.appendfsync as AppendFsync,
+    loadTruncated: config.get('aof-load-truncated') !== 'no',
   });
 }
 let captured: CapturedEffect[] | null = null;

@@ -144,4 +144,46 @@ describe('AofWriter', () => {
       await redis.stop();
     }
   });
+
+  describe('an existing incr file whose end is torn (crash mid-write)', () => {
+    function reopen(content: string, loadTruncated = true): { file: string; open: () => AofWriter } {
+      const dir = tempDir();
+      const aofDir = path.join(dir, 'appendonlydir');
+      fs.mkdirSync(aofDir);
+      fs.writeFileSync(path.join(aofDir, 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
+      const file = path.join(aofDir, 'appendonly.aof.1.incr.aof');
+      fs.writeFileSync(file, Buffer.from(content, 'latin1'));
+      const open = (): AofWriter => AofWriter.open({
+        dir, appenddirname: 'appendonlydir', appendfilename: 'appendonly.aof', appendfsync: 'no', loadTruncated, warn: () => {},
+      });
+      return { file, open };
+    }
+    const big = 'v'.repeat(3 * 1024 * 1024);
+
+    it.each([
+      ['a half-written command', resp('SET', 'a', '1') + '*3\r\n$3\r\nSET\r\n$1\r\nb'],
+      ['a header cut before its CRLF', resp('SET', 'a', '1') + '*3\r'],
+      ['a MULTI block without EXEC', resp('SET', 'a', '1') + resp('MULTI') + resp('SET', 'b', '2')],
+      ['a big value cut short', resp('SET', 'a', '1') + resp('SET', 'big', big).slice(0, 2 * 1024 * 1024)],
+    ])('cuts %s before appending, as aof-load-truncated does', (_what, content) => {
+      const { file, open } = reopen(content);
+      const writer = open();
+      writeEffects(writer, [{ db: 0, argv: ['SET', 'c', '3'] }]);
+      writer.close();
+      expect(fs.readFileSync(file, 'latin1')).toBe(resp('SET', 'a', '1') + resp('SELECT', '0') + resp('SET', 'c', '3'));
+      expect(checkAof(file).status).toBe(0);
+    });
+
+    it('keeps a complete file untouched, big values included', () => {
+      const content = resp('SET', 'big', big) + resp('MULTI') + resp('SET', 'x', '1') + resp('EXEC');
+      const { file, open } = reopen(content);
+      open().close();
+      expect(fs.statSync(file).size).toBe(content.length);
+    });
+
+    it('refuses corruption before the end, and a torn end with aof-load-truncated no', () => {
+      expect(() => reopen(resp('SET', 'a', '1') + 'garbage\r\n' + resp('SET', 'b', '2')).open()).toThrow('Bad file format');
+      expect(() => reopen(resp('SET', 'a', '1') + '*2\r\n$3\r\nDEL', false).open()).toThrow('aof-load-truncated is no');
+    });
+  });
 });

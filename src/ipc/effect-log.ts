@@ -1,5 +1,6 @@
 import { SpscRing } from './spsc-ring.ts';
 import { requestLength, encodeRequest } from './frames.ts';
+import { LOG_DURABLE, wakeLogThread } from '../log/log-control.ts';
 
 /**
  * A worker's write effects, each stamped with the next number of the global write sequence
@@ -15,6 +16,8 @@ export class EffectLog {
   private readonly control: Int32Array;
   private overflow: Buffer[] = [];
   emitted = 0;
+  /** Effects recorded since the log thread was last woken. */
+  private unannounced = false;
 
   constructor(ringSab: SharedArrayBuffer, sequenceSab: SharedArrayBuffer, controlSab: SharedArrayBuffer) {
     this.ring = new SpscRing(ringSab);
@@ -32,6 +35,7 @@ export class EffectLog {
     const seq = Atomics.add(this.sequence, 0, 1) >>> 0;
     const length = requestLength(argv);
     this.emitted++;
+    this.unannounced = true;
     if (this.overflow.length === 0) {
       const offset = this.ring.reserve(length);
       if (offset >= 0) {
@@ -47,8 +51,29 @@ export class EffectLog {
     this.overflow.push(frame);
   }
 
+  /** The next sequence number to be taken: every effect recorded so far is below it. */
+  nextSequence(): number {
+    return Atomics.load(this.sequence, 0) >>> 0;
+  }
+
+  /** The next sequence number that is not durable yet (see src/log/log-control.ts). */
+  durableSequence(): number {
+    return Atomics.load(this.control, LOG_DURABLE) >>> 0;
+  }
+
+  /** Resolves when the log thread moves DURABLE (or soon after, if it already moved). */
+  waitDurableChange(seen: number): Promise<unknown> {
+    const wait = Atomics.waitAsync(this.control, LOG_DURABLE, seen | 0, 50);
+    return wait.async ? wait.value : Promise.resolve();
+  }
+
   /** Moves effects that waited for room into the ring; true when none are left waiting. */
   flush(): boolean {
+    if (this.unannounced) {
+      // The log thread may be sleeping: effects of this turn should not wait for its timeout.
+      this.unannounced = false;
+      wakeLogThread(this.control);
+    }
     let moved = 0;
     while (moved < this.overflow.length) {
       const frame = this.overflow[moved]!;

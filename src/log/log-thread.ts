@@ -56,6 +56,8 @@ function step(max: number): number {
     if (aof !== null && merger.isEmpty()) aof.endTransaction();
     if (aof !== null) aof.flush();
     Atomics.store(control, LOG_DURABLE, merger.nextSequence | 0);
+    // Workers holding replies for durability (appendfsync always) wait on this word.
+    Atomics.notify(control, LOG_DURABLE);
   }
   return count;
 }

@@ -70,6 +70,12 @@ export class BlockingRegistry {
     if (this.byKey.has(k)) this.ready.add(k);
   }
 
+  /** Every waited-on key of a database changed (FLUSHDB, FLUSHALL, SWAPDB). */
+  databaseChanged(db: number): void {
+    const prefix = `${db}\u0000`;
+    for (const k of this.byKey.keys()) if (k.startsWith(prefix)) this.ready.add(k);
+  }
+
   /** The waiters of a ready key, in order (a copy: serving removes entries). */
   waitersOf(readyKey: string): BlockedCommand[] {
     return [...(this.byKey.get(readyKey) ?? [])];

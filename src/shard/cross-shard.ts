@@ -63,7 +63,15 @@ export async function runCrossShard(shard: Shard, conn: Connection, commands: re
   if (allLocal && !commands.some((c) => sessionCommandOf(c.spec)?.allWorkers)) {
     // Every key is ours: JavaScript runs this to the end without interruption.
     if (isExec && conn.watchedWorkers.size > 0 && shard.watches.isDirty(conn.id)) aborted = true;
-    else for (const command of commands) executeHere(shard, conn, command, txOut);
+    else {
+      shard.transactionDepth++;
+      try {
+        for (const command of commands) executeHere(shard, conn, command, txOut);
+      } finally {
+        shard.transactionDepth--;
+      }
+      shard.afterCommand();
+    }
   } else {
     workers.add(shard.id);
     const order = [...workers].sort((a, b) => a - b);

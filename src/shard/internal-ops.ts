@@ -147,6 +147,9 @@ const OPS: Record<string, InternalOp> = {
     shard.watches.touchDatabase(a, (key) => a.has(key) || b.has(key));
     shard.watches.touchDatabase(b, (key) => a.has(key) || b.has(key));
     a.swapContents(b);
+    shard.blocking.databaseChanged(a.index);
+    shard.blocking.databaseChanged(b.index);
+    shard.afterCommand();
     out.simple('OK');
   },
   '@info-keyspace'(shard, _request, out) {
@@ -238,6 +241,8 @@ function flushDatabase(shard: Shard, index: number): void {
   if (db.size === 0) return;
   shard.watches.touchDatabase(db, (key) => db.has(key));
   flushShard(db);
+  shard.blocking.databaseChanged(index);
+  shard.afterCommand();
 }
 
 export function runInternalOp(shard: Shard, request: Request, out: ReplyWriter): void {

@@ -22,6 +22,7 @@ import { ActiveExpiry } from './active-expiry.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import type { NotifyClass } from '../commands/context.ts';
 import { keyspaceEventsAllow } from './keyspace-events.ts';
+import { seqBefore } from '../log/log-control.ts';
 import { clientInfoLine, clientMatches } from '../commands/client.ts';
 import { BlockingRegistry, type BlockedCommand } from './blocking.ts';
 import type { CommandHandler } from '../commands/context.ts';
@@ -273,10 +274,43 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.scheduleTurn();
   };
 
+  /** Connections whose replies wait until the log thread makes this sequence durable (appendfsync always). */
+  private readonly heldForDurability = new Set<Connection>();
+  private durableTarget = 0;
+  private waitingForDurability = false;
+
   private flushConnections(): void {
     if (this.dirtyConnections.size === 0) return;
+    // appendfsync always: as Redis answers only after the fsync of its event loop iteration, the
+    // replies of this turn wait until every effect sequenced so far is durable (group commit).
+    if (this.config.appendfsync === 'always' && this.effects.active) {
+      const need = this.effects.nextSequence();
+      if (seqBefore(this.effects.durableSequence(), need)) {
+        for (const conn of this.dirtyConnections) this.heldForDurability.add(conn);
+        this.dirtyConnections.clear();
+        this.durableTarget = need;
+        this.awaitDurability();
+        return;
+      }
+    }
     for (const conn of this.dirtyConnections) conn.flush();
     this.dirtyConnections.clear();
+  }
+
+  private awaitDurability(): void {
+    if (this.waitingForDurability) return;
+    const durable = this.effects.durableSequence();
+    if (!seqBefore(durable, this.durableTarget)) {
+      for (const conn of this.heldForDurability) this.dirtyConnections.add(conn);
+      this.heldForDurability.clear();
+      this.scheduleTurn();
+      return;
+    }
+    this.waitingForDurability = true;
+    void this.effects.waitDurableChange(durable).then(() => {
+      this.waitingForDurability = false;
+      this.awaitDurability();
+    });
   }
 
   // ---- requests to other workers ----
@@ -378,6 +412,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   /** Frees the lock, then runs what waited for it (which may lock it again), then resumes paused clients. */
   releaseLock(): void {
     this.lock.holder = 0;
+    this.afterCommand();
     const deferred = this.lock.deferred;
     while (deferred.length > 0 && !this.lock.held) {
       const request = deferred.shift()!;
@@ -520,8 +555,16 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     }
   }
 
+  /** >0 while a transaction runs its commands here without this worker's lock (the all-local EXEC). */
+  transactionDepth = 0;
+
+  /**
+   * After a command: serve clients blocked on keys it made ready, as Redis does after each command —
+   * but never inside a transaction (MULTI/EXEC, a cross-shard command): its waiters are served when
+   * it ends, so they see the transaction whole.
+   */
   afterCommand(): void {
-    if (this.blocking.ready.size > 0 && !this.servingBlocked) this.serveBlocked();
+    if (this.blocking.ready.size > 0 && !this.servingBlocked && !this.lock.held && this.transactionDepth === 0) this.serveBlocked();
   }
 
   /** Retries the clients waiting on keys that changed, first blocked first served, until one finds nothing. */

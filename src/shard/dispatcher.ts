@@ -219,6 +219,9 @@ export class Dispatcher {
         conn.mayBeBlocked = true;
         shard.blockClient(handler, argv, client.dbIndex, client.id, client.resp, conn.openSlot(out !== conn.reply));
       }
+      // Serve clients blocked on keys this command made ready (after it is fully handled: serving
+      // runs other commands on the same executor).
+      shard.afterCommand();
       return;
     }
     if (owner >= 0) {

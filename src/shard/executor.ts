@@ -10,8 +10,6 @@ export interface ChangeSink {
   keyChanged(db: Database, key: string): void;
   notify(db: Database, key: string, event: string, cls: NotifyClass): void;
   emitEffect(db: number, argv: readonly string[]): void;
-  /** Called after each command: serve clients blocked on keys it made ready. */
-  afterCommand(): void;
 }
 
 /**
@@ -106,6 +104,5 @@ export class Executor implements CommandContext {
     } else if (this.dirty !== dirtyBefore) {
       this.sink.emitEffect(db.index, argv);
     }
-    if (this.dirty !== dirtyBefore) this.sink.afterCommand();
   }
 }

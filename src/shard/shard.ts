@@ -23,6 +23,7 @@ import type { ServerConfig } from '../config/server-config.ts';
 import type { NotifyClass } from '../commands/context.ts';
 import { keyspaceEventsAllow } from './keyspace-events.ts';
 import { seqBefore } from '../log/log-control.ts';
+import { latin1Slice } from '../resp/latin1.ts';
 import { clientInfoLine, clientMatches } from '../commands/client.ts';
 import { BlockingRegistry, type BlockedCommand } from './blocking.ts';
 import type { CommandHandler } from '../commands/context.ts';
@@ -372,10 +373,12 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
         // Blocked: the reply is sent when the wait ends.
         const handler = this.executor.blockHandler!;
         this.blockClient(handler, argv, request.db, request.clientId, request.resp, { complete: (b, s, e) => this.replyTo(request, b, s, e) });
+        this.afterCommand();
         return;
       }
     }
     if ((request.flags & NO_REPLY) === 0) this.replyTo(request, out.buf, 0, out.pos);
+    this.afterCommand();
     if (this.releaseRequested) {
       this.releaseRequested = false;
       this.releaseLock();
@@ -589,6 +592,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
           executor.execute(blocked.handler, blocked.argv, this.keyspace.dbs[blocked.db]!, client, out);
           executor.canBlock = true;
           if (executor.blockRequest !== null) break; // still nothing: the ones behind it wait too
+          // The key now holds another type: as Redis, such a waiter is not served; it keeps waiting.
+          if (out.pos > 11 && latin1Slice(out.buf, 0, 11) === '-WRONGTYPE ') continue;
           this.blocking.remove(blocked);
           this.stats.add(this.id, STAT_BLOCKED_CLIENTS, -1);
           blocked.target.complete(out.buf, 0, out.pos);

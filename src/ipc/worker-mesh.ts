@@ -214,15 +214,6 @@ export class WorkerMesh {
     return count;
   }
 
-  /** Polls the inbound rings for up to `micros`; true as soon as a frame is there. */
-  spinForInbound(micros: number): boolean {
-    const until = performance.now() + micros / 1000;
-    do {
-      if (this.hasInbound()) return true;
-    } while (performance.now() < until);
-    return false;
-  }
-
   private hasInbound(): boolean {
     for (let peer = 0; peer < this.workerCount; peer++) {
       const ring = this.in[peer];

@@ -26,7 +26,12 @@ export class ReplySlot {
   }
 
   complete(bytes: Buffer, start: number, end: number): void {
-    this.bytes = this.discard ? EMPTY : Buffer.from(bytes.subarray(start, end));
+    if (this.discard) this.bytes = EMPTY;
+    else {
+      const copy = Buffer.allocUnsafe(end - start);
+      bytes.copy(copy, 0, start, end);
+      this.bytes = copy;
+    }
     this.connection.slotCompleted();
   }
 }

@@ -233,7 +233,6 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   readonly turnStats = { turns: 0, rounds: 0, frames: 0, sleeps: 0, drainMs: 0, meshFlushMs: 0, connFlushMs: 0, inputMs: 0 };
   private readonly timing = process.env.SHOAL_DEBUG_TURNS !== undefined;
-  private readonly spinMicros = Number(process.env.SHOAL_SPIN_US ?? 0);
 
   /** Clock read once per turn for the requests of other workers. */
   private turnClock = Date.now();
@@ -264,9 +263,6 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
         this.turnStats.meshFlushMs += t2 - t1;
         this.turnStats.connFlushMs += t3 - t2;
       }
-      // Waiting for replies from a peer that is busy: poll its ring briefly rather than pay for a
-      // sleep and a wake-up (each costs tens of microseconds of CPU on both sides).
-      if (received === 0 && this.pending.size > 0 && this.spinMicros > 0 && this.mesh.spinForInbound(this.spinMicros)) continue;
       if (received === 0 && this.inbox.length === 0 && this.mesh.sleep()) {
         this.turnStats.sleeps++;
         return;

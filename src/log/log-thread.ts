@@ -11,7 +11,9 @@ import type { CapturedEffect, FromLogThread, LogThreadData, ToLogThread } from '
 /** Effects merged per batch (one write(2) per batch, then a turn of the event loop). */
 const BATCH = 4096;
 /** How long the thread sleeps when the rings are empty and no producer wakes it. */
-const IDLE_WAIT_MS = 2;
+// Producers wake the thread at the end of every turn that recorded effects (EffectLog.flush), so the
+// timeout only bounds the wait when a wake-up is missed.
+const IDLE_WAIT_MS = 100;
 /** A gap that lasts this long is reported (a worker took a sequence number and has not written it). */
 const GAP_WARNING_MS = 5000;
 

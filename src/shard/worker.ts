@@ -1,27 +1,16 @@
 // Entry of a shard worker thread: builds its Shard from what the supervisor hands over and adopts
 // the client sockets the acceptor transfers to it.
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { Socket } from 'node:net';
 import { ServerConfig } from '../config/server-config.ts';
-import { Shard } from './shard.ts';
-import type { MeshBuffers } from '../ipc/worker-mesh.ts';
+import { Shard, type ShardOptions } from './shard.ts';
 import fs from 'node:fs';
 import { loadShardFromRdb, rdbPath } from '../persistence/rdb-snapshot.ts';
 import { saveSnapshot } from '../commands/persistence.ts';
 import { aofLoadPlan } from '../persistence/aof-loader.ts';
 
-export interface ShardWorkerData {
-  id: number;
-  workerCount: number;
-  mesh: MeshBuffers;
-  ports: Array<MessagePort | null>;
-  slotTable: SharedArrayBuffer;
-  stats: SharedArrayBuffer;
-  effectRing: SharedArrayBuffer;
-  sequence: SharedArrayBuffer;
-  logControl: SharedArrayBuffer;
-  configArgs: string[];
-}
+/** What the supervisor hands a worker: the shard's shared buffers, and its configuration as arguments. */
+export type ShardWorkerData = Omit<ShardOptions, 'config' | 'toMain'> & { configArgs: string[] };
 
 export type ToWorker =
   | { type: 'connection'; socket: Socket; clientId: number }

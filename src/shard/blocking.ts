@@ -17,6 +17,14 @@ export interface BlockedCommand {
   timer: NodeJS.Timeout | null;
 }
 
+/** The type a blocking command waits for on its keys (by command name). */
+export function waitedType(command: string): string {
+  const name = command.toLowerCase();
+  if (name.startsWith('bz')) return 'zset';
+  if (name.startsWith('x')) return 'stream';
+  return 'list';
+}
+
 function keyOf(db: number, key: string): string {
   return `${db}\u0000${key}`;
 }

@@ -23,9 +23,9 @@ import type { ServerConfig } from '../config/server-config.ts';
 import type { NotifyClass } from '../commands/context.ts';
 import { keyspaceEventsAllow } from './keyspace-events.ts';
 import { seqBefore } from '../log/log-control.ts';
-import { latin1Slice } from '../resp/latin1.ts';
 import { clientInfoLine, clientMatches } from '../commands/client.ts';
-import { BlockingRegistry, type BlockedCommand } from './blocking.ts';
+import { BlockingRegistry, waitedType, type BlockedCommand } from './blocking.ts';
+import { typeName } from '../types/value.ts';
 import type { CommandHandler } from '../commands/context.ts';
 import type { WorkerStats } from './worker-stats.ts';
 import type { Session } from './session.ts';
@@ -575,8 +575,12 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       while (this.blocking.ready.size > 0) {
         const readyKey: string = this.blocking.ready.values().next().value!;
         this.blocking.ready.delete(readyKey);
+        const [readyDb, readyName] = WatchRegistry.parse(readyKey);
+        const readyValue = this.keyspace.dbs[readyDb]!.get(readyName);
         for (const blocked of this.blocking.waitersOf(readyKey)) {
           if (!this.blocking.isWaiting(blocked)) continue;
+          // As Redis: a key that now holds another type than the one waited for serves nobody.
+          if (readyValue !== undefined && typeName(readyValue) !== waitedType(blocked.argv[0]!)) continue;
           out.reset();
           out.proto = blocked.resp;
           const client = this.remoteClient;
@@ -588,8 +592,6 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
           executor.execute(blocked.handler, blocked.argv, this.keyspace.dbs[blocked.db]!, client, out);
           executor.canBlock = true;
           if (executor.blockRequest !== null) break; // still nothing: the ones behind it wait too
-          // The key now holds another type: as Redis, such a waiter is not served; it keeps waiting.
-          if (out.pos > 11 && latin1Slice(out.buf, 0, 11) === '-WRONGTYPE ') continue;
           this.blocking.remove(blocked);
           this.stats.add(this.id, STAT_BLOCKED_CLIENTS, -1);
           blocked.target.complete(out.buf, 0, out.pos);

@@ -362,7 +362,7 @@ export const DIRECTIVES: readonly Directive[] = [
   special('latency-tracking-info-percentiles', 'latency-tracking-info-percentiles', { multiArg: true }),
 
   // shoal's own: the number of shard worker threads, and an in-process Sentinel's port (0: none).
-  num('threads', 'int', 1n, 1024n, BigInt(availableParallelism()), { immutable: true, shoal: true }),
+  num('threads', 'int', 1n, 1024n, BigInt(availableParallelism()), { immutable: true, hidden: true, shoal: true }),
   num('sentinel-port', 'int', 0n, 65535n, 0n, { immutable: true, hidden: true, shoal: true }),
 ];
 

@@ -12,6 +12,7 @@ import { pubsubCommands } from './pubsub.ts';
 import { keyspaceWideCommands } from './keyspace-wide.ts';
 import { serverCommands } from './server.ts';
 import { persistenceCommands } from './persistence.ts';
+import { memoryCommands, memoryKeyCommands } from './memory.ts';
 import { zsetCommands } from './zsets.ts';
 import { blockingCommands } from './blocking.ts';
 import { dumpRestoreCommands } from './dump-restore.ts';
@@ -33,6 +34,7 @@ export const KEYED_HANDLERS: CommandFamily = {
   ...hyperloglogCommands,
   ...geoCommands,
   ...streamCommands,
+  ...memoryKeyCommands,
 };
 
 /** Commands that run on the client's own worker with its connection (top-level names cover their subcommands). */
@@ -43,4 +45,5 @@ export const SESSION_COMMANDS: SessionFamily = {
   ...keyspaceWideCommands,
   ...serverCommands,
   ...persistenceCommands,
+  ...memoryCommands,
 };

@@ -1,0 +1,183 @@
+// redis-benchmark over the data-type commands (issue 4's speed check) against redis-server and shoal
+// in alternating rounds on one machine: per test, the requests per second of each and the median of
+// the per-round ratios shoal / redis, plus each server's CPU per operation over the whole run, read
+// from /proc of the server process (all of its threads). Every round runs the whole test list in one
+// redis-benchmark invocation (so the lrange tests read the `mylist` its lpush step filled) on a
+// FLUSHALLed server; keys are fixed (no -r), like the issue's command.
+//
+//   node bench/types-vs-redis.ts [--rounds 3] [--requests 200000] [--clients 50] [--pipeline 16]
+//                                [--tests lpush,lpop,...] [--threads 1,2] [--json-out file]
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+interface Options {
+  rounds: number;
+  requests: number;
+  clients: number;
+  pipeline: number;
+  tests: string[];
+  threads: number[];
+  jsonOut: string | null;
+}
+
+const DEFAULT_TESTS = 'lpush,lpop,rpush,rpop,sadd,hset,spop,zadd,zpopmin,lrange_100,lrange_600,mset';
+
+function parseOptions(argv: string[]): Options {
+  const options: Options = {
+    rounds: 3, requests: 200_000, clients: 50, pipeline: 16, tests: DEFAULT_TESTS.split(','), threads: [1], jsonOut: null,
+  };
+  for (let i = 0; i < argv.length; i += 2) {
+    const value = argv[i + 1] ?? '';
+    switch (argv[i]) {
+      case '--rounds': options.rounds = Number(value); break;
+      case '--requests': options.requests = Number(value); break;
+      case '--clients': options.clients = Number(value); break;
+      case '--pipeline': options.pipeline = Number(value); break;
+      case '--tests': options.tests = value.split(','); break;
+      case '--threads': options.threads = value.split(',').map(Number); break;
+      case '--json-out': options.jsonOut = value; break;
+      default: throw new Error(`unknown option ${argv[i]}`);
+    }
+  }
+  return options;
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** utime + stime of a process (every thread), in seconds. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+async function waitForPing(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+      socket.once('data', (d) => {
+        socket.destroy();
+        resolve(d.toString().startsWith('+PONG'));
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server on ${port} did not answer PING`);
+}
+
+interface Server {
+  name: string;
+  port: number;
+  child: ChildProcess;
+}
+
+async function startServer(name: string, threads: number): Promise<Server> {
+  const port = await freePort();
+  const child = name === 'redis'
+    ? spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' })
+    : spawn(process.execPath, [`${ROOT}src/main.ts`, '--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--threads', String(threads)], { stdio: 'ignore' });
+  await waitForPing(port);
+  return { name, port, child };
+}
+
+/** The CSV's test name up to its first space: "LRANGE_100 (first 100 elements)" -> "LRANGE_100". */
+function shortName(name: string): string {
+  return name.startsWith('LPUSH (') ? 'LPUSH (for LRANGE)' : name.split(' ')[0]!;
+}
+
+/** Runs the whole test list once; returns requests per second per test and server CPU seconds. */
+function runBenchmark(server: Server, options: Options): { rps: Map<string, number>; cpu: number } {
+  const flush = spawnSync('redis-cli', ['-p', String(server.port), 'FLUSHALL'], { encoding: 'utf8' });
+  if (!flush.stdout.startsWith('OK')) throw new Error(`FLUSHALL on ${server.name}: ${flush.stdout}${flush.stderr}`);
+  const before = cpuSeconds(server.child.pid!);
+  const result = spawnSync('redis-benchmark', [
+    '-p', String(server.port), '-t', options.tests.join(','), '-n', String(options.requests),
+    '-c', String(options.clients), '-P', String(options.pipeline), '--csv',
+  ], { encoding: 'utf8' });
+  const cpu = cpuSeconds(server.child.pid!) - before;
+  const rps = new Map<string, number>();
+  for (const line of result.stdout.split('\n')) {
+    const match = /^"([^"]+)","([\d.]+)"/.exec(line);
+    if (match) rps.set(shortName(match[1]!), Number(match[2]));
+  }
+  if (rps.size === 0) throw new Error(`redis-benchmark gave no results on ${server.name}: ${result.stdout}${result.stderr}`);
+  return { rps, cpu };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const rows: Array<{ test: string; threads: number; redisRps: number; shoalRps: number; ratio: number; ratios: number[] }> = [];
+  const cpuRows: Array<{ threads: number; redisCpu: number; shoalCpu: number }> = [];
+  for (const threads of options.threads) {
+    const redis = await startServer('redis', 1);
+    const shoal = await startServer('shoal', threads);
+    try {
+      const rounds: Array<Map<string, { rps: Map<string, number>; cpu: number }>> = [];
+      for (let round = 0; round < options.rounds; round++) {
+        // Alternate which server goes first, so drift in the machine's speed cancels out.
+        const order = round % 2 === 0 ? [redis, shoal] : [shoal, redis];
+        const results = new Map<string, { rps: Map<string, number>; cpu: number }>();
+        for (const server of order) results.set(server.name, runBenchmark(server, options));
+        rounds.push(results);
+        console.log(`round ${round + 1} threads=${threads}: ` + [...results.get('redis')!.rps.keys()].map((test) =>
+          `${test} ${(results.get('shoal')!.rps.get(test)! / results.get('redis')!.rps.get(test)!).toFixed(2)}`).join(', '));
+      }
+      for (const test of rounds[0]!.get('redis')!.rps.keys()) {
+        const redisRps = rounds.map((r) => r.get('redis')!.rps.get(test) ?? NaN);
+        const shoalRps = rounds.map((r) => r.get('shoal')!.rps.get(test) ?? NaN);
+        const ratios = rounds.map((_, i) => shoalRps[i]! / redisRps[i]!);
+        rows.push({
+          test, threads, redisRps: Math.round(median(redisRps)), shoalRps: Math.round(median(shoalRps)),
+          ratio: Number(median(ratios).toFixed(3)), ratios: ratios.map((x) => Number(x.toFixed(3))),
+        });
+      }
+      cpuRows.push({
+        threads,
+        redisCpu: Number(median(rounds.map((r) => r.get('redis')!.cpu)).toFixed(2)),
+        shoalCpu: Number(median(rounds.map((r) => r.get('shoal')!.cpu)).toFixed(2)),
+      });
+    } finally {
+      redis.child.kill('SIGKILL');
+      shoal.child.kill('SIGKILL');
+    }
+  }
+  console.log(`\nredis-benchmark -t ${options.tests.join(',')} -c ${options.clients} -P ${options.pipeline} -n ${options.requests} --csv; ` +
+    `${options.rounds} rounds; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+  console.log('| test | shoal threads | redis rps | shoal rps | ratio (median) | per round |');
+  console.log('|---|---|---|---|---|---|');
+  for (const row of rows) {
+    console.log(`| ${row.test} | ${row.threads} | ${row.redisRps} | ${row.shoalRps} | ${row.ratio.toFixed(2)}${row.ratio < 0.8 ? ' (< 0.8)' : ''} | ${row.ratios.join(' ')} |`);
+  }
+  for (const row of cpuRows) {
+    console.log(`\nserver CPU seconds per whole run (median), threads=${row.threads}: redis ${row.redisCpu}, shoal ${row.shoalCpu}`);
+  }
+  if (options.jsonOut) {
+    const machine = { cores: os.availableParallelism(), cpu: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() };
+    fs.writeFileSync(options.jsonOut, JSON.stringify({ command: process.argv.slice(2), machine, rows, cpuRows }, null, 2));
+  }
+}
+
+await main();

@@ -13,6 +13,7 @@ import { keyspaceWideCommands } from './keyspace-wide.ts';
 import { serverCommands } from './server.ts';
 import { persistenceCommands } from './persistence.ts';
 import { memoryCommands, memoryKeyCommands } from './memory.ts';
+import { sortCommands } from './sort.ts';
 import { zsetCommands } from './zsets.ts';
 import { blockingCommands } from './blocking.ts';
 import { dumpRestoreCommands } from './dump-restore.ts';
@@ -46,4 +47,5 @@ export const SESSION_COMMANDS: SessionFamily = {
   ...serverCommands,
   ...persistenceCommands,
   ...memoryCommands,
+  ...sortCommands,
 };

@@ -17,9 +17,13 @@ export interface BlockedCommand {
   timer: NodeJS.Timeout | null;
 }
 
-/** The type a blocking command waits for on its keys (by command name). */
-export function waitedType(command: string): string {
+/**
+ * The type a blocking command waits for on its keys (by command name), or null when any change must
+ * reach it: XREADGROUP answers an error when its stream is gone or replaced (Redis 7.0).
+ */
+export function waitedType(command: string): string | null {
   const name = command.toLowerCase();
+  if (name === 'xreadgroup') return null;
   if (name.startsWith('bz')) return 'zset';
   if (name.startsWith('x')) return 'stream';
   return 'list';

@@ -580,7 +580,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
         for (const blocked of this.blocking.waitersOf(readyKey)) {
           if (!this.blocking.isWaiting(blocked)) continue;
           // As Redis: a key that now holds another type than the one waited for serves nobody.
-          if (readyValue !== undefined && typeName(readyValue) !== waitedType(blocked.argv[0]!)) continue;
+          const waited = waitedType(blocked.argv[0]!);
+          if (readyValue !== undefined && waited !== null && typeName(readyValue) !== waited) continue;
           out.reset();
           out.proto = blocked.resp;
           const client = this.remoteClient;

@@ -741,7 +741,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       opsPerSec: this.dispatcher.opsPerSec(),
       connectionsReceived: this.connectionsReceived,
       clients: this.connections.size,
-      blockedClients: this.blocking.size,
+      // Waiting on this worker's keys, and waiting here on keys of several workers.
+      blockedClients: this.blocking.size + this.keyWaiters.size,
       keys: this.keyspace.totalKeys(),
       expiredKeys: this.keyspace.expiredKeys,
       hits: this.keyspace.hits,

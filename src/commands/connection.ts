@@ -1,5 +1,5 @@
 import { ERR_SYNTAX, ERR_NOT_INTEGER, ERR_DB_INDEX_OUT_OF_RANGE, errWrongArity } from '../resp/errors.ts';
-import { REPLY_OFF, REPLY_ON, REPLY_SKIP } from '../shard/connection.ts';
+import { REPLY_ON } from '../shard/connection.ts';
 import type { Session, SessionFamily } from '../shard/session.ts';
 import { clientCommand } from './client.ts';
 
@@ -185,4 +185,3 @@ export function validClientName(name: string): boolean {
   return true;
 }
 
-export { REPLY_OFF, REPLY_SKIP };

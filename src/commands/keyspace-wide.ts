@@ -1,5 +1,5 @@
 import { arrayElements, integerReply, stringReply } from '../resp/reply-scan.ts';
-import { ERR_SYNTAX, ERR_NOT_INTEGER, ERR_DB_INDEX_OUT_OF_RANGE } from '../resp/errors.ts';
+import { ERR_SYNTAX, ERR_DB_INDEX_OUT_OF_RANGE } from '../resp/errors.ts';
 import { SLOT_COUNT } from '../cluster/key-slot.ts';
 import { parseScanArgs } from './keyspace-scan.ts';
 import type { Session, SessionFamily } from '../shard/session.ts';
@@ -133,4 +133,3 @@ export const keyspaceWideCommands: SessionFamily = {
   },
 };
 
-export { ERR_NOT_INTEGER };

@@ -42,6 +42,18 @@ function digitCount(n: number): number {
   return count;
 }
 
+/**
+ * Error replies written by this thread, by error code (the first word), as Redis counts them where it
+ * writes them (INFO errorstats, total_error_replies).
+ */
+export const errorReplyCounts = new Map<string, number>();
+
+function countError(s: string): void {
+  const space = s.indexOf(' ');
+  const code = space < 0 ? s : s.slice(0, space);
+  errorReplyCounts.set(code, (errorReplyCounts.get(code) ?? 0) + 1);
+}
+
 export class ReplyWriter {
   proto: 2 | 3 = 2;
   buf: Buffer;
@@ -113,6 +125,7 @@ export class ReplyWriter {
   /** s already carries its code ("ERR syntax error", "WRONGTYPE ..."). */
   error(s: string): void {
     this.line(0x2d /* - */, s);
+    countError(s);
   }
 
   integer(n: number | bigint): void {

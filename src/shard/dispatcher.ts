@@ -10,7 +10,7 @@ import { REPLY_ON, REPLY_SKIP, type Connection } from './connection.ts';
 import type { Shard } from './shard.ts';
 import type { Session, SessionCommand } from './session.ts';
 import { runCrossShard, type TxCommand } from './cross-shard.ts';
-import { ReplyWriter as Writer } from '../resp/reply-writer.ts';
+import { ReplyWriter as Writer, errorReplyCounts } from '../resp/reply-writer.ts';
 
 /** How a command runs, resolved once per command spec and kept on it. */
 interface Route {
@@ -33,8 +33,6 @@ export class Dispatcher {
   readonly discard = new Writer(1024);
   /** INFO commandstats: name → [calls, usec, rejected_calls, failed_calls]. */
   private readonly commandStats = new Map<string, [number, number, number, number]>();
-  errorStats = new Map<string, number>();
-  errorReplies = 0;
   private opsWindow: number[] = [0, 0];
 
   constructor(shard: Shard) {
@@ -111,15 +109,7 @@ export class Dispatcher {
   private reject(conn: Connection, out: ReplyWriter, message: string, spec?: CommandSpec): void {
     if (conn.multi !== null) conn.multi.failed = true;
     if (spec !== undefined) this.statsOf(spec.name)[2]++;
-    this.countError(message);
     out.error(message);
-  }
-
-  private countError(message: string): void {
-    this.errorReplies++;
-    const space = message.indexOf(' ');
-    const code = space < 0 ? message : message.slice(0, space);
-    this.errorStats.set(code, (this.errorStats.get(code) ?? 0) + 1);
   }
 
   private statsOf(name: string): [number, number, number, number] {
@@ -150,8 +140,7 @@ export class Dispatcher {
 
   resetStats(): void {
     for (const stats of this.commandStats.values()) stats.fill(0);
-    this.errorStats = new Map();
-    this.errorReplies = 0;
+    errorReplyCounts.clear();
   }
 
   private runSession(conn: Connection, command: SessionCommand, argv: string[], spec: CommandSpec, out: ReplyWriter): void {

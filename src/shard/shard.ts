@@ -7,7 +7,7 @@ import type { Request } from '../ipc/frames.ts';
 import { SlotTable } from '../ipc/slot-table.ts';
 import { SharedStats, STAT_BLOCKED_CLIENTS, STAT_COMMANDS, STAT_DIRTY, STAT_HOPS_IN, STAT_HOPS_OUT, STAT_KEYS } from '../ipc/shared-stats.ts';
 import { EffectLog } from '../ipc/effect-log.ts';
-import { ReplyWriter } from '../resp/reply-writer.ts';
+import { ReplyWriter, errorReplyCounts } from '../resp/reply-writer.ts';
 import { Keyspace, type KeyspaceListener } from './keyspace.ts';
 import type { Database } from './database.ts';
 import { Executor, type ChangeSink } from './executor.ts';
@@ -756,9 +756,9 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       netOutput: 0,
       reads: this.commandsProcessed,
       writes: this.commandsProcessed,
-      errorReplies: this.dispatcher.errorReplies,
+      errorReplies: [...errorReplyCounts.values()].reduce((a, n) => a + n, 0),
       commandStats: this.dispatcher.commandStatsSnapshot(),
-      errorStats: Object.fromEntries(this.dispatcher.errorStats),
+      errorStats: Object.fromEntries(errorReplyCounts),
     };
   }
 

@@ -4,6 +4,8 @@ import type { SessionFamily } from '../shard/session.ts';
 import { infoCommand } from './info.ts';
 import { helpReply } from './help.ts';
 import { fromAllWorkers } from './keyspace-wide.ts';
+import { stringReply } from '../resp/reply-scan.ts';
+import type { SlowLogEntry } from '../shard/slowlog.ts';
 import { saveSnapshot } from './persistence.ts';
 import { rdbPath } from '../persistence/rdb-snapshot.ts';
 
@@ -169,26 +171,51 @@ export const serverCommands: SessionFamily = {
     },
   },
   slowlog: {
-    handler({ out }, _argv, spec) {
+    async handler(session, argv, spec) {
+      const { out, shard } = session;
       const sub = spec.name.slice('slowlog|'.length);
-      if (sub === 'get') out.array(0);
-      else if (sub === 'len') out.integer(0);
-      else if (sub === 'reset') out.simple('OK');
-      else helpReply(out, 'SLOWLOG', ['GET [<count>]: recent slow commands.', 'LEN: how many entries.', 'RESET: clears the log.']);
-    },
-  },
-  monitor: {
-    async handler(session) {
-      const { conn, out, shard } = session;
-      if (conn.monitor) {
+      if (sub === 'help') {
+        helpReply(out, 'SLOWLOG', ['GET [<count>]: the newest entries (10 by default, -1 for all).', 'LEN: how many entries.', 'RESET: clears the log.']);
+        return;
+      }
+      if (sub === 'reset') {
+        await fromAllWorkers(session, ['@slowlog-reset'], 0);
         out.simple('OK');
         return;
       }
-      // Every worker must count this monitor before the OK: a command any client sends after it is seen.
-      await Promise.all(Array.from({ length: shard.workerCount }, (_, w) => shard.request(w, ['@monitors', '1'], 0, 2)));
-      conn.monitor = true;
-      shard.addMonitor(conn);
-      out.simple('OK');
+      let count = 10;
+      if (sub === 'get' && argv.length > 2) {
+        if (!/^-?\d+$/.test(argv[2]!)) {
+          out.error('ERR value is not an integer or out of range');
+          return;
+        }
+        count = Number(argv[2]);
+        if (count < -1) {
+          out.error('ERR count should be greater than or equal to -1');
+          return;
+        }
+      }
+      // One log across the workers: merged newest first, as long as slowlog-max-len allows.
+      const entries = (await fromAllWorkers(session, ['@slowlog-get'], 0))
+        .flatMap((reply) => JSON.parse(stringReply(reply) ?? '[]') as SlowLogEntry[])
+        .sort((x, y) => y.timeUs - x.timeUs)
+        .slice(0, shard.config.slowlogMaxLen);
+      if (sub === 'len') {
+        out.integer(entries.length);
+        return;
+      }
+      const shown = count === -1 ? entries : entries.slice(0, count);
+      out.array(shown.length);
+      for (const e of shown) {
+        out.array(6);
+        out.integer(e.id);
+        out.integer(Math.floor(e.timeUs / 1e6));
+        out.integer(e.durationUs);
+        out.array(e.argv.length);
+        for (const arg of e.argv) out.bulk(arg);
+        out.bulk(e.addr);
+        out.bulk(e.name);
+      }
     },
   },
   role: {

@@ -82,16 +82,24 @@ export class Dispatcher {
       out.simple('QUEUED');
       return;
     }
+    const slow = this.shard.config.slowlogLogSlowerThan >= 0 && (spec.flags & CommandFlag.SKIP_SLOWLOG) === 0;
+    const started = slow ? performance.now() : 0;
     if (session !== undefined) {
-      this.runSession(conn, session, argv, spec, out);
-      return;
+      const pending = this.runSession(conn, session, argv, spec, out);
+      // As Redis, a command is logged once it has run: an asynchronous one when it finishes.
+      if (slow && pending !== undefined) {
+        void pending.then(() => this.shard.slowlogRecord(conn, argv, performance.now() - started), () => {});
+        return;
+      }
+    } else {
+      const handler = route.handler;
+      if (handler === undefined) {
+        out.error(errUnknownCommand(argv));
+        return;
+      }
+      this.routeKeyed(conn, argv, spec, handler, out, route.singleKey);
     }
-    const handler = route.handler;
-    if (handler === undefined) {
-      out.error(errUnknownCommand(argv));
-      return;
-    }
-    this.routeKeyed(conn, argv, spec, handler, out, route.singleKey);
+    if (slow) this.shard.slowlogRecord(conn, argv, performance.now() - started);
   }
 
   private routeOf(spec: CommandSpec): Route {
@@ -143,10 +151,11 @@ export class Dispatcher {
     errorReplyCounts.clear();
   }
 
-  private runSession(conn: Connection, command: SessionCommand, argv: string[], spec: CommandSpec, out: ReplyWriter): void {
+  private runSession(conn: Connection, command: SessionCommand, argv: string[], spec: CommandSpec, out: ReplyWriter): Promise<void> | undefined {
     const session: Session = { shard: this.shard, conn, out, txId: 0 };
     const result = command.handler(session, argv, spec);
     if (result !== undefined) this.await(conn, result);
+    return result;
   }
 
   /** Holds the connection's later commands until an asynchronous command finishes. */

@@ -230,6 +230,13 @@ const OPS: Record<string, InternalOp> = {
     loadShardFromRdb(request.argv[1]!, shard.keyspace, shard.slots, shard.id, shard.config);
     out.simple('OK');
   },
+  '@slowlog-get'(shard, _request, out) {
+    out.bulk(JSON.stringify(shard.slowlog.entries));
+  },
+  '@slowlog-reset'(shard, _request, out) {
+    shard.slowlog.reset();
+    out.simple('OK');
+  },
   '@resetstat'(shard, _request, out) {
     shard.resetStats();
     out.simple('OK');

@@ -25,6 +25,7 @@ import { keyspaceEventsAllow } from './keyspace-events.ts';
 import { seqBefore } from '../log/log-control.ts';
 import { clientInfoLine, clientMatches } from '../commands/client.ts';
 import { BlockingRegistry, waitedType, type BlockedCommand } from './blocking.ts';
+import { SlowLog } from './slowlog.ts';
 import { typeName } from '../types/value.ts';
 import type { CommandHandler } from '../commands/context.ts';
 import type { WorkerStats } from './worker-stats.ts';
@@ -98,6 +99,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   readonly watches = new WatchRegistry();
   readonly pubsub = new PubSubHub();
   readonly blocking = new BlockingRegistry();
+  readonly slowlog: SlowLog;
   private servingBlocked = false;
   private readonly blockedReply = new ReplyWriter(4096);
   readonly connections = new Map<number, Connection>();
@@ -143,6 +145,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.effects = new EffectLog(options.effectRing, options.sequence, options.logControl);
     this.mesh = new WorkerMesh(this.id, options.mesh, options.ports, this, () => this.scheduleTurn());
     this.dispatcher = new Dispatcher(this);
+    this.slowlog = new SlowLog(this.id, this.workerCount);
     this.activeExpiry = new ActiveExpiry(this.keyspace, () => this.config.activeExpireEffort);
     this.startTimers();
     // Frames may already wait in the rings (a peer that started first): look once, then sleep.
@@ -526,6 +529,20 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   keyReady(clientId: number): void {
     this.keyWaiters.get(clientId)?.(true);
+  }
+
+  // ---- SLOWLOG ----
+
+  /**
+   * Logs a command of one of this worker's clients that took at least slowlog-log-slower-than
+   * microseconds of this worker's time: its execution when it ran here, its routing when it hopped
+   * (the execution on the other worker is not included).
+   */
+  slowlogRecord(conn: Connection, argv: string[], ms: number): void {
+    const us = ms * 1000;
+    const threshold = this.config.slowlogLogSlowerThan;
+    if (threshold < 0 || us < threshold) return;
+    this.slowlog.add(argv, us, conn.remoteAddress, conn.client.name, this.config.slowlogMaxLen);
   }
 
   // ---- MONITOR ----

@@ -154,7 +154,8 @@ export class Dispatcher {
   private runSession(conn: Connection, command: SessionCommand, argv: string[], spec: CommandSpec, out: ReplyWriter): Promise<void> | undefined {
     const session: Session = { shard: this.shard, conn, out, txId: 0 };
     const result = command.handler(session, argv, spec);
-    if (result !== undefined) this.await(conn, result);
+    if (result === undefined) return undefined;
+    this.await(conn, result);
     return result;
   }
 

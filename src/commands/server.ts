@@ -218,6 +218,20 @@ export const serverCommands: SessionFamily = {
       }
     },
   },
+  monitor: {
+    async handler(session) {
+      const { conn, out, shard } = session;
+      if (conn.monitor) {
+        out.simple('OK');
+        return;
+      }
+      // Every worker must count this monitor before the OK: a command any client sends after it is seen.
+      await Promise.all(Array.from({ length: shard.workerCount }, (_, w) => shard.request(w, ['@monitors', '1'], 0, 2)));
+      conn.monitor = true;
+      shard.addMonitor(conn);
+      out.simple('OK');
+    },
+  },
   role: {
     handler({ out }) {
       out.array(3);

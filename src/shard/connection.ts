@@ -81,6 +81,8 @@ export class Connection {
   closed = false;
   /** Close once the pending replies are written (QUIT, protocol errors). */
   closeAfterReply = false;
+  /** The client half-closed: close once every request it sent has been answered. */
+  private peerEnded = false;
   authenticated: boolean;
   multi: MultiState | null = null;
   /** Workers that hold WATCH registrations of this client. */
@@ -119,7 +121,14 @@ export class Connection {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.localAddress = `${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`;
     socket.setNoDelay(true);
+    // A client that half-closes after its last request still gets every reply, including those
+    // other workers compute after its FIN arrived (Redis answers all it read before EOF).
+    socket.allowHalfOpen = true;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => {
+      this.peerEnded = true;
+      this.host.outputReady(this);
+    });
     socket.on('error', () => this.close());
     socket.on('close', () => this.close());
   }
@@ -228,7 +237,7 @@ export class Connection {
         this.write(ready === 1 ? chunks[0]! : Buffer.concat(chunks));
       }
     }
-    if (this.closeAfterReply && this.queue.length === 0 && !this.barrier) {
+    if ((this.closeAfterReply || (this.peerEnded && !this.paused && this.openSlots === 0)) && this.queue.length === 0 && !this.barrier) {
       this.socket?.end();
       this.close();
     }

@@ -5,11 +5,10 @@
 // without a forced GC).
 //
 //   node bench/memory-vs-redis.ts [--elements 1000000] [--threads 1] [--batch 1000] [--json-out file]
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { rssBytes, startServer, type Server } from './bench-servers.ts';
 
 interface Options {
   elements: number;
@@ -35,57 +34,11 @@ function parseOptions(argv: string[]): Options {
   return options;
 }
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-/** Resident set size of a process, in bytes. */
-function rssBytes(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+) kB/.exec(status);
-  if (!match) throw new Error(`no VmRSS for ${pid}`);
-  return Number(match[1]) * 1024;
-}
 
-async function waitForPing(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-      socket.once('data', (d) => {
-        socket.destroy();
-        resolve(d.toString().startsWith('+PONG'));
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server on ${port} did not answer PING`);
-}
 
-interface Server {
-  name: string;
-  port: number;
-  child: ChildProcess;
-}
 
-async function startServer(name: string, threads: number): Promise<Server> {
-  const port = await freePort();
-  const child = name === 'redis'
-    ? spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' })
-    : spawn(process.execPath, [`${ROOT}src/main.ts`, '--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--threads', String(threads)], { stdio: 'ignore' });
-  await waitForPing(port);
-  return { name, port, child };
-}
 
 function encode(args: string[]): string {
   let out = `*${args.length}\r\n`;

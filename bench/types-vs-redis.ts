@@ -7,11 +7,10 @@
 //
 //   node bench/types-vs-redis.ts [--rounds 3] [--requests 200000] [--clients 50] [--pipeline 16]
 //                                [--tests lpush,lpop,...] [--threads 1,2] [--json-out file]
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { cpuSeconds, median, startServer, type Server } from './bench-servers.ts';
 
 interface Options {
   rounds: number;
@@ -45,57 +44,11 @@ function parseOptions(argv: string[]): Options {
   return options;
 }
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-/** utime + stime of a process (every thread), in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
 
-async function waitForPing(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-      socket.once('data', (d) => {
-        socket.destroy();
-        resolve(d.toString().startsWith('+PONG'));
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server on ${port} did not answer PING`);
-}
 
-interface Server {
-  name: string;
-  port: number;
-  child: ChildProcess;
-}
 
-async function startServer(name: string, threads: number): Promise<Server> {
-  const port = await freePort();
-  const child = name === 'redis'
-    ? spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' })
-    : spawn(process.execPath, [`${ROOT}src/main.ts`, '--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--threads', String(threads)], { stdio: 'ignore' });
-  await waitForPing(port);
-  return { name, port, child };
-}
 
 /** The CSV's test name up to its first space: "LRANGE_100 (first 100 elements)" -> "LRANGE_100". */
 function shortName(name: string): string {
@@ -121,11 +74,6 @@ function runBenchmark(server: Server, options: Options): { rps: Map<string, numb
   return { rps, cpu };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));

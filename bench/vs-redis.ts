@@ -4,11 +4,10 @@
 //
 //   node bench/vs-redis.ts [--rounds 3] [--requests 400000] [--clients 50] [--pipelines 1,16]
 //                          [--tests set,get] [--threads N] [--json-out file]
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { cpuSeconds, median, startServer, type Server } from './bench-servers.ts';
 
 interface Options {
   rounds: number;
@@ -43,57 +42,11 @@ function parseOptions(argv: string[]): Options {
   return options;
 }
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-/** utime + stime of a process (every thread), in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
 
-async function waitForPing(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-      socket.once('data', (d) => {
-        socket.destroy();
-        resolve(d.toString().startsWith('+PONG'));
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server on ${port} did not answer PING`);
-}
 
-interface Server {
-  name: string;
-  port: number;
-  child: ChildProcess;
-}
 
-async function startServer(name: string, threads: number): Promise<Server> {
-  const port = await freePort();
-  const child = name === 'redis'
-    ? spawn('redis-server', ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'], { stdio: 'ignore' })
-    : spawn(process.execPath, [`${ROOT}src/main.ts`, '--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', '--threads', String(threads)], { stdio: 'ignore' });
-  await waitForPing(port);
-  return { name, port, child };
-}
 
 /** Runs redis-benchmark once; returns requests per second and server CPU seconds per million ops. */
 function runBenchmark(server: Server, test: string, pipeline: number, options: Options): { rps: number; cpuPerMillion: number } {
@@ -112,11 +65,6 @@ function runBenchmark(server: Server, test: string, pipeline: number, options: O
   return { rps, cpuPerMillion: (cpu / options.requests) * 1e6 };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));

@@ -129,11 +129,10 @@ const RANDOM_SLOT_PROBES = 32;
 const REPLICA_MAX_TRIES = 100;
 
 /**
- * A random key of this shard's part of db with expiry applied, or null when there is none. Picks a
- * random non-empty slot (random probes, then a walk from a random slot: at most SLOT_COUNT steps,
- * whatever the number of keys), then a random position in it: O(keys per slot) expected, which is
- * O(1) for hashed keys (hash tags can crowd one slot). Not exactly uniform across keys, like
- * Redis's dictGetFairRandomKey.
+ * A random key of this shard's part of db with expiry applied, or null when there is none. Random
+ * probes find a non-empty slot when keys are dense (then a random position in it: O(keys per slot),
+ * O(1) for hashed keys); when they are sparse, a uniform pick over all keys costs at most SLOT_COUNT
+ * steps. Not exactly uniform when hash tags crowd some slots, like Redis's dictGetFairRandomKey.
  */
 export function randomKeyShard(db: Database, keyspace: Keyspace): string | null {
   const allVolatile = db.size === db.expires.size;
@@ -159,19 +158,21 @@ function pickRandomKey(db: Database): string | null {
       break;
     }
   }
+  let position: number;
   if (slot === -1) {
-    const start = Math.floor(Math.random() * SLOT_COUNT);
-    for (let step = 0; step < SLOT_COUNT; step++) {
-      const candidate = (start + step) % SLOT_COUNT;
-      if (db.slotSize(candidate) !== 0) {
-        slot = candidate;
-        break;
-      }
+    // Few keys for the slots: a uniform pick over every key, found by summing slot sizes (a walk from
+    // a random slot would favour keys that follow a long run of empty slots).
+    position = Math.floor(Math.random() * db.size);
+    for (slot = 0; slot < SLOT_COUNT; slot++) {
+      const n = db.slotSize(slot);
+      if (position < n) break;
+      position -= n;
     }
-    if (slot === -1) return null;
+    if (slot === SLOT_COUNT) return null;
+  } else {
+    position = Math.floor(Math.random() * db.slotSize(slot));
   }
   const keys = db.slotKeys(slot)!;
-  let position = Math.floor(Math.random() * keys.size);
   for (const key of keys.keys()) {
     if (position-- === 0) return key;
   }

@@ -10,8 +10,16 @@ import { freePort, startShoal, waitForPing, type RunningServer } from '../helper
 async function startRedis(dir: string): Promise<{ port: number; stop: () => void }> {
   const port = await freePort();
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir], { stdio: 'ignore' });
-  await waitForPing(port);
-  return { port, stop: () => child.kill('SIGKILL') };
+  const stop = (): void => {
+    child.kill('SIGKILL');
+  };
+  try {
+    await waitForPing(port);
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  return { port, stop };
 }
 
 /** Every key of db 0 and db 2 with its type, value and TTL presence, as a comparable object. */

@@ -56,7 +56,6 @@ export const transactionCommands: SessionFamily = {
         conn.watchedWorkers.add(owner);
         return shard.request(owner, request, db, 2);
       }));
-      conn.watchedKeyCount += argv.length - 1;
       out.simple('OK');
     },
   },

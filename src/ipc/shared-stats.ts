@@ -2,14 +2,10 @@
  * Per-worker counters in a SharedArrayBuffer: the acceptor reads connected clients to pick the least
  * loaded worker, and INFO reads every worker's figures without a message.
  */
-export const STAT_CLIENTS = 0;
 export const STAT_COMMANDS = 1;
 export const STAT_HOPS_OUT = 2;
 export const STAT_HOPS_IN = 3;
 export const STAT_KEYS = 4;
-export const STAT_CONNECTIONS_RECEIVED = 5;
-export const STAT_BLOCKED_CLIENTS = 6;
-export const STAT_PUBSUB_CHANNELS = 7;
 /** Changes since the last RDB save (for the save points). */
 export const STAT_DIRTY = 8;
 const STATS_PER_WORKER = 16;

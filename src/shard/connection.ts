@@ -87,7 +87,6 @@ export class Connection {
   multi: MultiState | null = null;
   /** Workers that hold WATCH registrations of this client. */
   watchedWorkers = new Set<number>();
-  watchedKeyCount = 0;
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
   replyMode = REPLY_ON;
@@ -101,9 +100,6 @@ export class Connection {
   lastInteraction = Date.now();
   readonly remoteAddress: string;
   readonly localAddress: string;
-  lastCommandName = 'NULL';
-  libName = '';
-  libVersion = '';
   /** Bytes of replies not yet handed to the socket, plus the socket's own backlog. */
   outputLimitHard = 0;
 

@@ -269,7 +269,6 @@ export class Dispatcher {
   unwatchAll(conn: Connection): void {
     for (const w of conn.watchedWorkers) this.shard.send(w, ['@unwatch', String(conn.id)], 0, 2, null);
     conn.watchedWorkers.clear();
-    conn.watchedKeyCount = 0;
   }
 
   forgetClient(conn: Connection): void {

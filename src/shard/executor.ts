@@ -38,7 +38,6 @@ export class Executor implements CommandContext {
   blockHandler: CommandHandler | null = null;
   private readonly sink: ChangeSink;
   private effects: string[][] | null = null;
-  private suppressEffects = false;
 
   constructor(keyspace: Keyspace, config: ServerConfig, sink: ChangeSink) {
     this.keyspace = keyspace;
@@ -73,9 +72,8 @@ export class Executor implements CommandContext {
   /**
    * Runs one handler against `db` with replies into `reply`. A thrown exception becomes an -ERR
    * reply (and is logged): a bug in one command must never take the worker down.
-   * `propagateEffects` is false when the caller propagates by itself (replaying the primary's stream).
    */
-  execute(handler: CommandHandler, argv: string[], db: Database, client: ClientState, reply: ReplyWriter, propagateEffects = true): void {
+  execute(handler: CommandHandler, argv: string[], db: Database, client: ClientState, reply: ReplyWriter): void {
     this.db = db;
     this.client = client;
     this.reply = reply;
@@ -83,7 +81,6 @@ export class Executor implements CommandContext {
     this.effects = null;
     this.blockRequest = null;
     this.blockHandler = handler;
-    this.suppressEffects = !propagateEffects;
     const replyStart = reply.pos;
     try {
       handler(this, argv);
@@ -92,10 +89,6 @@ export class Executor implements CommandContext {
       const message = err instanceof Error ? err.message : String(err);
       reply.error(`ERR internal error in '${argv[0]}': ${message.replace(/[\r\n]+/g, ' ')}`);
       console.error(`shoal: command '${argv[0]}' threw:`, err);
-    }
-    if (this.suppressEffects) {
-      this.effects = null;
-      return;
     }
     const effects = this.effects as string[][] | null;
     if (effects !== null) {

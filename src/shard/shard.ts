@@ -5,7 +5,7 @@ import path from 'node:path';
 import { WorkerMesh, type MeshBuffers } from '../ipc/worker-mesh.ts';
 import type { Request } from '../ipc/frames.ts';
 import { SlotTable } from '../ipc/slot-table.ts';
-import { SharedStats, STAT_BLOCKED_CLIENTS, STAT_COMMANDS, STAT_DIRTY, STAT_HOPS_IN, STAT_HOPS_OUT, STAT_KEYS } from '../ipc/shared-stats.ts';
+import { SharedStats, STAT_COMMANDS, STAT_DIRTY, STAT_HOPS_IN, STAT_HOPS_OUT, STAT_KEYS } from '../ipc/shared-stats.ts';
 import { EffectLog } from '../ipc/effect-log.ts';
 import { ReplyWriter, errorReplyCounts } from '../resp/reply-writer.ts';
 import { Keyspace, type KeyspaceListener } from './keyspace.ts';
@@ -473,14 +473,12 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       }, request.timeoutMs);
     }
     this.blocking.add(blocked);
-    this.stats.add(this.id, STAT_BLOCKED_CLIENTS, 1);
   }
 
   /** Ends a wait without serving it: a timeout reply, CLIENT UNBLOCK's error, or nothing (client gone). */
   unblock(blocked: BlockedCommand, how: 'timeout' | 'error' | 'drop'): void {
     if (!this.blocking.isWaiting(blocked)) return;
     this.blocking.remove(blocked);
-    this.stats.add(this.id, STAT_BLOCKED_CLIENTS, -1);
     if (how === 'drop') return;
     const out = this.blockedReply;
     out.reset();
@@ -611,7 +609,6 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
           executor.canBlock = true;
           if (executor.blockRequest !== null) break; // still nothing: the ones behind it wait too
           this.blocking.remove(blocked);
-          this.stats.add(this.id, STAT_BLOCKED_CLIENTS, -1);
           blocked.target.complete(out.buf, 0, out.pos);
         }
       }

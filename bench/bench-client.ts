@@ -46,6 +46,10 @@ export class BenchClient implements ConnectionOwner {
   /** Issues requests while the pipeline has room (and, when rate-limited, while they are due). */
   fill(now: number): void {
     const thread = this.thread;
+    // Setup replies (HELLO, AUTH) arrive before the thread is released: sending then would put
+    // requests on the server that the report does not count, and a late start timer would let a
+    // few of their replies into the measurement on top of --requests.
+    if (!thread.started) return;
     const rateInterval = thread.rateIntervalMs;
     while (this.inFlight < thread.pipeline && !this.stopping) {
       let sentAt = now;

@@ -1,7 +1,7 @@
-import { BenchConnection, encodeCommand, type ConnectionOwner } from './bench-connection.ts';
-import { keySlot } from './cluster-slot.ts';
+import { BenchConnection, ENTRY_ASKING, encodeCommand, type ConnectionOwner } from './bench-connection.ts';
 import type { KeyGenerator } from './key-pattern.ts';
 import type { LoadThread } from './load-thread.ts';
+import { keyHashSlot } from '../src/cluster/key-slot.ts';
 
 // One simulated client: keeps up to --pipeline requests in flight, picks each request's command
 // from the ratio schedule and its key from the key pattern, and under --rate-limit issues requests
@@ -12,6 +12,13 @@ import type { LoadThread } from './load-thread.ts';
 // sent during it, not just the one that was waiting (coordinated-omission correction).
 
 const ASKING_COMMAND = encodeCommand(['ASKING']);
+
+/**
+ * Redirections one request may follow before its last MOVED/ASK reply counts as an error of that kind
+ * (as cluster clients do: lettuce and Jedis stop at 5), so two nodes that disagree about a slot
+ * cannot keep a request bouncing forever.
+ */
+export const MAX_REDIRECTIONS = 5;
 
 export class BenchClient implements ConnectionOwner {
   private readonly thread: LoadThread;
@@ -71,7 +78,7 @@ export class BenchClient implements ConnectionOwner {
       if (rateInterval > 0) this.nextIntendedAt += rateInterval;
       const templateIndex = thread.schedule[this.scheduleIndex];
       this.scheduleIndex = this.scheduleIndex + 1 === thread.schedule.length ? 0 : this.scheduleIndex + 1;
-      this.send(templateIndex, this.keys.nextKey(), sentAt, -1, false);
+      this.send(templateIndex, this.keys.nextKey(), sentAt, -1, false, 0);
     }
   }
 
@@ -99,7 +106,7 @@ export class BenchClient implements ConnectionOwner {
   }
 
   /** Appends one request to the connection that serves its key (or `nodeIndex`, when given). */
-  private send(templateIndex: number, keyNumber: number, sentAt: number, nodeIndex: number, asking: boolean): void {
+  private send(templateIndex: number, keyNumber: number, sentAt: number, nodeIndex: number, asking: boolean, redirects: number): void {
     const thread = this.thread;
     const encoder = thread.encoder;
     encoder.formatKey(keyNumber);
@@ -108,18 +115,18 @@ export class BenchClient implements ConnectionOwner {
       connection = this.connections[0] as BenchConnection;
     } else {
       let node = nodeIndex;
-      if (node < 0) node = encoder.usesKey(templateIndex) ? thread.slotMap.slotToNode[keySlot(encoder.keyScratch, 0, encoder.keyLength)] : 0;
+      if (node < 0) node = encoder.usesKey(templateIndex) ? thread.slotMap.slotToNode[keyHashSlot(encoder.keyScratch.toString('latin1', 0, encoder.keyLength))] : 0;
       connection = this.connectionFor(node < 0 ? 0 : node);
     }
     if (asking) {
       connection.ensureSpace(ASKING_COMMAND.length);
       ASKING_COMMAND.copy(connection.out, connection.outEnd);
       connection.outEnd += ASKING_COMMAND.length;
-      connection.push(-2, sentAt, 0, ASKING_COMMAND.length);
+      connection.push(ENTRY_ASKING, sentAt, 0, ASKING_COMMAND.length, 0);
     }
     connection.ensureSpace(encoder.maxBytes(templateIndex));
     const end = encoder.encode(connection.out, connection.outEnd, templateIndex);
-    connection.push(templateIndex, sentAt, keyNumber, end - connection.outEnd);
+    connection.push(templateIndex, sentAt, keyNumber, end - connection.outEnd, redirects);
     connection.outEnd = end;
     connection.dirty = true;
     this.inFlight++;
@@ -137,11 +144,11 @@ export class BenchClient implements ConnectionOwner {
     return connection;
   }
 
-  onRequestDone(connection: BenchConnection, templateIndex: number, sentAt: number, keyNumber: number, txBytes: number, rxBytes: number, errorMessage: string | null): void {
+  onRequestDone(connection: BenchConnection, templateIndex: number, sentAt: number, keyNumber: number, txBytes: number, rxBytes: number, redirects: number, errorMessage: string | null): void {
     this.inFlight--;
     const thread = this.thread;
-    if (errorMessage !== null && thread.slotMap !== null && (errorMessage.startsWith('MOVED ') || errorMessage.startsWith('ASK '))) {
-      this.redirect(connection, templateIndex, sentAt, keyNumber, errorMessage);
+    if (errorMessage !== null && thread.slotMap !== null && redirects < MAX_REDIRECTIONS && (errorMessage.startsWith('MOVED ') || errorMessage.startsWith('ASK '))) {
+      this.redirect(connection, templateIndex, sentAt, keyNumber, redirects + 1, errorMessage);
       return;
     }
     if (sentAt < thread.measureStart) return;
@@ -151,7 +158,7 @@ export class BenchClient implements ConnectionOwner {
   }
 
   /** Follows "MOVED <slot> <host>:<port>" (updating the slot map) or "ASK <slot> <host>:<port>" (once). */
-  private redirect(connection: BenchConnection, templateIndex: number, sentAt: number, keyNumber: number, message: string): void {
+  private redirect(connection: BenchConnection, templateIndex: number, sentAt: number, keyNumber: number, redirects: number, message: string): void {
     const thread = this.thread;
     const slotMap = thread.slotMap!;
     const [kind, slotText, address] = message.split(' ');
@@ -161,7 +168,7 @@ export class BenchClient implements ConnectionOwner {
     const moved = kind === 'MOVED';
     if (moved) slotMap.slotToNode[Number(slotText)] = nodeIndex;
     if (sentAt >= thread.measureStart) thread.recorder.countRedirect(kind);
-    this.send(templateIndex, keyNumber, sentAt, nodeIndex, !moved);
+    this.send(templateIndex, keyNumber, sentAt, nodeIndex, !moved, redirects);
   }
 
   onRepliesRead(connection: BenchConnection): void {

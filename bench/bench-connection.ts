@@ -12,7 +12,7 @@ export const ENTRY_ASKING = -2;
 
 /** Called by the connection; implemented by BenchClient. */
 export interface ConnectionOwner {
-  onRequestDone(connection: BenchConnection, templateIndex: number, sentAt: number, keyNumber: number, txBytes: number, rxBytes: number, errorMessage: string | null): void;
+  onRequestDone(connection: BenchConnection, templateIndex: number, sentAt: number, keyNumber: number, txBytes: number, rxBytes: number, redirects: number, errorMessage: string | null): void;
   onRepliesRead(connection: BenchConnection): void;
   onConnectionReady(connection: BenchConnection): void;
   onSetupError(connection: BenchConnection, message: string): void;
@@ -44,6 +44,8 @@ export class BenchConnection implements ReplySink {
   private entrySentAt: Float64Array;
   private entryKey: Float64Array;
   private entryTxBytes: Int32Array;
+  /** MOVED/ASK redirections the request has already followed (cluster mode). */
+  private entryRedirects: Uint8Array;
   private head = 0;
   inFlight = 0;
   private pendingSetup = 0;
@@ -64,12 +66,13 @@ export class BenchConnection implements ReplySink {
     this.entrySentAt = new Float64Array(size);
     this.entryKey = new Float64Array(size);
     this.entryTxBytes = new Int32Array(size);
+    this.entryRedirects = new Uint8Array(size);
     this.reader = createReplyReader(readerName, this);
     for (const command of setupCommands) {
       this.ensureSpace(command.length);
       command.copy(this.out, this.outEnd);
       this.outEnd += command.length;
-      this.push(ENTRY_SETUP, 0, 0, command.length);
+      this.push(ENTRY_SETUP, 0, 0, command.length, 0);
       this.pendingSetup++;
     }
     this.socket = net.connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.handleRead } });
@@ -90,13 +93,14 @@ export class BenchConnection implements ReplySink {
   }
 
   /** Records a request just appended to the output buffer. */
-  push(templateIndex: number, sentAt: number, keyNumber: number, txBytes: number): void {
+  push(templateIndex: number, sentAt: number, keyNumber: number, txBytes: number, redirects: number): void {
     if (this.inFlight === this.entryTemplate.length) this.growRing();
     const slot = (this.head + this.inFlight) & (this.entryTemplate.length - 1);
     this.entryTemplate[slot] = templateIndex;
     this.entrySentAt[slot] = sentAt;
     this.entryKey[slot] = keyNumber;
     this.entryTxBytes[slot] = txBytes;
+    this.entryRedirects[slot] = redirects;
     this.inFlight++;
   }
 
@@ -134,7 +138,7 @@ export class BenchConnection implements ReplySink {
     this.head = (slot + 1) & (this.entryTemplate.length - 1);
     this.inFlight--;
     if (templateIndex >= 0) {
-      this.owner.onRequestDone(this, templateIndex, this.entrySentAt[slot], this.entryKey[slot], this.entryTxBytes[slot], rxBytes, errorMessage);
+      this.owner.onRequestDone(this, templateIndex, this.entrySentAt[slot], this.entryKey[slot], this.entryTxBytes[slot], rxBytes, this.entryRedirects[slot], errorMessage);
     } else if (templateIndex === ENTRY_SETUP) {
       if (errorMessage !== null) {
         this.owner.onSetupError(this, errorMessage);
@@ -152,17 +156,20 @@ export class BenchConnection implements ReplySink {
     const sentAt = new Float64Array(size * 2);
     const key = new Float64Array(size * 2);
     const tx = new Int32Array(size * 2);
+    const redirects = new Uint8Array(size * 2);
     for (let i = 0; i < this.inFlight; i++) {
       const from = (this.head + i) & (size - 1);
       template[i] = this.entryTemplate[from];
       sentAt[i] = this.entrySentAt[from];
       key[i] = this.entryKey[from];
       tx[i] = this.entryTxBytes[from];
+      redirects[i] = this.entryRedirects[from];
     }
     this.entryTemplate = template;
     this.entrySentAt = sentAt;
     this.entryKey = key;
     this.entryTxBytes = tx;
+    this.entryRedirects = redirects;
     this.head = 0;
   }
 

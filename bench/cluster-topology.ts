@@ -1,7 +1,7 @@
 import net from 'node:net';
 import RedisParser from 'redis-parser';
-import { CLUSTER_SLOTS } from './cluster-slot.ts';
 import { encodeCommand } from './bench-connection.ts';
+import { SLOT_COUNT } from '../src/cluster/key-slot.ts';
 
 // Which node serves which hash slot. The main thread reads CLUSTER SLOTS from the seed node once
 // per run and hands the map to the load threads; each thread then updates its copy as MOVED
@@ -68,7 +68,7 @@ export async function loadClusterTopology(host: string, port: number, user: stri
   const replies = await queryOnce(host, port, commands);
   const ranges = replies[replies.length - 1] as unknown[][];
   const nodes: ClusterNodeAddress[] = [];
-  const slotToNode = new Array<number>(CLUSTER_SLOTS).fill(-1);
+  const slotToNode = new Array<number>(SLOT_COUNT).fill(-1);
   for (const range of ranges) {
     const [start, end, master] = range as [number, number, unknown[]];
     // An empty or "?" host means "the address you reached me on".

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createKeyGenerator } from '../../bench/key-pattern.ts';
 import { SeededRandom } from '../../bench/random.ts';
-import { keySlotOfString } from '../../bench/cluster-slot.ts';
+import { keyHashSlot } from '../../src/cluster/key-slot.ts';
 import { buildCommandSchedule, setGetTemplates } from '../../bench/command-template.ts';
 
 // Statistical checks with fixed seeds: deterministic, and each threshold is the 0.999 quantile of
@@ -86,9 +86,9 @@ describe('key patterns', () => {
 
   it('cluster key slots match Redis (CRC16 XMODEM, hash tags)', () => {
     // Known values from the Redis Cluster specification and redis-cli CLUSTER KEYSLOT.
-    expect(keySlotOfString('123456789')).toBe(0x31c3 & 16383);
-    expect(keySlotOfString('foo')).toBe(12182);
-    expect(keySlotOfString('{user1000}.following')).toBe(keySlotOfString('user1000'));
-    expect(keySlotOfString('foo{}{bar}')).not.toBe(keySlotOfString('bar'));
+    expect(keyHashSlot('123456789')).toBe(0x31c3 & 16383);
+    expect(keyHashSlot('foo')).toBe(12182);
+    expect(keyHashSlot('{user1000}.following')).toBe(keyHashSlot('user1000'));
+    expect(keyHashSlot('foo{}{bar}')).not.toBe(keyHashSlot('bar'));
   });
 });

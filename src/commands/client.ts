@@ -4,12 +4,19 @@ import { REPLY_OFF, REPLY_ON, REPLY_SKIP, type Connection } from '../shard/conne
 import type { Session } from '../shard/session.ts';
 import type { CommandSpec } from './table.ts';
 import { helpReply } from './help.ts';
+import type { TrackingOptions } from '../shard/tracking.ts';
 
 /** One CLIENT LIST / CLIENT INFO line, with Redis 7.0's fields in its order. */
 export function clientInfoLine(conn: Connection, now: number, executing?: readonly string[]): string {
   let flags = '';
-  if (conn.multi !== null) flags += 'x';
   if (conn.isSubscriber) flags += 'P';
+  if (conn.multi !== null) flags += 'x';
+  const tracking = conn.tracking;
+  if (tracking !== null) {
+    flags += 't';
+    if (tracking.brokenRedirect) flags += 'R';
+    if (tracking.bcast) flags += 'B';
+  }
   if (conn.closeAfterReply) flags += 'c';
   if (conn.noEvict) flags += 'e';
   if (flags === '') flags = 'N';
@@ -23,7 +30,7 @@ export function clientInfoLine(conn: Connection, now: number, executing?: readon
     `multi=${conn.multi === null ? -1 : conn.multi.queue.length}`, `qbuf=${qbuf}`, `qbuf-free=${Math.max(0, 32768 - qbuf)}`,
     'argv-mem=0', 'multi-mem=0', `rbs=${conn.reply.buf.length}`, `rbp=${conn.reply.pos}`, 'obl=0', 'oll=0', `omem=${omem}`,
     `tot-mem=${conn.reply.buf.length + qbuf + omem}`, 'events=r', `cmd=${conn.client.lastCommand || 'NULL'}`, 'user=default',
-    'redir=-1', `resp=${conn.client.resp}`,
+    `redir=${tracking === null ? -1 : tracking.redirect}`, `resp=${conn.client.resp}`,
   ].join(' ');
 }
 
@@ -214,8 +221,16 @@ export function clientCommand(session: Session, argv: string[], spec: CommandSpe
       out.simple('OK');
       return;
     }
+    case 'tracking':
+      return trackingCommand(session, argv);
+    case 'caching':
+      cachingCommand(session, argv);
+      return;
     case 'getredir':
-      out.integer(-1);
+      out.integer(conn.tracking === null ? -1 : conn.tracking.redirect);
+      return;
+    case 'trackinginfo':
+      trackingInfoReply(session);
       return;
     case 'unblock': {
       const mode = (argv[3] ?? 'timeout').toLowerCase();
@@ -240,9 +255,156 @@ export function clientCommand(session: Session, argv: string[], spec: CommandSpe
         'LIST [TYPE <type>] [ID <id> ...]: every connection.', 'KILL <ip:port> | <filter> <value> ...: close connections.',
         'REPLY ON|OFF|SKIP: reply mode.', 'NO-EVICT ON|OFF: exempt from client eviction.',
         'PAUSE <timeout> [WRITE|ALL] / UNPAUSE: suspend clients.',
+        'TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]] [OPTIN] [OPTOUT] [NOLOOP]: client side caching.',
+        'CACHING (YES|NO): track (OPTIN) or not (OPTOUT) the keys of the next command.',
+        'GETREDIR: the client id invalidations are redirected to.', 'TRACKINGINFO: this connection\'s tracking state.',
       ]);
       return;
     default:
       out.error(`ERR unknown subcommand '${argv[1]}'. Try CLIENT HELP.`);
   }
+}
+
+/**
+ * CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p]... [OPTIN] [OPTOUT] [NOLOOP]: options are
+ * checked in Redis's order and with its errors; ON answers once every worker knows the client's mode
+ * (a write on another worker right after the OK must reach a BCAST client).
+ */
+function trackingCommand(session: Session, argv: string[]): void | Promise<void> {
+  const { conn, out, shard } = session;
+  const options: TrackingOptions = { redirect: 0, redirectWorker: -1, bcast: false, optin: false, optout: false, noloop: false, prefixes: [] };
+  let redirectGiven = false;
+  for (let j = 3; j < argv.length; j++) {
+    const option = argv[j]!.toLowerCase();
+    const more = j < argv.length - 1;
+    if (option === 'redirect' && more) {
+      j++;
+      if (options.redirect !== 0) {
+        out.error('ERR A client can only redirect to a single other client');
+        return;
+      }
+      if (!/^-?[0-9]+$/.test(argv[j]!) || !Number.isSafeInteger(Number(argv[j]))) {
+        out.error('ERR value is not an integer or out of range');
+        return;
+      }
+      options.redirect = Number(argv[j]);
+      redirectGiven = true;
+    } else if (option === 'bcast') options.bcast = true;
+    else if (option === 'optin') options.optin = true;
+    else if (option === 'optout') options.optout = true;
+    else if (option === 'noloop') options.noloop = true;
+    else if (option === 'prefix' && more) options.prefixes.push(argv[++j]!);
+    else {
+      out.error(ERR_SYNTAX);
+      return;
+    }
+  }
+  const mode = argv[2]!.toLowerCase();
+  const apply = (): void | Promise<void> => {
+    if (mode === 'off') {
+      shard.tracking.disable(conn);
+      out.simple('OK');
+      return;
+    }
+    if (mode !== 'on') {
+      out.error(ERR_SYNTAX);
+      return;
+    }
+    const error = trackingOnError(session, options);
+    if (error !== null) {
+      out.error(error);
+      return;
+    }
+    return shard.tracking.enable(conn, options).then(() => out.simple('OK'));
+  };
+  if (!redirectGiven) return apply();
+  // As Redis, the redirection client must exist now (it may go later: invalidations then report it broken).
+  return fromAll(session, ['@client-list', 'id', String(Math.max(1, options.redirect))]).then((replies) => {
+    const worker = options.redirect <= 0 ? -1 : replies.findIndex((r) => (stringReply(r) ?? '') !== '');
+    if (worker < 0) {
+      out.error('ERR The client ID you want redirect to does not exist');
+      return;
+    }
+    options.redirectWorker = worker;
+    return apply();
+  });
+}
+
+/** Why CLIENT TRACKING ON cannot apply these options to this client now, or null. */
+function trackingOnError(session: Session, options: TrackingOptions): string | null {
+  const current = session.conn.tracking;
+  if (!options.bcast && options.prefixes.length > 0) return 'ERR PREFIX option requires BCAST mode to be enabled';
+  if (current !== null && current.bcast !== options.bcast) {
+    return 'ERR You can\'t switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.';
+  }
+  if (options.bcast && (options.optin || options.optout)) return 'ERR OPTIN and OPTOUT are not compatible with BCAST';
+  if (options.optin && options.optout) return 'ERR You can\'t specify both OPTIN mode and OPTOUT mode';
+  if (current !== null && ((options.optin && current.optout) || (options.optout && current.optin))) {
+    return 'ERR You can\'t switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.';
+  }
+  if (!options.bcast) return null;
+  const prefixes = options.prefixes;
+  for (let i = 0; i < prefixes.length; i++) {
+    for (const existing of current?.prefixes ?? []) {
+      if (prefixesOverlap(existing, prefixes[i]!)) {
+        return `ERR Prefix '${prefixes[i]}' overlaps with an existing prefix '${existing}'. Prefixes for a single client must not overlap.`;
+      }
+    }
+    for (let j = i + 1; j < prefixes.length; j++) {
+      if (prefixesOverlap(prefixes[i]!, prefixes[j]!)) {
+        return `ERR Prefix '${prefixes[i]}' overlaps with another provided prefix '${prefixes[j]}'. Prefixes for a single client must not overlap.`;
+      }
+    }
+  }
+  return null;
+}
+
+/** Two prefixes overlap when one starts the other: a key could match both. */
+function prefixesOverlap(a: string, b: string): boolean {
+  return a.length <= b.length ? b.startsWith(a) : a.startsWith(b);
+}
+
+/** CLIENT CACHING YES|NO: only in OPTIN (YES) or OPTOUT (NO) mode. */
+function cachingCommand(session: Session, argv: string[]): void {
+  const { conn, out, shard } = session;
+  const t = conn.tracking;
+  if (t === null) {
+    out.error('ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled');
+    return;
+  }
+  const option = argv[2]!.toLowerCase();
+  if (option === 'yes') {
+    if (!t.optin) {
+      out.error('ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.');
+      return;
+    }
+  } else if (option === 'no') {
+    if (!t.optout) {
+      out.error('ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.');
+      return;
+    }
+  } else {
+    out.error(ERR_SYNTAX);
+    return;
+  }
+  shard.tracking.setCaching(conn);
+  out.simple('OK');
+}
+
+/** CLIENT TRACKINGINFO: a map of flags (a set), redirect and prefixes. */
+function trackingInfoReply(session: Session): void {
+  const { conn, out } = session;
+  const t = conn.tracking;
+  const flags = t === null ? ['off'] : t.infoFlags();
+  out.map(3);
+  out.bulk('flags');
+  out.set(flags.length);
+  for (const flag of flags) out.bulk(flag);
+  out.bulk('redirect');
+  out.integer(t === null ? -1 : t.redirect);
+  out.bulk('prefixes');
+  // Redis keeps them in a radix tree: listed in byte order.
+  const prefixes = t === null ? [] : [...t.prefixes].sort();
+  out.array(prefixes.length);
+  for (const prefix of prefixes) out.bulk(prefix);
 }

@@ -5,6 +5,7 @@ import type { Session } from '../shard/session.ts';
 import type { WorkerStats } from '../shard/worker-stats.ts';
 import { REDIS_VERSION } from './connection.ts';
 import { fromAllWorkers } from './keyspace-wide.ts';
+import { trackingFigures } from '../shard/tracking-info.ts';
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace', 'threads'];
 const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace', 'threads'];
@@ -40,6 +41,7 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
   const statsReplies = await fromAllWorkers(session, ['@stats'], 0);
   const stats = statsReplies.map((r) => JSON.parse(stringReply(r) ?? '{}') as WorkerStats);
   const sum = (f: (s: WorkerStats) => number): number => stats.reduce((a, s) => a + f(s), 0);
+  const tracking = sections.includes('clients') || sections.includes('stats') ? await trackingFigures(session) : null;
   const memory = process.memoryUsage();
   const cpu = process.resourceUsage();
   const now = Date.now();
@@ -68,7 +70,7 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
         add(
           `connected_clients:${shard.stats.totalClients()}`, 'cluster_connections:0', `maxclients:${config.maxclients}`,
           'client_recent_max_input_buffer:0', 'client_recent_max_output_buffer:0', `blocked_clients:${sum((s) => s.blockedClients)}`,
-          'tracking_clients:0', 'clients_in_timeout_table:0',
+          `tracking_clients:${tracking?.clients ?? 0}`, 'clients_in_timeout_table:0',
         );
         break;
       case 'memory':
@@ -105,8 +107,8 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
           `pubsub_channels:${sum((s) => s.pubsubChannels)}`, `pubsub_patterns:${sum((s) => s.pubsubPatterns)}`,
           'pubsubshard_channels:0', 'latest_fork_usec:0', 'total_forks:0', 'migrate_cached_sockets:0', 'slave_expires_tracked_keys:0',
           'active_defrag_hits:0', 'active_defrag_misses:0', 'active_defrag_key_hits:0', 'active_defrag_key_misses:0',
-          'total_active_defrag_time:0', 'current_active_defrag_time:0', 'tracking_total_keys:0', 'tracking_total_items:0',
-          'tracking_total_prefixes:0', 'unexpected_error_replies:0', `total_error_replies:${sum((s) => s.errorReplies)}`,
+          'total_active_defrag_time:0', 'current_active_defrag_time:0', `tracking_total_keys:${tracking?.keys ?? 0}`,
+          `tracking_total_items:${tracking?.items ?? 0}`, `tracking_total_prefixes:${tracking?.prefixes ?? 0}`, 'unexpected_error_replies:0', `total_error_replies:${sum((s) => s.errorReplies)}`,
           'dump_payload_sanitizations:0', `total_reads_processed:${sum((s) => s.reads)}`, `total_writes_processed:${sum((s) => s.writes)}`,
           'io_threaded_reads_processed:0', 'io_threaded_writes_processed:0', `shard_hops:${sum((s) => s.hopsOut)}`,
         );

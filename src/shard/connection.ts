@@ -4,6 +4,7 @@ import { ProtocolError } from '../resp/protocol-error.ts';
 import { ReplyWriter } from '../resp/reply-writer.ts';
 import { ClientState } from './client-state.ts';
 import type { CommandSpec } from '../commands/table.ts';
+import type { ClientTracking } from './tracking-client.ts';
 
 const EMPTY = Buffer.alloc(0);
 /** Replies held back while a hop is outstanding are written anyway past this size. */
@@ -92,6 +93,8 @@ export class Connection {
   replyMode = REPLY_ON;
   monitor = false;
   noEvict = false;
+  /** CLIENT TRACKING state (null: tracking off), see tracking.ts. */
+  tracking: ClientTracking | null = null;
   /** Sent a blocking command at some point: on close, every worker is told to drop its wait. */
   mayBeBlocked = false;
   /** Waiting for this worker's lock to be released (or a CLIENT PAUSE to end) to run its next request. */

@@ -68,6 +68,7 @@ export class Dispatcher {
       return;
     }
     conn.client.lastCommand = spec.name;
+    if (conn.tracking !== null && conn.tracking.caching) this.shard.tracking.beforeCommand(conn, spec);
     if (this.shard.monitorsAnywhere > 0 && (spec.flags & (CommandFlag.SKIP_MONITOR | CommandFlag.ADMIN)) === 0) this.shard.feedMonitors(conn, argv);
     if (conn.multi !== null && !session?.transactionControl) {
       if ((spec.flags & CommandFlag.NO_MULTI) !== 0) {
@@ -174,6 +175,8 @@ export class Dispatcher {
 
   private resume(conn: Connection): void {
     conn.barrier = false;
+    // Invalidations that arrived while the command ran follow its reply (Redis sends them after it).
+    this.shard.tracking.releaseHeld(conn);
     if (!conn.closed) conn.processInput();
     this.shard.outputReady(conn);
   }

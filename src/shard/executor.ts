@@ -12,6 +12,12 @@ export interface ChangeSink {
   emitEffect(db: number, argv: readonly string[]): void;
 }
 
+/** Client-side caching (tracking.ts): told of every changed key and every executed command once tracking is in use. */
+export interface KeyTracker {
+  keyModified(db: Database, key: string, writerId: number): void;
+  commandExecuted(argv: string[], client: ClientState): void;
+}
+
 /**
  * The CommandContext of one worker, reused for every command it executes (no allocation per call).
  * It counts changes and collects the command's effects; after the handler returns, the effects are
@@ -36,6 +42,8 @@ export class Executor implements CommandContext {
   blockRequest: { keys: string[]; timeoutMs: number; timeoutReply: 'null-array' | 'nil' } | null = null;
   /** The handler of the command that blocked (to run it again when a key is ready). */
   blockHandler: CommandHandler | null = null;
+  /** Set once any client enabled CLIENT TRACKING (null until then: no cost for the untracked). */
+  tracker: KeyTracker | null = null;
   private readonly sink: ChangeSink;
   private effects: string[][] | null = null;
 
@@ -49,6 +57,7 @@ export class Executor implements CommandContext {
     this.dirty++;
     this.sink.keyChanged(this.db, key);
     if (this.changedKeys !== null) this.changedKeys.add(`${this.db.index}\u0000${key}`);
+    if (this.tracker !== null) this.tracker.keyModified(this.db, key, this.client.id);
     this.sink.notify(this.db, key, event, cls);
   }
 
@@ -90,6 +99,7 @@ export class Executor implements CommandContext {
       reply.error(`ERR internal error in '${argv[0]}': ${message.replace(/[\r\n]+/g, ' ')}`);
       console.error(`shoal: command '${argv[0]}' threw:`, err);
     }
+    if (this.tracker !== null) this.tracker.commandExecuted(argv, client);
     const effects = this.effects as string[][] | null;
     if (effects !== null) {
       for (const effect of effects) this.sink.emitEffect(db.index, effect);

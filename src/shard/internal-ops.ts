@@ -55,6 +55,7 @@ const OPS: Record<string, InternalOp> = {
     if (at >= 0) db.setExpire(key, at);
     else db.removeExpire(key);
     shard.keyChanged(db, key);
+    shard.executor.tracker?.keyModified(db, key, 0);
     shard.afterCommand();
     out.simple('OK');
   },
@@ -63,6 +64,7 @@ const OPS: Record<string, InternalOp> = {
     const key = request.argv[1]!;
     db.delete(key);
     shard.keyChanged(db, key);
+    shard.executor.tracker?.keyModified(db, key, 0);
     out.simple('OK');
   },
   '@watch'(shard, request, out) {
@@ -134,11 +136,45 @@ const OPS: Record<string, InternalOp> = {
   },
   '@flushdb'(shard, request, out) {
     flushDatabase(shard, request.db);
+    shard.tracking.flushed();
     out.simple('OK');
   },
   '@flushall'(shard, _request, out) {
     for (let i = 0; i < shard.keyspace.dbs.length; i++) flushDatabase(shard, i);
+    shard.tracking.flushed();
     out.simple('OK');
+  },
+  '@tracking-client'(shard, request, out) {
+    shard.tracking.applyClient(request.argv);
+    out.simple('OK');
+  },
+  '@tracking-remember'(shard, request, out) {
+    shard.tracking.rememberAll(request.argv);
+    out.simple('OK');
+  },
+  '@tracking-invalidate'(shard, request, out) {
+    shard.tracking.keyInvalidated(Number(request.argv[1]), Number(request.argv[2]), request.argv[3]!);
+    out.simple('OK');
+  },
+  '@tracking-broadcast'(shard, request, out) {
+    shard.tracking.broadcastReceived(Number(request.argv[1]), request.argv.slice(2));
+    out.simple('OK');
+  },
+  '@tracking-redirect'(shard, request, out) {
+    shard.tracking.redirectReceived(request.argv);
+    out.simple('OK');
+  },
+  '@tracking-broken'(shard, request, out) {
+    shard.tracking.brokenReceived(Number(request.argv[1]), Number(request.argv[2]));
+    out.simple('OK');
+  },
+  '@tracking-stats'(shard, _request, out) {
+    const stats = shard.tracking.stats();
+    out.array(4);
+    out.integer(stats.clients);
+    out.integer(stats.keys);
+    out.integer(stats.items);
+    out.integer(stats.prefixes);
   },
   '@swapdb'(shard, request, out) {
     const a = shard.keyspace.dbs[Number(request.argv[1])]!;

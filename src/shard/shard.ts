@@ -26,6 +26,7 @@ import { seqBefore } from '../log/log-control.ts';
 import { clientInfoLine, clientMatches } from '../commands/client.ts';
 import { BlockingRegistry, waitedType, type BlockedCommand } from './blocking.ts';
 import { SlowLog } from './slowlog.ts';
+import { Tracking } from './tracking.ts';
 import { typeName } from '../types/value.ts';
 import type { CommandHandler } from '../commands/context.ts';
 import type { WorkerStats } from './worker-stats.ts';
@@ -99,6 +100,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   readonly watches = new WatchRegistry();
   readonly pubsub = new PubSubHub();
   readonly blocking = new BlockingRegistry();
+  /** CLIENT TRACKING: keys remembered here, invalidations delivered to this worker's clients. */
+  readonly tracking: Tracking = new Tracking(this);
   readonly slowlog: SlowLog;
   private servingBlocked = false;
   private readonly blockedReply = new ReplyWriter(4096);
@@ -220,6 +223,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       for (let w = 0; w < this.workerCount; w++) this.send(w, ['@unblock', String(connection.id), 'drop'], 0, 2, null);
     }
     this.stats.clientClosed(this.id);
+    this.tracking.connectionClosed(connection);
     this.pubsub.removeConnection(connection);
     this.dispatcher.forgetClient(connection);
     this.dirtyConnections.delete(connection);
@@ -256,6 +260,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       }
       this.turnStats.frames += received;
       const t1 = this.timing ? performance.now() : 0;
+      if (this.tracking.broadcastPending && !this.lock.held) this.tracking.flushBroadcasts();
       this.effects.flush();
       this.mesh.flush();
       const t2 = this.timing ? performance.now() : 0;
@@ -438,6 +443,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.watches.touch(db, key);
     this.emitEffect(db.index, ['DEL', key]);
     this.notify(db, key, 'expired', 'x');
+    if (this.executor.tracker !== null) this.tracking.keyModified(db, key, 0);
   }
 
   keyCreated(db: Database, key: string): void {
@@ -651,6 +657,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       this.stats.set(this.id, STAT_COMMANDS, this.commandsProcessed);
       this.stats.set(this.id, STAT_DIRTY, this.executor.dirty - this.dirtyAtLastSave);
       this.closeIdleClients();
+      if (this.executor.tracker !== null) this.tracking.enforceLimit();
       this.scheduleTurn();
       timer = setTimeout(tick, 1000 / hz);
     };

@@ -1,0 +1,56 @@
+// Script flags (Redis's scripts_flags_def): from EVAL's "#!lua flags=..." shebang or a function's
+// flags table. A script without a shebang runs in compatibility mode (flags do not apply).
+import type { ServerConfig } from '../config/server-config.ts';
+
+export const SCRIPT_FLAG_NAMES = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
+
+export interface ScriptFlags {
+  /** No shebang: Redis 6 behaviour, flags ignored. */
+  compat: boolean;
+  names: Set<string>;
+}
+
+export const COMPAT_FLAGS: ScriptFlags = { compat: true, names: new Set() };
+
+/** Parses a body's shebang: flags and the length of the shebang line (cut before compiling), or an error message. */
+export function parseShebang(body: string): { flags: ScriptFlags; shebangLength: number } | string {
+  if (!body.startsWith('#!')) return { flags: COMPAT_FLAGS, shebangLength: 0 };
+  const end = body.indexOf('\n');
+  if (end < 0) return 'Invalid script shebang';
+  const parts = body.slice(0, end).split(/[ \t\r\v\f]+/).filter((p) => p.length > 0);
+  if (parts.length === 0) return 'Invalid engine in script shebang';
+  if (parts[0] !== '#!lua') return `Unexpected engine in script shebang: ${parts[0]}`;
+  const names = new Set<string>();
+  for (let j = 1; j < parts.length; j++) {
+    const part = parts[j]!;
+    if (!part.startsWith('flags=')) return `Unknown lua shebang option: ${part}`;
+    const list = part.slice(6);
+    if (list.length === 0) continue;
+    for (const flag of list.split(',')) {
+      if (!(SCRIPT_FLAG_NAMES as readonly string[]).includes(flag)) return `Unexpected flag in script shebang: ${flag}`;
+      names.add(flag);
+    }
+  }
+  return { flags: { compat: false, names }, shebangLength: end };
+}
+
+/** Memory above maxmemory when a script starts (Redis's pre_command_oom_state), from the heap in use. */
+export function overMaxmemory(config: ServerConfig): boolean {
+  if (config.maxmemory <= 0) return false;
+  const memory = process.memoryUsage();
+  return memory.heapUsed + memory.external > config.maxmemory;
+}
+
+/**
+ * Redis's scriptPrepareForRun checks for flagged scripts: the error to answer, or null. `ro` is a
+ * *_RO command.
+ */
+export function checkScriptFlags(flags: ScriptFlags, ro: boolean, config: ServerConfig): string | null {
+  if (flags.compat) return null;
+  const noWrites = flags.names.has('no-writes');
+  if (!noWrites && ro) return 'ERR Can not execute a script with write flag using *_ro command.';
+  if (!noWrites && !flags.names.has('allow-oom') && overMaxmemory(config)) {
+    return "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
+  }
+  return null;
+}

@@ -1,0 +1,279 @@
+import { lua, type LuaState } from './lua-api.ts';
+import { pushErrorTable, writeLuaValue, errorTableMessage } from './lua-reply.ts';
+import type { LuaEngine, ScriptCallHost } from './lua-engine.ts';
+import { setBusyScript } from './busy-script.ts';
+import { lookupCommand, checkArity, CommandFlag, type CommandSpec } from '../commands/table.ts';
+import { KEYED_HANDLERS, SESSION_COMMANDS } from '../commands/registry.ts';
+import { executeInTransaction } from '../shard/cross-shard.ts';
+import { ClientState } from '../shard/client-state.ts';
+import { ReplyWriter } from '../resp/reply-writer.ts';
+import { latin1Of, lit } from './lua-api.ts';
+import { overMaxmemory } from './script-flags.ts';
+import type { Session } from '../shard/session.ts';
+
+/** One invocation of a compiled script or function. */
+export interface ScriptInvocation {
+  engine: LuaEngine;
+  /** Registry reference of the compiled function. */
+  ref: number;
+  /** EVAL (KEYS and ARGV are globals) or FCALL (they are the function's arguments). */
+  evalMode: boolean;
+  /** The SHA1 (EVAL) or the function name (FCALL): error messages name it. */
+  name: string;
+  keys: string[];
+  args: string[];
+  /** No writes allowed: *_RO commands and scripts flagged no-writes. */
+  readOnly: boolean;
+  allowOom: boolean;
+  argv: string[];
+}
+
+/** Instructions between two looks at the clock (kill requests, busy threshold, time slices). */
+const HOOK_COUNT = 10000;
+/** While busy, the script gives the event loop a turn this often (ms) so that others get -BUSY. */
+const SLICE_MS = 10;
+
+type CommandReply = Buffer | null;
+
+/**
+ * Runs one script atomically: every worker is locked under one transaction (unless the caller's
+ * EXEC already holds them), the Lua function runs in a coroutine on this worker, commands for this
+ * worker's keys run at once through the executor, others yield the coroutine while they are
+ * executed under the transaction on their owners. A count hook watches the clock: past
+ * busy-reply-threshold the script enters Redis's timed-out mode (other clients get -BUSY, SCRIPT
+ * KILL works) and gives the event loop time slices.
+ */
+export class ScriptRun implements ScriptCallHost {
+  asyncReply: Buffer | null = null;
+  resp: 2 | 3 = 2;
+  replFlags = 3;
+  registerFunction = null;
+  killed = false;
+  writeDirty = false;
+  timedOut = false;
+  private readonly session: Session;
+  private readonly inv: ScriptInvocation;
+  private txId = 0;
+  private db: number;
+  private pending: { argv: string[]; spec: CommandSpec } | null = null;
+  private readonly client: ClientState;
+  private readonly scratch = new ReplyWriter(1024);
+  private readonly startedAt = Date.now();
+  private lastSlice = 0;
+  private readonly oomAtStart: boolean;
+
+  constructor(session: Session, inv: ScriptInvocation) {
+    this.session = session;
+    this.inv = inv;
+    this.db = session.conn.client.dbIndex;
+    this.client = new ClientState(session.conn.client.id);
+    this.client.name = session.conn.client.name;
+    this.oomAtStart = overMaxmemory(session.shard.config);
+  }
+
+  get evalMode(): boolean {
+    return this.inv.evalMode;
+  }
+
+  async run(): Promise<void> {
+    const { shard } = this.session;
+    const ownTransaction = this.session.txId === 0;
+    this.txId = ownTransaction ? shard.newTxId() : this.session.txId;
+    if (ownTransaction) for (let w = 0; w < shard.workerCount; w++) await shard.request(w, ['@lock'], 0, 2, this.txId);
+    const engine = this.inv.engine;
+    let anchor = -1;
+    setRunningScript(this);
+    try {
+      const out = this.session.out;
+      engine.current = this;
+      if (this.inv.evalMode) engine.setKeysAndArgs(this.inv.keys, this.inv.args);
+      const started = engine.newRun(this.inv.ref, this.inv.evalMode ? [] : [this.inv.keys, this.inv.args]);
+      anchor = started.anchor;
+      const co = started.co;
+      lua.lua_sethook(co, engine.hook, lua.LUA_MASKCOUNT, HOOK_COUNT);
+      let nargs = started.nargs;
+      for (;;) {
+        const status = lua.lua_resume(co, null, nargs);
+        nargs = 0;
+        if (status === lua.LUA_YIELD) {
+          lua.lua_settop(co, 0);
+          if (this.pending !== null) {
+            this.asyncReply = await this.runElsewhere(this.pending.argv, this.pending.spec);
+            this.pending = null;
+          } else {
+            // A time slice: let the event loop answer -BUSY, SCRIPT KILL ...
+            await new Promise<void>((resolve) => setImmediate(resolve));
+            this.lastSlice = Date.now();
+          }
+          continue;
+        }
+        if (status === lua.LUA_OK) {
+          lua.lua_settop(co, 2);
+          if (lua.lua_toboolean(co, 1)) writeLuaValue(co, out, this.resp);
+          else this.writeError(co, out);
+        } else {
+          const message = lua.lua_type(co, -1) === lua.LUA_TSTRING ? latin1Of(lua.lua_tolstring(co, -1)) : 'execution failure';
+          out.error(`ERR Error running script ${this.inv.name}, ${message.slice(0, 100)}`.replace(/[\r\n]/g, ' '));
+        }
+        break;
+      }
+    } finally {
+      engine.current = null;
+      setRunningScript(null);
+      if (anchor >= 0) engine.release(anchor);
+      if (this.timedOut) this.leaveTimedOut();
+      if (ownTransaction) for (let w = 0; w < shard.workerCount; w++) shard.send(w, ['@unlock'], 0, 2, null, this.txId);
+    }
+  }
+
+  /** Redis's luaCallFunction error reply: the message, and where the script raised it. */
+  private writeError(co: LuaState, out: ReplyWriter): void {
+    if (lua.lua_type(co, 2) !== lua.LUA_TTABLE) {
+      const message = lua.lua_type(co, 2) === lua.LUA_TSTRING ? latin1Of(lua.lua_tolstring(co, 2)) : 'execution failure';
+      out.error(`ERR Error running script ${this.inv.name}, ${message.slice(0, 100)}`.replace(/[\r\n]/g, ' '));
+      return;
+    }
+    let message = errorTableMessage(co, 2) ?? '';
+    lua.lua_getfield(co, 2, lit('source'));
+    const source = lua.lua_type(co, -1) === lua.LUA_TSTRING ? latin1Of(lua.lua_tolstring(co, -1)) : null;
+    lua.lua_getfield(co, 2, lit('line'));
+    const line = lua.lua_isstring(co, -1) ? latin1Of(lua.lua_tolstring(co, -1)) : null;
+    lua.lua_pop(co, 2);
+    if (source !== null && line !== null) message += ` script: ${this.inv.name}, on ${source}:${line}.`;
+    out.error(message.replace(/[\r\n]/g, ' '));
+  }
+
+  // ---- redis.call ----
+
+  call(argv: string[]): CommandReply {
+    const spec = lookupCommand(argv[0]!, argv);
+    if (spec === undefined) return errorReply('Unknown Redis command called from script');
+    if (checkArity(spec, argv.length) !== undefined) return errorReply('Wrong number of args calling Redis command from script');
+    if ((spec.flags & CommandFlag.NOSCRIPT) !== 0) return errorReply('This Redis command is not allowed from script');
+    if (this.inv.readOnly && (spec.flags & (CommandFlag.WRITE | CommandFlag.MAY_REPLICATE)) !== 0) {
+      return errorReply('Write commands are not allowed from read-only scripts.');
+    }
+    if ((spec.flags & CommandFlag.WRITE) !== 0) {
+      if (this.oomAtStart && !this.inv.allowOom && !this.writeDirty && (spec.flags & CommandFlag.DENYOOM) !== 0) {
+        return Buffer.from("-OOM command not allowed when used memory > 'maxmemory'.\r\n");
+      }
+      this.writeDirty = true;
+    }
+    const { shard } = this.session;
+    const handler = KEYED_HANDLERS[spec.name];
+    if (handler !== undefined && sessionCommandOf(spec) === undefined) {
+      const owner = shard.dispatcher.ownersOf(spec, argv, null);
+      if (owner === shard.id || owner === -1) {
+        const out = this.scratch;
+        out.reset();
+        out.proto = this.resp;
+        const client = this.client;
+        client.resp = this.resp;
+        client.dbIndex = this.db;
+        shard.keyspace.now = this.startedAt;
+        const executor = shard.executor;
+        executor.canBlock = false;
+        try {
+          executor.execute(handler, argv, shard.keyspace.dbs[this.db]!, client, out);
+        } finally {
+          executor.canBlock = true;
+        }
+        return out.take();
+      }
+    }
+    this.pending = { argv, spec };
+    return null;
+  }
+
+  /** A command for keys of other workers, or a connection-level one: under the script's transaction. */
+  private async runElsewhere(argv: string[], spec: CommandSpec): Promise<Buffer> {
+    const { shard, conn } = this.session;
+    const out = this.scratch;
+    out.reset();
+    out.proto = this.resp;
+    const client = conn.client;
+    const savedDb = client.dbIndex;
+    const savedResp = client.resp;
+    client.dbIndex = this.db;
+    client.resp = this.resp;
+    try {
+      await executeInTransaction(shard, conn, { argv, spec }, out, this.txId);
+    } catch (err) {
+      out.reset();
+      out.error(`ERR internal error in '${argv[0]}': ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      // SELECT inside a script changes the script's database, not the caller's.
+      this.db = client.dbIndex;
+      client.dbIndex = savedDb;
+      client.resp = savedResp;
+    }
+    return out.take();
+  }
+
+  // ---- the count hook ----
+
+  onHook(L: LuaState): void {
+    if (this.killed) {
+      // Raised again at every line, so that a pcall in the script cannot swallow it.
+      lua.lua_sethook(L, this.inv.engine.hook, lua.LUA_MASKLINE, 0);
+      pushErrorTable(L, 'Script killed by user with SCRIPT KILL...');
+      lua.lua_error(L);
+      return;
+    }
+    const now = Date.now();
+    if (!this.timedOut) {
+      const threshold = this.session.shard.config.busyReplyThreshold;
+      if (threshold <= 0 || now - this.startedAt < threshold) return;
+      this.enterTimedOut();
+      this.lastSlice = 0;
+    }
+    if (now - this.lastSlice >= SLICE_MS && lua.lua_isyieldable(L)) {
+      lua.lua_yield(L, 0);
+    }
+  }
+
+  private enterTimedOut(): void {
+    const { shard } = this.session;
+    this.timedOut = true;
+    console.warn(`shoal: Slow script detected: still in execution after ${Date.now() - this.startedAt} milliseconds. You can try killing the script using the ${this.inv.evalMode ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${this.inv.name}.`);
+    const state = [this.inv.evalMode ? 'eval' : 'function', String(shard.id), String(this.txId), this.inv.name, String(this.startedAt), ...this.inv.argv];
+    for (let w = 0; w < shard.workerCount; w++) if (w !== shard.id) shard.send(w, ['@script-busy', ...state], 0, 2, null, this.txId);
+    applyBusyState(shard, state);
+  }
+
+  private leaveTimedOut(): void {
+    const { shard } = this.session;
+    for (let w = 0; w < shard.workerCount; w++) if (w !== shard.id) shard.send(w, ['@script-busy'], 0, 2, null, this.txId);
+    setBusyScript(null);
+  }
+}
+
+/** '@script-busy' [kind worker txId name startedAt argv...] or no arguments (the script ended). */
+export function applyBusyState(shard: { wakePausedClients(): void }, state: string[]): void {
+  if (state.length === 0) {
+    setBusyScript(null);
+    return;
+  }
+  const [kind, worker, txId, name, startedAt, ...argv] = state as [string, string, string, string, string, ...string[]];
+  setBusyScript({ evalMode: kind === 'eval', worker: Number(worker), txId: Number(txId), name, startedAt: Number(startedAt), argv });
+  // Clients that waited for the lock now get their -BUSY replies.
+  shard.wakePausedClients();
+}
+
+/** The script running on this worker (SCRIPT KILL reaches it through '@script-kill'). */
+let running: ScriptRun | null = null;
+export function runningScript(): ScriptRun | null {
+  return running;
+}
+export function setRunningScript(run: ScriptRun | null): void {
+  running = run;
+}
+
+function sessionCommandOf(spec: CommandSpec): unknown {
+  return SESSION_COMMANDS[spec.name] ?? (spec.parent ? SESSION_COMMANDS[spec.parent.name] : undefined);
+}
+
+function errorReply(message: string): Buffer {
+  return Buffer.from(`-ERR ${message}\r\n`, 'latin1');
+}
+

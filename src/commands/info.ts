@@ -5,6 +5,7 @@ import type { Session } from '../shard/session.ts';
 import type { WorkerStats } from '../shard/worker-stats.ts';
 import { REDIS_VERSION } from './connection.ts';
 import { fromAllWorkers } from './keyspace-wide.ts';
+import { replicationInfoLines, replicationStatsFields } from './replication.ts';
 import { trackingFigures } from '../shard/tracking-info.ts';
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace', 'threads'];
@@ -100,7 +101,7 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
           `total_connections_received:${sum((s) => s.connectionsReceived)}`, `total_commands_processed:${sum((s) => s.commands)}`,
           `instantaneous_ops_per_sec:${sum((s) => s.opsPerSec)}`, `total_net_input_bytes:${sum((s) => s.netInput)}`,
           `total_net_output_bytes:${sum((s) => s.netOutput)}`, 'instantaneous_input_kbps:0.00', 'instantaneous_output_kbps:0.00',
-          'rejected_connections:0', 'sync_full:0', 'sync_partial_ok:0', 'sync_partial_err:0',
+          'rejected_connections:0', ...replicationStatsFields(shard),
           `expired_keys:${sum((s) => s.expiredKeys)}`, 'expired_stale_perc:0.00', 'expired_time_cap_reached_count:0',
           'expire_cycle_cpu_milliseconds:0', 'evicted_keys:0', 'evicted_clients:0', 'total_eviction_exceeded_time:0',
           'current_eviction_exceeded_time:0', `keyspace_hits:${sum((s) => s.hits)}`, `keyspace_misses:${sum((s) => s.misses)}`,
@@ -114,11 +115,7 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
         );
         break;
       case 'replication':
-        add(
-          'role:master', 'connected_slaves:0', 'master_failover_state:no-failover', `master_replid:${RUN_ID}`,
-          'master_replid2:0000000000000000000000000000000000000000', 'master_repl_offset:0', 'second_repl_offset:-1',
-          'repl_backlog_active:0', `repl_backlog_size:${config.replBacklogSize}`, 'repl_backlog_first_byte_offset:0', 'repl_backlog_histlen:0',
-        );
+        add(...replicationInfoLines(shard));
         break;
       case 'cpu':
         add(

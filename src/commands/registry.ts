@@ -14,6 +14,7 @@ import { serverCommands } from './server.ts';
 import { persistenceCommands } from './persistence.ts';
 import { memoryCommands, memoryKeyCommands } from './memory.ts';
 import { sortCommands } from './sort.ts';
+import { replicationCommands } from './replication.ts';
 import { zsetCommands } from './zsets.ts';
 import { blockingCommands } from './blocking.ts';
 import { dumpRestoreCommands } from './dump-restore.ts';
@@ -48,4 +49,5 @@ export const SESSION_COMMANDS: SessionFamily = {
   ...persistenceCommands,
   ...memoryCommands,
   ...sortCommands,
+  ...replicationCommands,
 };

@@ -232,14 +232,6 @@ export const serverCommands: SessionFamily = {
       out.simple('OK');
     },
   },
-  role: {
-    handler({ out }) {
-      out.array(3);
-      out.bulk('master');
-      out.integer(0);
-      out.array(0);
-    },
-  },
   readonly: {
     handler({ out, shard }) {
       if (!shard.config.clusterEnabled) out.error('ERR This instance has cluster support disabled');

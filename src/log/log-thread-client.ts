@@ -1,6 +1,6 @@
 // The supervisor's handle on the log thread: starts it with the effect rings, the sequence counter
 // and the control words, and stops it after the shard workers (so it writes everything they left).
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 
 export interface LogThreadData {
   /** One effect ring per shard worker, in worker order. */
@@ -11,6 +11,10 @@ export interface LogThreadData {
   logControl: SharedArrayBuffer;
   /** ServerConfig.toArgs() */
   configArgs: string[];
+  /** The log thread's end of one channel per shard worker (replication messages, see src/replication/messages.ts). */
+  logPorts?: MessagePort[];
+  /** ReplicationState's buffer (INFO replication, ROLE, the replica's read-only and stale-data checks). */
+  replState?: SharedArrayBuffer;
 }
 
 /** A merged effect as tests see it. */
@@ -58,7 +62,7 @@ export class LogThread {
 
   /** Starts the thread; resolves once it consumes the rings (the workers record effects from then on). */
   static start(data: LogThreadData): Promise<LogThread> {
-    const worker = new Worker(new URL('./log-thread.ts', import.meta.url), { workerData: data });
+    const worker = new Worker(new URL('./log-thread.ts', import.meta.url), { workerData: data, transferList: data.logPorts ?? [] });
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       worker.once('error', onError);

@@ -1,5 +1,8 @@
 // Entry of the log thread: merges the shard workers' effect rings by global sequence into one stream
-// and appends it to the AOF (appendonly yes) with the configured fsync policy. The shared-memory
+// and appends it to the AOF (appendonly yes) with the configured fsync policy, and runs replication
+// (src/replication/log-replication.ts): the stream to replicas, or the link to a primary. Workers
+// record effects only while somebody reads them: from the start with appendonly yes, else from the
+// first replica's full resync on. The shared-memory
 // protocol with the workers is described in log-control.ts; the supervisor side is log-thread-client.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ServerConfig } from '../config/server-config.ts';
@@ -7,6 +10,7 @@ import { EffectMerger, type EffectFrame } from './effect-merger.ts';
 import { AofWriter, type AppendFsync } from './aof-writer.ts';
 import { LOG_ACTIVE, LOG_DURABLE, LOG_MERGED, LOG_SLEEPING } from './log-control.ts';
 import type { CapturedEffect, FromLogThread, LogThreadData, ToLogThread } from './log-thread-client.ts';
+import { LogReplication } from '../replication/log-replication.ts';
 
 /** Effects merged per batch (one write(2) per batch, then a turn of the event loop). */
 const BATCH = 4096;
@@ -25,7 +29,7 @@ const sequence = new Int32Array(data.sequence);
 
 // Read the counter before announcing ourselves: every number taken after ACTIVE=1 is >= this one.
 const firstSequence = Atomics.load(sequence, 0) >>> 0;
-const merger = new EffectMerger(data.effectRings, firstSequence);
+let merger = new EffectMerger(data.effectRings, firstSequence);
 let aof: AofWriter | null = null;
 if (config.appendonly) {
   aof = AofWriter.open({
@@ -43,10 +47,27 @@ let gapSince = 0;
 Atomics.store(control, LOG_MERGED, firstSequence | 0);
 Atomics.store(control, LOG_DURABLE, firstSequence | 0);
 Atomics.store(control, LOG_SLEEPING, 0);
-Atomics.store(control, LOG_ACTIVE, 1);
+if (config.appendonly) Atomics.store(control, LOG_ACTIVE, 1);
+
+/** Starts recording effects (once): the stream goes on from the sequence number taken next. */
+function ensureRecording(): void {
+  if (Atomics.load(control, LOG_ACTIVE) === 1) return;
+  // Read the counter before announcing: every number taken after ACTIVE=1 is >= this one.
+  const first = Atomics.load(sequence, 0) >>> 0;
+  merger = new EffectMerger(data.effectRings, first);
+  Atomics.store(control, LOG_MERGED, first | 0);
+  Atomics.store(control, LOG_DURABLE, first | 0);
+  Atomics.store(control, LOG_ACTIVE, 1);
+}
+
+const replication = new LogReplication(data.logPorts ?? [], data.replState ?? new SharedArrayBuffer(64 * 1024), config, {
+  ensureRecording,
+  nextSequence: () => merger.nextSequence,
+});
 
 const sink = (effect: EffectFrame): void => {
   if (aof !== null) aof.append(effect);
+  if (replication.wantsEffects) replication.onEffect(effect);
   if (captured !== null) captured.push({ seq: effect.seq, db: effect.db, txId: effect.txId, worker: effect.worker, argv: effect.argv() });
 };
 
@@ -57,6 +78,7 @@ function step(max: number): number {
     Atomics.store(control, LOG_MERGED, merger.nextSequence | 0);
     if (aof !== null && merger.isEmpty()) aof.endTransaction();
     if (aof !== null) aof.flush();
+    replication.afterStep(merger.isEmpty());
     Atomics.store(control, LOG_DURABLE, merger.nextSequence | 0);
     // Workers holding replies for durability (appendfsync always) wait on this word.
     Atomics.notify(control, LOG_DURABLE);
@@ -97,6 +119,7 @@ async function run(): Promise<void> {
 function stop(): void {
   stopping = true;
   clearInterval(everySecond);
+  replication.stop();
   // The workers are stopped: write everything they left, giving up numbers nobody will write.
   for (;;) {
     while (step(BATCH) > 0);
@@ -136,6 +159,7 @@ port.on('message', (msg: ToLogThread) => {
     case 'config-set':
       config.set(msg.pairs);
       if (aof !== null) aof.fsyncPolicy = config.appendfsync as AppendFsync;
+      replication.configChanged();
       break;
   }
 });

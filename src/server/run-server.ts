@@ -29,11 +29,13 @@ export async function runServer(config: ServerConfig): Promise<void> {
       process.exit(1);
     }
   }
-  // The log thread merges the workers' write effects into one stream; today it feeds the AOF.
+  // The log thread merges the workers' write effects into one stream for the AOF and the replicas,
+  // and is the link to a primary: it always runs (workers record effects only when it needs them).
   let logThread: LogThread | null = null;
-  if (config.appendonly) {
+  {
     logThread = await LogThread.start({
       effectRings: supervisor.effectRings, sequence: supervisor.sequence, logControl: supervisor.logControl, configArgs: config.toArgs(),
+      logPorts: supervisor.logPorts, replState: supervisor.replState,
     });
     supervisor.onConfigSet = (pairs) => logThread?.configSet(pairs);
     log('*', `Log thread started${logThread.aofPath ? `, appending to ${logThread.aofPath}` : ''}`);

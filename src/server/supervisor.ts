@@ -6,6 +6,7 @@ import { createMeshBuffers } from '../ipc/worker-mesh.ts';
 import { SlotTable } from '../ipc/slot-table.ts';
 import { SharedStats, STAT_DIRTY } from '../ipc/shared-stats.ts';
 import type { ShardWorkerData } from '../shard/worker.ts';
+import { ReplicationState } from '../replication/repl-state.ts';
 
 const HOP_RING_BYTES = 4 * 1024 * 1024;
 const EFFECT_RING_BYTES = 8 * 1024 * 1024;
@@ -21,6 +22,9 @@ export class Supervisor {
   readonly effectRings: SharedArrayBuffer[] = [];
   readonly sequence = new SharedArrayBuffer(4);
   readonly logControl = new SharedArrayBuffer(16);
+  /** Replication: the log thread's end of a channel to each worker, and the state it publishes. */
+  readonly logPorts: MessagePort[] = [];
+  readonly replState = ReplicationState.create();
   private readonly config: ServerConfig;
   private nextClientId = 1;
   /** SHUTDOWN from a client: `save` true (SAVE), false (NOSAVE) or undefined (as configured). */
@@ -47,11 +51,13 @@ export class Supervisor {
     for (let id = 0; id < this.workerCount; id++) {
       const effectRing = createRingBuffer(EFFECT_RING_BYTES);
       this.effectRings.push(effectRing);
+      const logChannel = new MessageChannel();
+      this.logPorts.push(logChannel.port2);
       const data: ShardWorkerData = {
         id, workerCount: this.workerCount, mesh, ports: ports[id]!, slotTable, stats: statsSab, effectRing,
-        sequence: this.sequence, logControl: this.logControl, configArgs,
+        sequence: this.sequence, logControl: this.logControl, configArgs, logPort: logChannel.port1, replState: this.replState,
       };
-      const transfer = ports[id]!.filter((p): p is MessagePort => p !== null);
+      const transfer = [...ports[id]!.filter((p): p is MessagePort => p !== null), logChannel.port1];
       const worker = new Worker(new URL('../shard/worker.ts', import.meta.url), { workerData: data, transferList: transfer });
       worker.on('message', (msg: { type: string; pairs?: Array<[string, string]> }) => this.onWorkerMessage(id, msg));
       worker.on('error', (err) => console.error(`shoal: worker ${id} failed:`, err));

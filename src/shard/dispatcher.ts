@@ -10,6 +10,7 @@ import { REPLY_ON, REPLY_SKIP, type Connection } from './connection.ts';
 import type { Shard } from './shard.ts';
 import type { Session, SessionCommand } from './session.ts';
 import { runCrossShard, type TxCommand } from './cross-shard.ts';
+import { replicationRefuses } from '../commands/replication.ts';
 import { ReplyWriter as Writer, errorReplyCounts } from '../resp/reply-writer.ts';
 
 /** How a command runs, resolved once per command spec and kept on it. */
@@ -58,6 +59,11 @@ export class Dispatcher {
     }
     if (!conn.authenticated && (spec.flags & CommandFlag.NO_AUTH) === 0) {
       this.reject(conn, out, NOAUTH, spec);
+      return;
+    }
+    const replicationError = replicationRefuses(this.shard, conn, spec);
+    if (replicationError !== null) {
+      this.reject(conn, out, replicationError, spec);
       return;
     }
     const route = (spec.route as Route | undefined) ?? this.routeOf(spec);

@@ -31,6 +31,7 @@ import { typeName } from '../types/value.ts';
 import type { CommandHandler } from '../commands/context.ts';
 import type { WorkerStats } from './worker-stats.ts';
 import type { Session } from './session.ts';
+import { WorkerReplication } from '../replication/worker-replication.ts';
 
 /** Redis's sdscatrepr: printable ASCII as is, quotes and backslashes escaped, the rest as \n, \xHH... */
 function monitorEscape(s: string): string {
@@ -75,6 +76,9 @@ export interface ShardOptions {
   effectRing: SharedArrayBuffer;
   sequence: SharedArrayBuffer;
   logControl: SharedArrayBuffer;
+  /** Replication: this worker's end of its channel to the log thread, and the state the log thread publishes. */
+  logPort?: MessagePort;
+  replState?: SharedArrayBuffer;
   config: ServerConfig;
   /** Sends a control message to the main thread (config changes, shutdown, client kills). */
   toMain: (msg: unknown) => void;
@@ -108,6 +112,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   readonly connections = new Map<number, Connection>();
   readonly dispatcher: Dispatcher;
   readonly activeExpiry: ActiveExpiry;
+  readonly replication: WorkerReplication;
   readonly toMain: (msg: unknown) => void;
   /** Scratch state for executing requests from other workers. */
   private readonly remoteClient = new ClientState(0);
@@ -150,6 +155,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.dispatcher = new Dispatcher(this);
     this.slowlog = new SlowLog(this.id, this.workerCount);
     this.activeExpiry = new ActiveExpiry(this.keyspace, () => this.config.activeExpireEffort);
+    this.replication = new WorkerReplication(this, options.logPort, options.replState);
     this.startTimers();
     // Frames may already wait in the rings (a peer that started first): look once, then sleep.
     this.scheduleTurn();

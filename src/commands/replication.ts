@@ -1,0 +1,234 @@
+// Replication commands: PSYNC and SYNC (the connection becomes a replica, fed by the log thread),
+// REPLCONF, REPLICAOF / SLAVEOF, WAIT, ROLE; the INFO replication section; and the checks a replica
+// or a primary with min-replicas-to-write applies to clients' commands.
+import type { Session, SessionFamily } from '../shard/session.ts';
+import type { Shard } from '../shard/shard.ts';
+import type { Connection } from '../shard/connection.ts';
+import type { CommandSpec } from './table.ts';
+import { CommandFlag } from './flags.ts';
+import type { ReplicationView } from '../replication/repl-state.ts';
+
+const INTEGER = /^-?(0|[1-9][0-9]*)$/;
+
+/** What REPLCONF told us about a connection before it sent PSYNC. */
+interface ReplicaHandshake {
+  listeningPort: number;
+  capaEof: boolean;
+}
+const handshakes = new WeakMap<Connection, ReplicaHandshake>();
+
+function handshakeOf(conn: Connection): ReplicaHandshake {
+  let h = handshakes.get(conn);
+  if (h === undefined) handshakes.set(conn, (h = { listeningPort: 0, capaEof: false }));
+  return h;
+}
+
+function startReplica(session: Session, replid: string, offset: number, sync: boolean): void {
+  const { shard, conn, out } = session;
+  if (!shard.replication.available || conn.socket === null) {
+    out.error('ERR replication is not available');
+    return;
+  }
+  if (shard.replication.isReplicaConnection(conn)) return; // already a replica: ignored, as Redis
+  // Replies owed before PSYNC go first; from now on the log thread decides what this socket gets.
+  conn.flush();
+  const h = handshakeOf(conn);
+  shard.replication.attachReplica(conn, replid, offset, sync, h.capaEof, h.listeningPort || (conn.socket.remotePort ?? 0));
+}
+
+export const replicationCommands: SessionFamily = {
+  psync: {
+    handler(session, argv) {
+      const offset = argv[2]!;
+      if (!INTEGER.test(offset) || !Number.isSafeInteger(Number(offset))) {
+        session.out.error('ERR value is not an integer or out of range');
+        return;
+      }
+      startReplica(session, argv[1]!, Number(offset), false);
+    },
+  },
+  sync: {
+    handler(session) {
+      startReplica(session, '?', -1, true);
+    },
+  },
+  replconf: {
+    handler({ shard, conn, out }, argv) {
+      if (argv.length % 2 === 0) {
+        out.error('ERR syntax error');
+        return;
+      }
+      for (let i = 1; i < argv.length; i += 2) {
+        const option = argv[i]!.toLowerCase();
+        const value = argv[i + 1]!;
+        switch (option) {
+          case 'listening-port': {
+            const port = Number(value);
+            if (!INTEGER.test(value) || port < 0 || port > 65535) {
+              out.error('ERR value is not an integer or out of range');
+              return;
+            }
+            handshakeOf(conn).listeningPort = port;
+            break;
+          }
+          case 'ip-address':
+          case 'rdb-only':
+          case 'rdb-filter-only':
+            break;
+          case 'capa':
+            if (value.toLowerCase() === 'eof') handshakeOf(conn).capaEof = true;
+            break;
+          case 'ack':
+            // From a replica: its processed offset. Never answered.
+            if (shard.replication.isReplicaConnection(conn) && INTEGER.test(value)) shard.replication.ack(conn, Number(value));
+            return;
+          case 'getack':
+            // From our primary, in the stream: acknowledge now. Never answered.
+            if (shard.replication.isMasterClient(conn)) shard.replication.getAck();
+            return;
+          default:
+            out.error(`ERR Unrecognized REPLCONF option: ${argv[i]}`);
+            return;
+        }
+      }
+      out.simple('OK');
+    },
+  },
+  replicaof: { handler: replicaof },
+  slaveof: { handler: replicaof },
+  wait: {
+    async handler({ shard, out }, argv) {
+      if (shard.replication.state.isReplica) {
+        out.error('ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.');
+        return;
+      }
+      const [, numText, timeoutText] = argv as [string, string, string];
+      if (!INTEGER.test(numText)) {
+        out.error('ERR value is not an integer or out of range');
+        return;
+      }
+      if (!INTEGER.test(timeoutText)) {
+        out.error('ERR timeout is not an integer or out of range');
+        return;
+      }
+      const timeout = Number(timeoutText);
+      if (timeout < 0) {
+        out.error('ERR timeout is negative');
+        return;
+      }
+      out.integer(await shard.replication.wait(Number(numText), timeout));
+    },
+  },
+  role: {
+    handler({ shard, out }) {
+      const view = shard.replication.state.read();
+      if (view === null || view.role === 'master') {
+        const replicas = view?.replicas.filter((r) => r.state === 'online') ?? [];
+        out.array(3);
+        out.bulk('master');
+        out.integer(view?.masterReplOffset ?? 0);
+        out.array(replicas.length);
+        for (const r of replicas) {
+          out.array(3);
+          out.bulk(r.ip);
+          out.bulk(String(r.port));
+          out.bulk(String(r.offset));
+        }
+        return;
+      }
+      out.array(5);
+      out.bulk('slave');
+      out.bulk(view.masterHost);
+      out.integer(view.masterPort);
+      out.bulk(view.linkState);
+      out.integer(view.linkState === 'connected' ? view.replOffset : -1);
+    },
+  },
+};
+
+async function replicaof({ shard, conn, out }: Session, argv: string[]): Promise<void> {
+  if (shard.config.clusterEnabled) {
+    out.error('ERR REPLICAOF not allowed in cluster mode.');
+    return;
+  }
+  const [, host, portText] = argv as [string, string, string];
+  if (host.toLowerCase() === 'no' && portText.toLowerCase() === 'one') {
+    out.simple(await shard.replication.replicaof(null, 0));
+    return;
+  }
+  if (shard.replication.isReplicaConnection(conn)) {
+    out.error('ERR Command is not valid when client is a replica.');
+    return;
+  }
+  const port = Number(portText);
+  if (!INTEGER.test(portText) || port < 0 || port > 65535) {
+    out.error('ERR Invalid master port');
+    return;
+  }
+  out.simple(await shard.replication.replicaof(host, port));
+}
+
+const READONLY = "READONLY You can't write against a read only replica.";
+const MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+const NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
+
+/**
+ * The error a client's command gets because of replication, or null: writes on a read-only replica,
+ * most commands on a replica whose link is down with replica-serve-stale-data no, writes on a primary
+ * with fewer than min-replicas-to-write good replicas. The master client is never refused.
+ */
+export function replicationRefuses(shard: Shard, conn: Connection, spec: CommandSpec): string | null {
+  const state = shard.replication.state;
+  if (conn.client.isMaster) return null;
+  if (state.isReplica) {
+    if ((spec.flags & CommandFlag.WRITE) !== 0 && shard.config.get('replica-read-only') === 'yes') return READONLY;
+    if (!state.linkUp && (spec.flags & CommandFlag.STALE) === 0 && shard.config.get('replica-serve-stale-data') === 'no') return MASTERDOWN;
+    return null;
+  }
+  if ((spec.flags & CommandFlag.WRITE) !== 0 && state.refusesWrites) return NOREPLICAS;
+  return null;
+}
+
+/** INFO's replication section, from the view the log thread publishes. */
+export function replicationInfoLines(shard: Shard): string[] {
+  const view: ReplicationView | null = shard.replication.state.read();
+  const config = shard.config;
+  if (view === null) {
+    return ['role:master', 'connected_slaves:0', 'master_failover_state:no-failover',
+      'master_replid:0000000000000000000000000000000000000000', 'master_replid2:0000000000000000000000000000000000000000',
+      'master_repl_offset:0', 'second_repl_offset:-1', 'repl_backlog_active:0', `repl_backlog_size:${config.replBacklogSize}`,
+      'repl_backlog_first_byte_offset:0', 'repl_backlog_histlen:0'];
+  }
+  const lines = [`role:${view.role}`];
+  if (view.role === 'slave') {
+    const up = view.linkState === 'connected';
+    lines.push(
+      `master_host:${view.masterHost}`, `master_port:${view.masterPort}`, `master_link_status:${up ? 'up' : 'down'}`,
+      `master_last_io_seconds_ago:${up ? view.lastIoSecondsAgo : -1}`, `master_sync_in_progress:${view.syncInProgress ? 1 : 0}`,
+      `slave_read_repl_offset:${view.readReplOffset}`, `slave_repl_offset:${view.replOffset}`,
+    );
+    if (!up) lines.push(`master_link_down_since_seconds:${view.linkDownSinceSecondsAgo}`);
+    lines.push(
+      `slave_priority:${config.get('replica-priority') ?? '100'}`, `slave_read_only:${config.get('replica-read-only') === 'yes' ? 1 : 0}`,
+      `replica_announced:${config.get('replica-announced') === 'yes' ? 1 : 0}`,
+    );
+  }
+  lines.push(`connected_slaves:${view.replicas.length}`);
+  if (view.role === 'master' && Number(config.get('min-replicas-to-write') ?? '0') > 0) {
+    lines.push(`min_slaves_good_slaves:${shard.replication.state.goodReplicas}`);
+  }
+  view.replicas.forEach((r, i) => lines.push(`slave${i}:ip=${r.ip},port=${r.port},state=${r.state},offset=${r.offset},lag=${r.lag}`));
+  lines.push(
+    'master_failover_state:no-failover', `master_replid:${view.replid}`, `master_replid2:${view.replid2}`,
+    `master_repl_offset:${view.masterReplOffset}`, `second_repl_offset:${view.secondReplOffset}`,
+    `repl_backlog_active:${view.backlogActive ? 1 : 0}`, `repl_backlog_size:${view.backlogSize}`,
+    `repl_backlog_first_byte_offset:${view.backlogFirstByteOffset}`, `repl_backlog_histlen:${view.backlogHistlen}`,
+  );
+  return lines;
+}
+
+/** INFO stats' sync_full, sync_partial_ok, sync_partial_err (full and partial resyncs served). */
+export function replicationStatsFields(shard: Shard): string[] {
+  const view = shard.replication.state.read();
+  return [`sync_full:${view?.syncFull ?? 0}`, `sync_partial_ok:${view?.syncPartialOk ?? 0}`, `sync_partial_err:${view?.syncPartialErr ?? 0}`];
+}

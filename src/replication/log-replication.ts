@@ -1,0 +1,588 @@
+// Replication as the log thread runs it. As a primary: the merged effect stream encoded as RESP
+// (stream-encoder.ts) into the backlog and to every online replica; PSYNC answered with +CONTINUE and
+// the missing bytes when the backlog holds them, else a full resync from a snapshot the replica's
+// worker takes (its sequence number is matched to a stream offset here); ACK offsets, WAIT, PINGs.
+// As a replica: the link to the primary (primary-link.ts), the RDB loaded into the workers, the stream
+// applied by worker 0's master client and, once applied, fed to this server's own backlog and
+// replicas unchanged (same offsets: chained replicas can PSYNC anywhere in the chain).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { MessagePort } from 'node:worker_threads';
+import type { ServerConfig } from '../config/server-config.ts';
+import type { EffectFrame } from '../log/effect-merger.ts';
+import { seqBefore } from '../log/log-control.ts';
+import { ReplicationBacklog } from './backlog.ts';
+import { StreamEncoder } from './stream-encoder.ts';
+import { ReplicationState, ROLE_MASTER, ROLE_REPLICA, type ReplicationView } from './repl-state.ts';
+import type { LogToWorker, WorkerToLog } from './messages.ts';
+import { PrimaryLink } from './primary-link.ts';
+
+const NO_REPLID = '0000000000000000000000000000000000000000';
+
+function newReplid(): string {
+  return crypto.randomBytes(20).toString('hex');
+}
+
+interface ReplicaLink {
+  worker: number;
+  cid: number;
+  ip: string;
+  port: number;
+  state: 'wait_bgsave' | 'send_bulk' | 'online';
+  capaEof: boolean;
+  /** Old SYNC: no +FULLRESYNC line. */
+  sync: boolean;
+  ackOffset: number;
+  ackTime: number;
+  /** Full resync: the first effect after the snapshot, and the stream offset the replica starts after. */
+  snapshotSeq: number | null;
+  startOffset: number | null;
+}
+
+interface Wait {
+  worker: number;
+  wid: number;
+  seq: number;
+  numreplicas: number;
+  target: number | null;
+  timer: NodeJS.Timeout | null;
+}
+
+export interface LogReplicationHost {
+  /** Starts recording write effects (if not yet) from the current sequence. */
+  ensureRecording(): void;
+  /** The next sequence number the merger has not emitted. */
+  nextSequence(): number;
+}
+
+export class LogReplication {
+  private readonly ports: MessagePort[];
+  private readonly state: ReplicationState;
+  private readonly config: ServerConfig;
+  private readonly host: LogReplicationHost;
+  role: 'master' | 'slave' = 'master';
+  private replid = newReplid();
+  private replid2 = NO_REPLID;
+  private secondReplOffset = -1;
+  private backlog: ReplicationBacklog | null = null;
+  private readonly encoder = new StreamEncoder();
+  private readonly links = new Map<string, ReplicaLink>();
+  private pendingSnapshots = 0;
+  /** While a snapshot is pending: (sequence, stream offset before that effect) pairs. */
+  private seqOffsets: number[] = [];
+  private readonly waits: Wait[] = [];
+  private syncFull = 0;
+  private syncPartialOk = 0;
+  private syncPartialErr = 0;
+  // replica side
+  private masterHost = '';
+  private masterPort = 0;
+  private link: PrimaryLink | null = null;
+  private linkState: 'connect' | 'connecting' | 'sync' | 'connected' = 'connect';
+  private linkDownSince = Date.now();
+  /** The stream offset applied by the master client (slave_repl_offset) and received (slave_read_repl_offset). */
+  private applied = 0;
+  private received = 0;
+  private unapplied: Array<{ start: number; bytes: Buffer }> = [];
+  /** The replid/offset this replica can PSYNC from (null: never synchronized, ask PSYNC ? -1). */
+  private synced = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private resetting = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(ports: MessagePort[], stateSab: SharedArrayBuffer, config: ServerConfig, host: LogReplicationHost) {
+    this.ports = ports;
+    this.state = new ReplicationState(stateSab);
+    this.config = config;
+    this.host = host;
+    ports.forEach((port, worker) => port.on('message', (msg: WorkerToLog) => this.onWorkerMessage(worker, msg)));
+    let sincePing = 0;
+    this.timers.push(setInterval(() => {
+      this.everySecond();
+      const period = Number(config.get('repl-ping-replica-period') ?? '10');
+      if (++sincePing >= period) {
+        sincePing = 0;
+        if (this.role === 'master' && this.links.size > 0 && this.backlog !== null) {
+          this.encoder.endTransaction();
+          this.encoder.command(['PING']);
+          this.flushStream();
+        }
+      }
+    }, 1000));
+    if (config.masterHost !== null && config.masterHost !== undefined) this.replicaOf(config.masterHost, config.masterPort);
+    this.publish();
+  }
+
+  /** True when merged effects feed the stream (a primary with a backlog). */
+  get wantsEffects(): boolean {
+    return this.role === 'master' && this.backlog !== null;
+  }
+
+  private post(worker: number, msg: LogToWorker): void {
+    this.ports[worker]?.postMessage(msg);
+  }
+
+  private toAllWorkers(msg: LogToWorker): void {
+    for (let w = 0; w < this.ports.length; w++) this.post(w, msg);
+  }
+
+  // ---- the stream (primary) ----
+
+  onEffect(effect: EffectFrame): void {
+    if (this.pendingSnapshots > 0) {
+      // A replica may start right before this effect: remember where, with a SELECT it can start from.
+      this.encoder.closeTransactionBefore(effect.txId);
+      this.seqOffsets.push(effect.seq, this.backlog!.offset + this.encoder.pos);
+      this.encoder.forceSelect();
+    }
+    this.encoder.append(effect);
+  }
+
+  /** After a batch of effects was merged (`idle`: no more waiting). */
+  afterStep(idle: boolean): void {
+    if (!this.wantsEffects) return;
+    if (idle) this.encoder.endTransaction();
+    this.flushStream();
+    this.resolvePending();
+  }
+
+  /** Moves the encoded bytes to the backlog and the online replicas. */
+  private flushStream(): void {
+    const bytes = this.encoder.take();
+    if (bytes.length === 0 || this.backlog === null) return;
+    this.backlog.append(bytes);
+    this.sendToReplicas(bytes);
+    this.publish();
+  }
+
+  private sendToReplicas(bytes: Buffer): void {
+    if (this.links.size === 0) return;
+    const copy = Uint8Array.prototype.slice.call(bytes);
+    for (const link of this.links.values()) if (link.state === 'online') this.post(link.worker, { t: 'write', cid: link.cid, bytes: copy });
+  }
+
+  private ensureBacklog(): ReplicationBacklog {
+    if (this.backlog === null) {
+      this.backlog = new ReplicationBacklog(this.config.replBacklogSize, this.applied);
+      if (this.role === 'master') this.host.ensureRecording();
+      this.encoder.forceSelect();
+    }
+    return this.backlog;
+  }
+
+  // ---- replicas of this server ----
+
+  private onWorkerMessage(worker: number, msg: WorkerToLog): void {
+    switch (msg.t) {
+      case 'psync':
+        this.onPsync(worker, msg);
+        break;
+      case 'ack': {
+        const link = this.links.get(`${worker}:${msg.cid}`);
+        if (link === undefined) break;
+        link.ackOffset = Math.max(link.ackOffset, msg.offset);
+        link.ackTime = Date.now();
+        if (link.state === 'send_bulk' && link.startOffset !== null) this.putOnline(link, link.startOffset + 1);
+        this.checkWaits();
+        break;
+      }
+      case 'replica-closed':
+        this.links.delete(`${worker}:${msg.cid}`);
+        this.publish();
+        break;
+      case 'snapshot-taken': {
+        const link = this.links.get(`${worker}:${msg.cid}`);
+        if (link === undefined) {
+          this.snapshotDone();
+          break;
+        }
+        link.snapshotSeq = msg.seq;
+        this.resolvePending();
+        break;
+      }
+      case 'snapshot-failed': {
+        const link = this.links.get(`${worker}:${msg.cid}`);
+        this.snapshotDone();
+        if (link !== undefined) this.dropLink(link);
+        break;
+      }
+      case 'wait':
+        this.onWait(worker, msg);
+        break;
+      case 'replicaof':
+        this.post(worker, { t: 'replicaof-done', rid: msg.rid, reply: msg.host === null ? this.replicaOfNoOne() : this.replicaOf(msg.host, msg.port) });
+        break;
+      case 'applied':
+        this.onApplied(msg.offset);
+        break;
+      case 'loaded':
+        this.onLoaded(msg.ok, msg.error);
+        break;
+      case 'getack':
+        this.link?.sendAck(Math.max(this.applied, msg.offset));
+        break;
+      case 'master-reset-done':
+        this.onMasterReset(msg.offset);
+        break;
+    }
+  }
+
+  private onPsync(worker: number, msg: Extract<WorkerToLog, { t: 'psync' }>): void {
+    const link: ReplicaLink = {
+      worker, cid: msg.cid, ip: msg.ip, port: msg.listeningPort, state: 'wait_bgsave', capaEof: msg.capaEof, sync: msg.sync,
+      ackOffset: 0, ackTime: Date.now(), snapshotSeq: null, startOffset: null,
+    };
+    this.links.set(`${worker}:${msg.cid}`, link);
+    const backlog = this.backlog;
+    const known = msg.replid === this.replid || (msg.replid === this.replid2 && msg.offset <= this.secondReplOffset + 0);
+    if (!msg.sync && backlog !== null && known && backlog.holds(msg.offset) && (this.role === 'master' || this.linkState === 'connected')) {
+      this.syncPartialOk++;
+      this.post(worker, { t: 'write', cid: msg.cid, bytes: Buffer.from(`+CONTINUE ${this.replid}\r\n`) });
+      link.ackOffset = msg.offset - 1;
+      this.putOnline(link, msg.offset);
+      return;
+    }
+    if (msg.replid !== '?' && !msg.sync) this.syncPartialErr++;
+    if (this.role === 'slave' && this.linkState !== 'connected') {
+      // As Redis: a replica without a link to its primary has nothing to serve; the replica retries.
+      this.post(worker, { t: 'write', cid: msg.cid, bytes: Buffer.from('-NOMASTERLINK Can\'t SYNC while not connected with my master\r\n') });
+      this.dropLink(link);
+      return;
+    }
+    this.syncFull++;
+    this.ensureBacklog();
+    if (this.role === 'slave') {
+      // A replica serves the snapshot of what it applied: the offset is its applied offset.
+      link.snapshotSeq = -1;
+    }
+    this.pendingSnapshots++;
+    this.post(worker, { t: 'snapshot', cid: msg.cid });
+    this.publish();
+  }
+
+  private snapshotDone(): void {
+    if (--this.pendingSnapshots <= 0) {
+      this.pendingSnapshots = 0;
+      this.seqOffsets = [];
+    }
+  }
+
+  /** Full resyncs whose snapshot is taken: once the stream offset of their sequence is known, they start. */
+  private resolvePending(): void {
+    if (this.pendingSnapshots === 0) return;
+    for (const link of this.links.values()) {
+      if (link.snapshotSeq === null || link.startOffset !== null) continue;
+      let offset = -1;
+      if (this.role === 'slave') {
+        // The snapshot holds what the master client applied when it was taken: the stream is
+        // applied in order, so the applied offset reported last, at most, is where it ends.
+        offset = this.backlog!.offset;
+      } else {
+        const seq = link.snapshotSeq;
+        const pairs = this.seqOffsets;
+        for (let i = 0; i < pairs.length; i += 2) {
+          if (!seqBefore(pairs[i]!, seq)) {
+            offset = pairs[i + 1]!;
+            break;
+          }
+        }
+        if (offset < 0 && !seqBefore(this.host.nextSequence(), seq)) {
+          this.encoder.endTransaction();
+          this.flushStream();
+          offset = this.backlog!.offset;
+          this.encoder.forceSelect();
+        }
+      }
+      if (offset < 0) continue;
+      link.startOffset = offset;
+      link.state = 'send_bulk';
+      this.snapshotDone();
+      const eof = link.capaEof && this.config.get('repl-diskless-sync') === 'yes';
+      this.post(link.worker, { t: 'fullsync', cid: link.cid, replid: link.sync ? '' : this.replid, offset, eof });
+      // The stream follows the first ACK (the replica loaded the payload), as Redis does.
+    }
+  }
+
+  private putOnline(link: ReplicaLink, from: number): void {
+    const backlog = this.backlog!;
+    if (!backlog.holds(from)) {
+      this.dropLink(link);
+      return;
+    }
+    const missing = backlog.copyFrom(from);
+    if (missing.length > 0) this.post(link.worker, { t: 'write', cid: link.cid, bytes: Uint8Array.prototype.slice.call(missing) });
+    link.state = 'online';
+    this.publish();
+  }
+
+  private dropLink(link: ReplicaLink): void {
+    this.links.delete(`${link.worker}:${link.cid}`);
+    this.post(link.worker, { t: 'close', cid: link.cid });
+    this.publish();
+  }
+
+  // ---- WAIT ----
+
+  private onWait(worker: number, msg: Extract<WorkerToLog, { t: 'wait' }>): void {
+    const wait: Wait = { worker, wid: msg.wid, seq: msg.seq, numreplicas: msg.numreplicas, target: null, timer: null };
+    this.waits.push(wait);
+    if (msg.timeoutMs > 0) wait.timer = setTimeout(() => this.finishWait(wait), msg.timeoutMs);
+    this.checkWaits();
+    if (this.waits.includes(wait)) this.requestAcks();
+  }
+
+  private requestAcks(): void {
+    if (this.role !== 'master' || this.backlog === null) return;
+    let online = false;
+    for (const link of this.links.values()) if (link.state === 'online') online = true;
+    if (!online) return;
+    this.encoder.endTransaction();
+    this.encoder.command(['REPLCONF', 'GETACK', '*']);
+    this.flushStream();
+  }
+
+  private acked(target: number): number {
+    let n = 0;
+    for (const link of this.links.values()) if (link.state === 'online' && link.ackOffset >= target) n++;
+    return n;
+  }
+
+  private checkWaits(): void {
+    for (const wait of [...this.waits]) {
+      if (wait.target === null) {
+        if (this.backlog === null || this.role !== 'master') wait.target = this.backlog?.offset ?? 0;
+        else if (!seqBefore(this.host.nextSequence(), wait.seq)) {
+          this.flushStream();
+          wait.target = this.backlog.offset;
+        } else continue;
+      }
+      if (this.acked(wait.target) >= wait.numreplicas) this.finishWait(wait);
+    }
+  }
+
+  private finishWait(wait: Wait): void {
+    const at = this.waits.indexOf(wait);
+    if (at < 0) return;
+    this.waits.splice(at, 1);
+    if (wait.timer !== null) clearTimeout(wait.timer);
+    this.post(wait.worker, { t: 'wait-done', wid: wait.wid, count: wait.target === null ? 0 : this.acked(wait.target) });
+  }
+
+  // ---- replica side ----
+
+  private replicaOf(host: string, port: number): string {
+    if (this.role === 'slave' && host === this.masterHost && port === this.masterPort) return 'OK Already connected to specified master';
+    const wasMaster = this.role === 'master';
+    this.role = 'slave';
+    this.masterHost = host;
+    this.masterPort = port;
+    if (wasMaster) {
+      // What this server has is a history the new primary may share (PSYNC2): offer it.
+      this.applied = this.backlog?.offset ?? 0;
+      this.synced = this.backlog !== null;
+      this.encoder.take();
+    }
+    this.state.setRole(ROLE_REPLICA, false);
+    this.toAllWorkers({ t: 'role', replica: true });
+    for (const wait of [...this.waits]) this.finishWait(wait);
+    this.restartLink();
+    this.publish();
+    return 'OK';
+  }
+
+  private replicaOfNoOne(): string {
+    if (this.role === 'master') return 'OK';
+    this.closeLink();
+    this.role = 'master';
+    // The history so far stays valid under the old id (replid2) up to here; new writes get a new id.
+    this.replid2 = this.replid;
+    this.secondReplOffset = this.applied + 1;
+    this.replid = newReplid();
+    this.state.setRole(ROLE_MASTER, true);
+    this.toAllWorkers({ t: 'role', replica: false });
+    if (this.backlog !== null) {
+      this.host.ensureRecording();
+      this.encoder.take();
+      this.encoder.forceSelect();
+    }
+    this.publish();
+    return 'OK';
+  }
+
+  private closeLink(): void {
+    if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const link = this.link;
+    this.link = null;
+    link?.close('replicaof');
+    this.linkState = 'connect';
+  }
+
+  /** Drops the current link (if any) and connects again once the master client applied what it got. */
+  private restartLink(): void {
+    this.closeLink();
+    this.linkDownSince = Date.now();
+    this.resetting = true;
+    this.post(0, { t: 'master-reset' });
+  }
+
+  private onMasterReset(offset: number): void {
+    this.resetting = false;
+    if (offset >= 0) this.onApplied(offset);
+    this.unapplied = [];
+    this.received = this.applied;
+    if (this.role === 'slave') this.connect();
+  }
+
+  private connect(): void {
+    if (this.role !== 'slave' || this.link !== null || this.resetting) return;
+    this.linkState = 'connecting';
+    const link = new PrimaryLink(this.masterHost, this.masterPort, {
+      listeningPort: this.config.port,
+      auth: this.config.get('masterauth') || null,
+      psyncReplid: this.synced ? this.replid : '?',
+      psyncOffset: this.synced ? this.applied + 1 : -1,
+    }, {
+      fullResync: (replid, offset) => {
+        this.linkState = 'sync';
+        this.replid = replid;
+        this.replid2 = NO_REPLID;
+        this.secondReplOffset = -1;
+        this.applied = offset;
+        this.received = offset;
+        this.unapplied = [];
+        // A new history: replicas of this server must resynchronize too.
+        for (const l of [...this.links.values()]) this.dropLink(l);
+        if (this.backlog !== null) this.backlog.reset(offset);
+        else this.backlog = new ReplicationBacklog(this.config.replBacklogSize, offset);
+        this.publish();
+      },
+      rdb: (payload) => {
+        const file = path.resolve(this.config.dir, this.config.dbfilename);
+        const temp = path.resolve(this.config.dir, `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
+        fs.writeFileSync(temp, payload);
+        fs.renameSync(temp, file);
+        this.post(0, { t: 'load', file });
+      },
+      continued: (replid) => {
+        this.linkState = 'connected';
+        this.state.setRole(ROLE_REPLICA, true);
+        if (replid !== null && replid !== this.replid) {
+          this.replid2 = this.replid;
+          this.secondReplOffset = this.applied + 1;
+          this.replid = replid;
+        }
+        this.ensureBacklog();
+        this.publish();
+      },
+      stream: (bytes) => {
+        this.post(0, { t: 'stream', bytes: Uint8Array.prototype.slice.call(bytes), start: this.received });
+        this.unapplied.push({ start: this.received, bytes: Buffer.from(bytes) });
+        this.received += bytes.length;
+      },
+      closed: (reason) => {
+        if (this.link !== link) return;
+        console.warn(`shoal: connection with master lost (${reason})`);
+        this.link = null;
+        this.linkState = 'connect';
+        this.state.setRole(ROLE_REPLICA, false);
+        this.linkDownSince = Date.now();
+        this.publish();
+        this.reconnectTimer = setTimeout(() => {
+          this.reconnectTimer = null;
+          if (this.role === 'slave') this.restartLink();
+        }, 1000);
+      },
+    });
+    this.link = link;
+  }
+
+  private onLoaded(ok: boolean, error?: string): void {
+    if (!ok) {
+      console.error(`shoal: loading the primary's RDB failed: ${error}`);
+      this.link?.close('load failed');
+      return;
+    }
+    this.synced = true;
+    this.linkState = 'connected';
+    this.state.setRole(ROLE_REPLICA, true);
+    this.link?.sendAck(this.applied);
+    this.publish();
+  }
+
+  /** The master client applied the stream up to `offset`: that part goes to this server's backlog and replicas. */
+  private onApplied(offset: number): void {
+    if (offset <= this.applied) return;
+    while (this.unapplied.length > 0) {
+      const chunk = this.unapplied[0]!;
+      const end = chunk.start + chunk.bytes.length;
+      const from = this.applied - chunk.start;
+      const to = Math.min(chunk.bytes.length, offset - chunk.start);
+      if (to > from && this.backlog !== null) {
+        const part = chunk.bytes.subarray(from, to);
+        this.backlog.append(part);
+        this.sendToReplicas(part);
+      }
+      if (end <= offset) this.unapplied.shift();
+      else break;
+    }
+    this.applied = offset;
+    this.publish();
+  }
+
+  // ---- housekeeping ----
+
+  private everySecond(): void {
+    if (this.role === 'slave' && this.link !== null && this.linkState === 'connected') this.link.sendAck(this.applied);
+    const maxLag = Number(this.config.get('min-replicas-max-lag') ?? '10') * 1000;
+    const now = Date.now();
+    let good = 0;
+    for (const link of this.links.values()) if (link.state === 'online' && now - link.ackTime <= maxLag) good++;
+    const minToWrite = Number(this.config.get('min-replicas-to-write') ?? '0');
+    this.state.setGoodReplicas(good, this.role === 'master' && minToWrite > 0 && good < minToWrite);
+    this.publish();
+  }
+
+  configChanged(): void {
+    this.backlog?.resize(this.config.replBacklogSize);
+    this.everySecond();
+  }
+
+  publish(): void {
+    const now = Date.now();
+    const backlog = this.backlog;
+    const view: ReplicationView = {
+      role: this.role,
+      replicas: [...this.links.values()].map((l) => ({
+        ip: l.ip, port: l.port, state: l.state, offset: l.ackOffset, lag: Math.floor((now - l.ackTime) / 1000),
+      })),
+      replid: this.replid,
+      replid2: this.replid2,
+      masterReplOffset: this.role === 'master' ? (backlog?.offset ?? 0) : this.applied,
+      secondReplOffset: this.secondReplOffset,
+      backlogActive: backlog !== null,
+      backlogSize: backlog?.size ?? this.config.replBacklogSize,
+      backlogFirstByteOffset: backlog?.firstByteOffset ?? 0,
+      backlogHistlen: backlog?.histlen ?? 0,
+      masterHost: this.masterHost,
+      masterPort: this.masterPort,
+      linkState: this.linkState,
+      lastIoSecondsAgo: this.link !== null ? Math.floor((now - this.link.lastIo) / 1000) : -1,
+      syncInProgress: this.linkState === 'sync',
+      readReplOffset: this.received,
+      replOffset: this.applied,
+      linkDownSinceSecondsAgo: Math.floor((now - this.linkDownSince) / 1000),
+      syncFull: this.syncFull,
+      syncPartialOk: this.syncPartialOk,
+      syncPartialErr: this.syncPartialErr,
+    };
+    this.state.publish(view);
+  }
+
+  stop(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.closeLink();
+    for (const wait of [...this.waits]) this.finishWait(wait);
+  }
+}

@@ -1,0 +1,37 @@
+// Messages between the log thread (replication) and the shard workers, over one MessagePort per worker.
+// Replica sockets stay on the worker that accepted them (a socket that has started reading cannot be
+// transferred between threads): the log thread decides what to send, the worker writes it.
+
+export type WorkerToLog =
+  /** PSYNC <replid> <offset> (offset -1 for "?"), or SYNC. */
+  | { t: 'psync'; cid: number; replid: string; offset: number; sync: boolean; capaEof: boolean; ip: string; listeningPort: number }
+  | { t: 'ack'; cid: number; offset: number }
+  | { t: 'replica-closed'; cid: number }
+  /** The snapshot of a full resync is taken: the stream continues with effect `seq`. */
+  | { t: 'snapshot-taken'; cid: number; seq: number; bytes: number }
+  | { t: 'snapshot-failed'; cid: number; error: string }
+  /** WAIT: reply with the replicas that acknowledged every effect before `seq`. */
+  | { t: 'wait'; wid: number; seq: number; numreplicas: number; timeoutMs: number }
+  | { t: 'replicaof'; rid: number; host: string | null; port: number }
+  /** Replica side (worker 0): the stream is applied up to this offset. */
+  | { t: 'applied'; offset: number }
+  | { t: 'loaded'; ok: boolean; error?: string; keys?: number }
+  /** The primary asked REPLCONF GETACK: acknowledge now. */
+  | { t: 'getack'; offset: number }
+  | { t: 'master-reset-done'; offset: number };
+
+export type LogToWorker =
+  | { t: 'write'; cid: number; bytes: Uint8Array }
+  /** Write +FULLRESYNC and the snapshot taken for this replica ($<len> or EOF-marked), then the stream follows. */
+  | { t: 'fullsync'; cid: number; replid: string; offset: number; eof: boolean }
+  | { t: 'snapshot'; cid: number }
+  | { t: 'close'; cid: number }
+  | { t: 'wait-done'; wid: number; count: number }
+  | { t: 'replicaof-done'; rid: number; reply: string }
+  | { t: 'role'; replica: boolean }
+  /** Replica side (worker 0): load this RDB file into every worker. */
+  | { t: 'load'; file: string }
+  /** Replica side (worker 0): stream bytes from the primary; `start` is the offset of the byte before them. */
+  | { t: 'stream'; bytes: Uint8Array; start: number }
+  /** Replica side (worker 0): the link dropped; drop a partial command, report the offset applied. */
+  | { t: 'master-reset' };

@@ -1,0 +1,119 @@
+// Replication state the log thread publishes for the shard workers: a few words read on the hot path
+// (role, link status, replicas in good standing) and a JSON document INFO replication and ROLE render
+// from. The log thread is the only writer; readers take a consistent copy of the document with a
+// sequence lock (the version is odd while it is being written).
+
+const WORD_VERSION = 0;
+const WORD_LENGTH = 1;
+const WORD_ROLE = 2;
+const WORD_LINK_UP = 3;
+const WORD_GOOD_REPLICAS = 4;
+const WORD_REFUSE_WRITES = 5;
+const WORDS = 8;
+const TEXT_BYTES = 256 * 1024;
+
+export const ROLE_MASTER = 0;
+export const ROLE_REPLICA = 1;
+
+/** One replica of this server, as INFO's slaveN line and ROLE show it. */
+export interface ReplicaView {
+  ip: string;
+  port: number;
+  state: string;
+  offset: number;
+  lag: number;
+}
+
+/** Everything INFO replication and ROLE show; the log thread rewrites it whenever it changes. */
+export interface ReplicationView {
+  role: 'master' | 'slave';
+  replicas: ReplicaView[];
+  replid: string;
+  replid2: string;
+  masterReplOffset: number;
+  secondReplOffset: number;
+  backlogActive: boolean;
+  backlogSize: number;
+  backlogFirstByteOffset: number;
+  backlogHistlen: number;
+  // replica side
+  masterHost: string;
+  masterPort: number;
+  /** connect, connecting, sync, connected (ROLE's states). */
+  linkState: string;
+  lastIoSecondsAgo: number;
+  syncInProgress: boolean;
+  readReplOffset: number;
+  replOffset: number;
+  linkDownSinceSecondsAgo: number;
+  syncFull: number;
+  syncPartialOk: number;
+  syncPartialErr: number;
+}
+
+export class ReplicationState {
+  readonly sab: SharedArrayBuffer;
+  private readonly words: Int32Array;
+  private readonly text: Uint8Array;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.sab = sab;
+    this.words = new Int32Array(sab, 0, WORDS);
+    this.text = new Uint8Array(sab, WORDS * 4);
+  }
+
+  static create(): SharedArrayBuffer {
+    return new SharedArrayBuffer(WORDS * 4 + TEXT_BYTES);
+  }
+
+  get isReplica(): boolean {
+    return Atomics.load(this.words, WORD_ROLE) === ROLE_REPLICA;
+  }
+
+  get linkUp(): boolean {
+    return Atomics.load(this.words, WORD_LINK_UP) === 1;
+  }
+
+  /** Replicas whose last ACK is at most min-replicas-max-lag seconds old. */
+  get goodReplicas(): number {
+    return Atomics.load(this.words, WORD_GOOD_REPLICAS);
+  }
+
+  setRole(role: number, linkUp: boolean): void {
+    Atomics.store(this.words, WORD_ROLE, role);
+    Atomics.store(this.words, WORD_LINK_UP, linkUp ? 1 : 0);
+  }
+
+  /** A primary with fewer good replicas than min-replicas-to-write refuses writes (-NOREPLICAS). */
+  get refusesWrites(): boolean {
+    return Atomics.load(this.words, WORD_REFUSE_WRITES) === 1;
+  }
+
+  setGoodReplicas(n: number, refuseWrites: boolean): void {
+    Atomics.store(this.words, WORD_GOOD_REPLICAS, n);
+    Atomics.store(this.words, WORD_REFUSE_WRITES, refuseWrites ? 1 : 0);
+  }
+
+  publish(view: ReplicationView): void {
+    const bytes = Buffer.from(JSON.stringify(view), 'utf8');
+    if (bytes.length > this.text.length) return; // thousands of replicas: keep the last view
+    Atomics.add(this.words, WORD_VERSION, 1);
+    this.text.set(bytes);
+    Atomics.store(this.words, WORD_LENGTH, bytes.length);
+    Atomics.add(this.words, WORD_VERSION, 1);
+  }
+
+  /** The latest view (null before the log thread published one). */
+  read(): ReplicationView | null {
+    for (let tries = 0; tries < 1000; tries++) {
+      const before = Atomics.load(this.words, WORD_VERSION);
+      if ((before & 1) === 1) continue;
+      const length = Atomics.load(this.words, WORD_LENGTH);
+      if (length === 0) return null;
+      const copy = Buffer.from(this.text.slice(0, length));
+      if (Atomics.load(this.words, WORD_VERSION) !== before) continue;
+      return JSON.parse(copy.toString('utf8')) as ReplicationView;
+    }
+    return null;
+  }
+}

@@ -1,0 +1,242 @@
+// A shard worker's part of replication. On a primary: the replica connections this worker accepted
+// (their sockets cannot move to the log thread once read from), written with what the log thread
+// sends; the snapshot of a full resync; WAIT. On a replica (worker 0): the master client, a connection
+// without a socket that runs the primary's stream in order (hops and cross-worker transactions as
+// any client's), reporting the offset it applied.
+import crypto from 'node:crypto';
+import type { MessagePort } from 'node:worker_threads';
+import type { Shard } from '../shard/shard.ts';
+import { Connection } from '../shard/connection.ts';
+import { ReplicationState } from './repl-state.ts';
+import type { LogToWorker, WorkerToLog } from './messages.ts';
+import { takeReplicationSnapshot, loadIntoWorkers } from './snapshot.ts';
+
+interface ReplicaConn {
+  conn: Connection;
+  /** The snapshot taken for its full resync, until it is sent. */
+  rdb: Buffer | null;
+}
+
+export class WorkerReplication {
+  private readonly shard: Shard;
+  private readonly port: MessagePort | null;
+  readonly state: ReplicationState;
+  private readonly replicas = new Map<number, ReplicaConn>();
+  private nextWaitId = 1;
+  private readonly waits = new Map<number, (count: number) => void>();
+  private readonly replicaofs = new Map<number, (reply: string) => void>();
+  // Replica side (worker 0 only).
+  private master: Connection | null = null;
+  /** Offset of the byte before the first byte fed to the master client. */
+  private masterBase = 0;
+  private masterFed = 0;
+  private readonly streamQueue: Array<{ bytes: Buffer; start: number } | 'reset' | { file: string }> = [];
+  private applying = false;
+
+  constructor(shard: Shard, port: MessagePort | undefined, stateSab: SharedArrayBuffer | undefined) {
+    this.shard = shard;
+    this.port = port ?? null;
+    this.state = new ReplicationState(stateSab ?? ReplicationState.create());
+    this.port?.on('message', (msg: LogToWorker) => this.onMessage(msg));
+    this.port?.unref();
+  }
+
+  private post(msg: WorkerToLog): void {
+    this.port?.postMessage(msg);
+  }
+
+  get available(): boolean {
+    return this.port !== null;
+  }
+
+  isReplicaConnection(conn: Connection): boolean {
+    return this.replicas.has(conn.id);
+  }
+
+  isMasterClient(conn: Connection): boolean {
+    return conn === this.master;
+  }
+
+  // ---- primary side ----
+
+  /** PSYNC or SYNC from `conn`: from now on it is a replica, fed by the log thread. */
+  attachReplica(conn: Connection, replid: string, offset: number, sync: boolean, capaEof: boolean, listeningPort: number): void {
+    this.replicas.set(conn.id, { conn, rdb: null });
+    const socket = conn.socket!;
+    socket.once('close', () => {
+      if (this.replicas.delete(conn.id)) this.post({ t: 'replica-closed', cid: conn.id });
+    });
+    const ip = (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
+    this.post({ t: 'psync', cid: conn.id, replid, offset, sync, capaEof, ip, listeningPort });
+  }
+
+  ack(conn: Connection, offset: number): void {
+    this.post({ t: 'ack', cid: conn.id, offset });
+  }
+
+  /** WAIT: resolves the number of replicas that acknowledged every write made before it. */
+  wait(numreplicas: number, timeoutMs: number): Promise<number> {
+    const wid = this.nextWaitId++;
+    return new Promise((resolve) => {
+      this.waits.set(wid, resolve);
+      this.post({ t: 'wait', wid, seq: this.shard.effects.nextSequence(), numreplicas, timeoutMs });
+    });
+  }
+
+  replicaof(host: string | null, port: number): Promise<string> {
+    const rid = this.nextWaitId++;
+    return new Promise((resolve) => {
+      this.replicaofs.set(rid, resolve);
+      this.post({ t: 'replicaof', rid, host, port });
+    });
+  }
+
+  private onMessage(msg: LogToWorker): void {
+    switch (msg.t) {
+      case 'write': {
+        const replica = this.replicas.get(msg.cid);
+        if (replica !== undefined && !replica.conn.closed) replica.conn.socket!.write(Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength));
+        break;
+      }
+      case 'fullsync':
+        this.sendFullSync(msg.cid, msg.replid, msg.offset, msg.eof);
+        break;
+      case 'snapshot':
+        void this.snapshot(msg.cid);
+        break;
+      case 'close':
+        this.replicas.get(msg.cid)?.conn.close();
+        break;
+      case 'wait-done': {
+        const resolve = this.waits.get(msg.wid);
+        this.waits.delete(msg.wid);
+        resolve?.(msg.count);
+        break;
+      }
+      case 'replicaof-done': {
+        const resolve = this.replicaofs.get(msg.rid);
+        this.replicaofs.delete(msg.rid);
+        resolve?.(msg.reply);
+        break;
+      }
+      case 'role':
+        this.shard.keyspace.isReplica = msg.replica;
+        break;
+      case 'load':
+        this.enqueue({ file: msg.file });
+        break;
+      case 'stream':
+        this.enqueue({ bytes: Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength), start: msg.start });
+        break;
+      case 'master-reset':
+        this.enqueue('reset');
+        break;
+    }
+  }
+
+  private async snapshot(cid: number): Promise<void> {
+    const replica = this.replicas.get(cid);
+    if (replica === undefined) return;
+    try {
+      const { rdb, seq } = await takeReplicationSnapshot(this.shard);
+      replica.rdb = rdb;
+      this.post({ t: 'snapshot-taken', cid, seq, bytes: rdb.length });
+    } catch (err) {
+      console.error('shoal: replication snapshot failed:', err);
+      this.post({ t: 'snapshot-failed', cid, error: String(err) });
+    }
+  }
+
+  private sendFullSync(cid: number, replid: string, offset: number, eof: boolean): void {
+    const replica = this.replicas.get(cid);
+    if (replica === undefined || replica.conn.closed || replica.rdb === null) return;
+    const socket = replica.conn.socket!;
+    const rdb = replica.rdb;
+    replica.rdb = null;
+    socket.write(`+FULLRESYNC ${replid} ${offset}\r\n`);
+    if (eof) {
+      // Diskless format: "$EOF:<40 random characters>", the payload, the same 40 characters.
+      const mark = crypto.randomBytes(20).toString('hex');
+      socket.write(`$EOF:${mark}\r\n`);
+      socket.write(rdb);
+      socket.write(mark);
+    } else {
+      socket.write(`$${rdb.length}\r\n`);
+      socket.write(rdb);
+    }
+  }
+
+  // ---- replica side (worker 0) ----
+
+  private enqueue(item: { bytes: Buffer; start: number } | 'reset' | { file: string }): void {
+    this.streamQueue.push(item);
+    if (!this.applying) void this.applyQueue();
+  }
+
+  private async applyQueue(): Promise<void> {
+    this.applying = true;
+    try {
+      while (this.streamQueue.length > 0) {
+        const item = this.streamQueue.shift()!;
+        if (item === 'reset') {
+          const applied = this.appliedOffset();
+          this.master?.close();
+          this.master = null;
+          this.post({ t: 'master-reset-done', offset: applied });
+        } else if ('file' in item) {
+          this.master?.close();
+          this.master = null;
+          try {
+            await loadIntoWorkers(this.shard, item.file);
+            this.post({ t: 'loaded', ok: true });
+          } catch (err) {
+            this.post({ t: 'loaded', ok: false, error: String(err) });
+          }
+        } else {
+          const master = this.masterClient(item.start);
+          master.feed(item.bytes);
+          this.masterFed += item.bytes.length;
+          await this.untilIdle(master);
+          if (master.closed) {
+            console.error('shoal: the master client failed on the stream from the primary');
+            this.master = null;
+          }
+          this.post({ t: 'applied', offset: this.masterBase + this.masterFed - master.parser.bufferedBytes() });
+        }
+      }
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  private masterClient(start: number): Connection {
+    if (this.master === null || this.master.closed) {
+      const shard = this.shard;
+      this.master = new Connection(0, null, shard, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, false);
+      this.masterBase = start;
+      this.masterFed = 0;
+    }
+    return this.master;
+  }
+
+  /** The offset of the last byte of the last complete command fed to the master client. */
+  appliedOffset(): number {
+    if (this.master === null) return -1;
+    return this.masterBase + this.masterFed - this.master.parser.bufferedBytes();
+  }
+
+  /** REPLCONF GETACK * from the primary (run by the master client). */
+  getAck(): void {
+    this.post({ t: 'getack', offset: this.appliedOffset() });
+  }
+
+  private untilIdle(conn: Connection): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (conn.idle || conn.closed) resolve();
+        else setImmediate(check);
+      };
+      check();
+    });
+  }
+}

@@ -1,0 +1,106 @@
+// shoal as a primary: redis-server 7.0 replicates from it (full resync under a write load, the stream
+// after it, partial resync after a dropped link), WAIT, INFO replication and ROLE, min-replicas-to-write.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
+import { caughtUp, info, keyspaceDump, startRedis, until, writeLoad, type RedisProcess } from './replication-helpers.ts';
+
+function withoutNone(dump: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(dump).filter(([, v]) => (v as { type: string }).type !== 'none'));
+}
+
+describe('redis-server replicates from a shoal primary', () => {
+  let primary: RunningServer;
+  let replica: RedisProcess;
+  let p: Redis;
+  let r: Redis;
+
+  beforeAll(async () => {
+    primary = await startShoal(['--threads', '2']);
+    p = new Redis({ port: primary.port, lazyConnect: true });
+    await p.connect();
+    await writeLoad(p, 20, 7);
+  }, 60_000);
+
+  afterAll(async () => {
+    p?.disconnect();
+    r?.disconnect();
+    await replica?.stop();
+    await primary?.stop();
+  });
+
+  it('syncs fully under a write load, then follows the stream: every key identical', async () => {
+    replica = await startRedis();
+    r = new Redis({ port: replica.port, lazyConnect: true });
+    await r.connect();
+    const writer = new Redis({ port: primary.port });
+    const load = writeLoad(writer, 60, 11);
+    expect(await r.replicaof('127.0.0.1', String(primary.port))).toBe('OK');
+    await load;
+    writer.disconnect();
+    await writeLoad(p, 10, 13);
+    await caughtUp(p, r);
+    // Keys with a short TTL are gone on the primary by now (and their DELs streamed).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await p.set('barrier', '1');
+    await caughtUp(p, r);
+    const [mine, theirs] = [withoutNone(await keyspaceDump(p)), withoutNone(await keyspaceDump(r))];
+    expect(Object.keys(mine).length).toBeGreaterThan(100);
+    expect(theirs).toEqual(mine);
+    expect(replica.output()).toContain('MASTER <-> REPLICA sync: Finished with success');
+  }, 120_000);
+
+  it('INFO replication and ROLE describe the replica', async () => {
+    await until('the replica to acknowledge', async () => (await info(p)).slave0?.includes('state=online') === true);
+    const fields = await info(p);
+    expect(fields.role).toBe('master');
+    expect(fields.connected_slaves).toBe('1');
+    expect(fields.slave0).toMatch(new RegExp(`^ip=127\\.0\\.0\\.1,port=${replica.port},state=online,offset=\\d+,lag=\\d+$`));
+    expect(fields.master_replid).toMatch(/^[0-9a-f]{40}$/);
+    expect(fields.repl_backlog_active).toBe('1');
+    expect(Number(fields.master_repl_offset)).toBeGreaterThan(0);
+    expect(Number(fields.repl_backlog_histlen)).toBeGreaterThan(0);
+    const role = (await p.call('ROLE')) as [string, number, Array<[string, string, string]>];
+    expect(role[0]).toBe('master');
+    expect(role[2]).toEqual([['127.0.0.1', String(replica.port), expect.stringMatching(/^\d+$/)]]);
+    // The replica sees shoal's replication id.
+    expect((await info(r)).master_replid).toBe(fields.master_replid);
+  });
+
+  it('WAIT counts the replicas that acknowledged the writes before it', async () => {
+    await p.set('waited', 'yes');
+    expect(await p.call('WAIT', '1', '5000')).toBe(1);
+    expect(await r.get('waited')).toBe('yes');
+    const started = Date.now();
+    expect(await p.call('WAIT', '2', '200')).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+
+  it('a dropped link resumes with a partial resync: only the missing bytes are sent', async () => {
+    await caughtUp(p, r);
+    const before = Number((await info(p)).master_repl_offset);
+    const fullBefore = Number((await info(p, 'stats')).sync_full);
+    await r.config('SET', 'repl-timeout', '60');
+    // The replica's side of the link: redis-server reconnects at once, asking PSYNC <replid> <offset+1>.
+    await r.call('CLIENT', 'KILL', 'TYPE', 'master');
+    await writeLoad(p, 5, 17);
+    await caughtUp(p, r);
+    const after = await info(p);
+    expect(replica.output()).toContain(`Trying a partial resynchronization (request ${after.master_replid}:${before + 1})`);
+    expect(replica.output()).toContain('Successful partial resynchronization with master');
+    const stats = await info(p, 'stats');
+    expect(Number(stats.sync_partial_ok)).toBeGreaterThanOrEqual(1);
+    expect(Number(stats.sync_full)).toBe(fullBefore);
+    expect(withoutNone(await keyspaceDump(r))).toEqual(withoutNone(await keyspaceDump(p)));
+  }, 60_000);
+
+  it('min-replicas-to-write refuses writes without enough good replicas (-NOREPLICAS)', async () => {
+    await p.config('SET', 'min-replicas-to-write', '2');
+    await until('writes to be refused', async () => p.set('probe', '1').then(() => false, (err: Error) => err.message.startsWith('NOREPLICAS')));
+    await expect(p.set('nr', '1')).rejects.toThrow('NOREPLICAS Not enough good replicas to write.');
+    expect(await p.get('nr')).toBe(null);
+    await p.config('SET', 'min-replicas-to-write', '1');
+    await until('writes to be accepted', async () => p.set('nr', '1').then(() => true, () => false));
+    await p.config('SET', 'min-replicas-to-write', '0');
+  });
+});

@@ -4,6 +4,7 @@
 // transactions, flushes, expiry, the tracking table limit, and the introspection commands.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
 import { keyOn, keysOn, plain, RawClient, rawPerWorker, tagOn } from './support.ts';
 
@@ -126,6 +127,29 @@ describe('default mode', () => {
       ['__redis__:invalidate', k0],
       ['__redis__:invalidate', k1],
     ]);
+  });
+
+  it('node-redis RESP3 client-side cache: hits while unchanged, the new value after another client writes', async () => {
+    const cached = createClient({ socket: { port, host: '127.0.0.1' }, RESP: 3, clientSideCache: { ttl: 0, maxEntries: 0 } });
+    const writer = createClient({ socket: { port, host: '127.0.0.1' } });
+    toClose.push({ close: () => cached.destroy() }, { close: () => writer.destroy() });
+    await Promise.all([cached.connect(), writer.connect()]);
+    const keys = [keyOn(0, 'csc'), keyOn(1, 'csc')];
+    for (const k of keys) await writer.set(k, 'old');
+    for (const k of keys) expect(await cached.get(k)).toBe('old');
+    const hitsBefore = cached.clientSideCache!.stats().hitCount;
+    for (const k of keys) expect(await cached.get(k)).toBe('old');
+    expect(cached.clientSideCache!.stats().hitCount).toBe(hitsBefore + 2);
+    for (const k of keys) await writer.set(k, 'new');
+    // The invalidation push arrives on its own: the cache must stop answering 'old' (bounded wait).
+    for (const k of keys) {
+      let value = await cached.get(k);
+      for (let i = 0; i < 300 && value === 'old'; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+        value = await cached.get(k);
+      }
+      expect(value).toBe('new');
+    }
   });
 
   it('OPTIN remembers only the reads after CLIENT CACHING yes (the reads hop to the other worker)', async () => {

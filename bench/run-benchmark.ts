@@ -13,7 +13,7 @@ export interface RunBenchmarkHooks {
 }
 
 export async function runBenchmark(options: BenchOptions, commandLine: string[], hooks: RunBenchmarkHooks = {}): Promise<BenchReport> {
-  const pool = createLoadPool(options.threads);
+  const pool = await createLoadPool(options.threads);
   const control: RoundControl = hooks.control ?? { stopRequested: false };
   const rounds = new Map<string, RoundReport[]>(options.targets.map((t) => [t.name, []]));
   try {

@@ -14,6 +14,8 @@ import { serverCommands } from './server.ts';
 import { persistenceCommands } from './persistence.ts';
 import { memoryCommands, memoryKeyCommands } from './memory.ts';
 import { sortCommands } from './sort.ts';
+import { scriptingCommands } from './scripting.ts';
+import { functionCommands } from './functions.ts';
 import { replicationCommands } from './replication.ts';
 import { zsetCommands } from './zsets.ts';
 import { blockingCommands } from './blocking.ts';
@@ -49,5 +51,7 @@ export const SESSION_COMMANDS: SessionFamily = {
   ...persistenceCommands,
   ...memoryCommands,
   ...sortCommands,
+  ...scriptingCommands,
+  ...functionCommands,
   ...replicationCommands,
 };

@@ -178,7 +178,8 @@ function executeHere(shard: Shard, conn: Connection, command: TxCommand, out: Re
   shard.executor.canBlock = true;
 }
 
-async function executeInTransaction(shard: Shard, conn: Connection, command: TxCommand, out: ReplyWriter, txId: number): Promise<void> {
+/** One command under a transaction that already holds its workers' locks (EXEC, and redis.call in scripts). */
+export async function executeInTransaction(shard: Shard, conn: Connection, command: TxCommand, out: ReplyWriter, txId: number): Promise<void> {
   const session = sessionCommandOf(command.spec);
   if (session !== undefined) {
     const result = session.handler({ shard, conn, out, txId }, command.argv, command.spec);

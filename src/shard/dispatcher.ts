@@ -13,6 +13,7 @@ import { runCrossShard, type TxCommand } from './cross-shard.ts';
 import { replicationRefuses } from '../commands/replication.ts';
 import { ReplyWriter as Writer, errorReplyCounts } from '../resp/reply-writer.ts';
 
+import { busyScript, busyError } from '../scripting/busy-script.ts';
 /** How a command runs, resolved once per command spec and kept on it. */
 interface Route {
   session: SessionCommand | undefined;
@@ -79,6 +80,11 @@ export class Dispatcher {
     if (conn.multi !== null && !session?.transactionControl) {
       if ((spec.flags & CommandFlag.NO_MULTI) !== 0) {
         this.reject(conn, out, 'ERR Command not allowed inside a transaction');
+    // A script past busy-reply-threshold: only the commands flagged allow-busy run (Redis's -BUSY).
+    if (busyScript() !== null && (spec.flags & CommandFlag.ALLOW_BUSY) === 0) {
+      this.reject(conn, out, busyError(), spec);
+      return;
+    }
         return;
       }
       if (session === undefined && route.handler === undefined) {

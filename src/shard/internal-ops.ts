@@ -6,6 +6,7 @@ import { slotRange } from '../ipc/slot-table.ts';
 import { globMatch } from '../commands/glob.ts';
 import type { Shard } from './shard.ts';
 import { encodeShardDb, loadShardFromRdb } from '../persistence/rdb-snapshot.ts';
+import { SCRIPT_OPS } from '../scripting/script-ops.ts';
 
 /** Request flag: the sender wants no reply (unlock, publish of notifications, write-backs). */
 export const NO_REPLY = 1;
@@ -19,6 +20,7 @@ type InternalOp = (shard: Shard, request: Request, out: ReplyWriter) => void;
  */
 const OPS: Record<string, InternalOp> = {
   '@lock'(shard, request, out) {
+  ...SCRIPT_OPS,
     // Only reached when the lock is free or already ours (ShardLock.admits): others wait in order.
     shard.acquireLock(request.txId);
     out.simple('OK');

@@ -18,6 +18,7 @@ import { WatchRegistry } from './watch-registry.ts';
 import { PubSubHub } from './pubsub-hub.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { runInternalOp, NO_REPLY } from './internal-ops.ts';
+import { busyScript } from '../scripting/busy-script.ts';
 import { ActiveExpiry } from './active-expiry.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import type { NotifyClass } from '../commands/context.ts';
@@ -202,7 +203,16 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   }
 
   isLocked(): boolean {
-    return this.lock.held || (this.pausedUntil !== 0 && !this.pauseWritesOnly && this.pausedUntil > Date.now());
+    // While a script is busy (past busy-reply-threshold) clients run again, to get -BUSY (dispatcher).
+    return (this.lock.held && busyScript() === null) || (this.pausedUntil !== 0 && !this.pauseWritesOnly && this.pausedUntil > Date.now());
+  }
+
+  /** A script became busy: the clients waiting for the lock run now (and get -BUSY or SCRIPT KILL's answer). */
+  wakePausedClients(): void {
+    const paused = [...this.pausedConnections];
+    this.pausedConnections.clear();
+    for (const conn of paused) if (!conn.closed) conn.processInput();
+    this.scheduleTurn();
   }
 
   pauseUntilUnlocked(connection: Connection): void {

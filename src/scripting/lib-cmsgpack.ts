@@ -7,9 +7,11 @@ const MAX_NESTING = 16;
 
 class Packer {
   private parts: number[] = [];
+  private readonly chunks: Buffer[] = [];
 
   bytes(): Uint8Array {
-    return Uint8Array.from(this.parts);
+    this.flushBytes();
+    return Buffer.concat(this.chunks);
   }
 
   private push(...b: number[]): void {
@@ -76,7 +78,15 @@ class Packer {
     else if (n <= 0xff) this.push(0xd9, n);
     else if (n <= 0xffff) { this.push(0xda); this.be(BigInt(n), 2); }
     else { this.push(0xdb); this.be(BigInt(n), 4); }
-    for (let i = 0; i < n; i++) this.parts.push(s[i]!);
+    this.flushBytes();
+    this.chunks.push(Buffer.from(s));
+  }
+
+  /** Bytes pushed one by one so far become a chunk (long strings are appended as chunks). */
+  private flushBytes(): void {
+    if (this.parts.length === 0) return;
+    this.chunks.push(Buffer.from(this.parts));
+    this.parts = [];
   }
 
   private table(L: LuaState, depth: number): void {

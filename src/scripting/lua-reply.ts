@@ -10,6 +10,8 @@ import { lua, lit, luaBytes, latin1Of, type LuaState } from './lua-api.ts';
 import type { ReplyWriter } from '../resp/reply-writer.ts';
 
 const CR = 13;
+/** Nesting of a script's reply before Redis's "reached lua stack limit". */
+const MAX_REPLY_DEPTH = 1000;
 
 function lineEnd(buf: Uint8Array, pos: number): number {
   let i = pos;
@@ -189,8 +191,9 @@ function toLongLong(n: number): number | bigint {
  * Writes the Lua value at the top of L's stack as a reply and pops it. `scriptResp` is the protocol
  * the script chose with redis.setresp (booleans depend on it); `out` encodes for the caller.
  */
-export function writeLuaValue(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3): void {
-  if (!lua.lua_checkstack(L, 4)) {
+export function writeLuaValue(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, depth = 0): void {
+  // Redis stops where Lua's C stack would overflow (a table that contains itself ends there).
+  if (depth > MAX_REPLY_DEPTH || !lua.lua_checkstack(L, 4)) {
     out.error('ERR reached lua stack limit');
     lua.lua_pop(L, 1);
     return;
@@ -212,7 +215,7 @@ export function writeLuaValue(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3):
       out.integer(toLongLong(lua.lua_tonumber(L, -1)));
       break;
     case lua.LUA_TTABLE:
-      writeLuaTable(L, out, scriptResp);
+      writeLuaTable(L, out, scriptResp, depth + 1);
       return;
     default:
       out.nil();
@@ -228,7 +231,7 @@ export function errorTableMessage(L: LuaState, idx: number): string | null {
   return message;
 }
 
-function writeLuaTable(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3): void {
+function writeLuaTable(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, depth: number): void {
   if (rawField(L, 'err') === lua.LUA_TSTRING) {
     lua.lua_pop(L, 1);
     const message = errorTableMessage(L, -1) ?? '';
@@ -281,8 +284,8 @@ function writeLuaTable(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3): void {
     lua.lua_pushnil(L);
     while (lua.lua_next(L, -2)) {
       lua.lua_pushvalue(L, -2);
-      writeLuaValue(L, out, scriptResp); // key
-      writeLuaValue(L, out, scriptResp); // value
+      writeLuaValue(L, out, scriptResp, depth); // key
+      writeLuaValue(L, out, scriptResp, depth); // value
     }
     lua.lua_pop(L, 2);
     return;
@@ -300,7 +303,7 @@ function writeLuaTable(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3): void {
     while (lua.lua_next(L, -2)) {
       lua.lua_pop(L, 1);
       lua.lua_pushvalue(L, -1);
-      writeLuaValue(L, out, scriptResp);
+      writeLuaValue(L, out, scriptResp, depth);
     }
     lua.lua_pop(L, 2);
     return;
@@ -318,7 +321,7 @@ function writeLuaTable(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3): void {
   out.array(n);
   for (let i = 1; i <= n; i++) {
     lua.lua_rawgeti(L, -1, i);
-    writeLuaValue(L, out, scriptResp);
+    writeLuaValue(L, out, scriptResp, depth);
   }
   lua.lua_pop(L, 1);
 }

@@ -35,6 +35,8 @@ const SLICE_MS = 10;
 
 type CommandReply = Buffer | null;
 
+const KILLED = 'Script killed by user with SCRIPT KILL...';
+
 /**
  * Runs one script atomically: every worker is locked under one transaction (unless the caller's
  * EXEC already holds them), the Lua function runs in a coroutine on this worker, commands for this
@@ -97,6 +99,10 @@ export class ScriptRun implements ScriptCallHost {
         nargs = 0;
         if (status === lua.LUA_YIELD) {
           lua.lua_settop(co, 0);
+          if (this.killed) {
+            out.error(`ERR ${KILLED}`);
+            break;
+          }
           if (this.pending !== null) {
             this.asyncReply = await this.runElsewhere(this.pending.argv, this.pending.spec);
             this.pending = null;
@@ -152,6 +158,9 @@ export class ScriptRun implements ScriptCallHost {
     if ((spec.flags & CommandFlag.NOSCRIPT) !== 0) return errorReply('This Redis command is not allowed from script');
     if (this.inv.readOnly && (spec.flags & (CommandFlag.WRITE | CommandFlag.MAY_REPLICATE)) !== 0) {
       return errorReply('Write commands are not allowed from read-only scripts.');
+    }
+    if ((spec.name === 'xread' || spec.name === 'xreadgroup') && argv.some((a) => a.toLowerCase() === 'block')) {
+      return errorReply(`${spec.name} command is not allowed with BLOCK option from scripts`);
     }
     if ((spec.flags & CommandFlag.WRITE) !== 0) {
       if (this.oomAtStart && !this.inv.allowOom && !this.writeDirty && (spec.flags & CommandFlag.DENYOOM) !== 0) {
@@ -214,9 +223,14 @@ export class ScriptRun implements ScriptCallHost {
 
   onHook(L: LuaState): void {
     if (this.killed) {
-      // Raised again at every line, so that a pcall in the script cannot swallow it.
+      // The coroutine is abandoned at this yield (no pcall in the script can catch a kill). Where
+      // it cannot yield, an error raised at every line does the same, as Redis does.
+      if (lua.lua_isyieldable(L)) {
+        lua.lua_yield(L, 0);
+        return;
+      }
       lua.lua_sethook(L, this.inv.engine.hook, lua.LUA_MASKLINE, 0);
-      pushErrorTable(L, 'Script killed by user with SCRIPT KILL...');
+      pushErrorTable(L, KILLED);
       lua.lua_error(L);
       return;
     }

@@ -385,6 +385,8 @@ export class LogReplication {
     }
     this.state.setRole(ROLE_REPLICA, false);
     this.toAllWorkers({ t: 'role', replica: true });
+    // As Redis: this server's replicas reconnect (a partial resync, when histories allow) and learn the change.
+    for (const link of [...this.links.values()]) this.dropLink(link);
     for (const wait of [...this.waits]) this.finishWait(wait);
     this.restartLink();
     this.publish();
@@ -401,6 +403,8 @@ export class LogReplication {
     this.replid = newReplid();
     this.state.setRole(ROLE_MASTER, true);
     this.toAllWorkers({ t: 'role', replica: false });
+    // Replicas reconnect and continue (PSYNC with the old id, answered +CONTINUE with the new one).
+    for (const link of [...this.links.values()]) this.dropLink(link);
     if (this.backlog !== null) {
       this.host.ensureRecording();
       this.encoder.take();

@@ -32,8 +32,9 @@ export class PrimaryLink {
   phase: Phase = 'handshake';
   lastIo = Date.now();
   private input: Buffer = Buffer.alloc(0);
-  /** Replies the handshake still expects (each is checked for an error). */
-  private expected: string[] = [];
+  /** Handshake commands not sent yet, and the one whose reply is awaited. */
+  private readonly steps: string[][] = [];
+  private current: string[] = [];
   private bulkLeft = 0;
   private eofMark: Buffer | null = null;
   private bulkChunks: Buffer[] = [];
@@ -44,20 +45,13 @@ export class PrimaryLink {
     this.port = port;
     this.events = events;
     this.socket = net.connect({ host, port, noDelay: true });
-    this.socket.on('connect', () => {
-      let out = command(['PING']);
-      this.expected.push('PING');
-      if (handshake.auth !== null) {
-        out += command(['AUTH', handshake.auth]);
-        this.expected.push('AUTH');
-      }
-      out += command(['REPLCONF', 'listening-port', String(handshake.listeningPort)]);
-      this.expected.push('REPLCONF listening-port');
-      out += command(['REPLCONF', 'capa', 'eof', 'capa', 'psync2']);
-      this.expected.push('REPLCONF capa');
-      out += command(['PSYNC', handshake.psyncReplid, String(handshake.psyncOffset)]);
-      this.socket.write(out);
-    });
+    // One command at a time, as Redis's replica does: a primary refuses PSYNC while it still owes replies.
+    this.steps.push(['PING']);
+    if (handshake.auth !== null) this.steps.push(['AUTH', handshake.auth]);
+    this.steps.push(['REPLCONF', 'listening-port', String(handshake.listeningPort)]);
+    this.steps.push(['REPLCONF', 'capa', 'eof', 'capa', 'psync2']);
+    this.steps.push(['PSYNC', handshake.psyncReplid, String(handshake.psyncOffset)]);
+    this.socket.on('connect', () => this.nextStep());
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (err) => this.close(`error: ${err.message}`));
     this.socket.on('close', () => this.close('connection closed'));
@@ -78,6 +72,12 @@ export class PrimaryLink {
     this.events.closed(reason);
   }
 
+  private nextStep(): void {
+    this.current = this.steps.shift()!;
+    if (this.steps.length === 0) this.phase = 'psync';
+    this.socket.write(command(this.current));
+  }
+
   private line(): string | null {
     const eol = this.input.indexOf('\r\n');
     if (eol < 0) return null;
@@ -96,18 +96,21 @@ export class PrimaryLink {
     this.input = this.input.length === 0 ? chunk : Buffer.concat([this.input, chunk]);
     for (;;) {
       if (this.phase === 'handshake' || this.phase === 'psync') {
+        while (this.phase === 'psync' && this.input.length > 0 && this.input[0] === 0x0a) this.input = this.input.subarray(1);
         const reply = this.line();
         if (reply === null) return;
         if (this.phase === 'handshake') {
-          const what = this.expected.shift()!;
-          // As Redis: -NOAUTH to PING is fine (AUTH follows); other errors end the attempt.
+          const what = this.current[0] === 'REPLCONF' ? `REPLCONF ${this.current[1]}` : this.current[0]!;
+          // As Redis: -NOAUTH to PING is fine (AUTH follows), an error to REPLCONF capa too; others end the attempt.
           if (reply.startsWith('-') && !(what === 'PING' && reply.startsWith('-NOAUTH')) && what !== 'REPLCONF capa') {
             this.close(`${what} answered ${reply}`);
             return;
           }
-          if (this.expected.length === 0) this.phase = 'psync';
+          this.nextStep();
           continue;
         }
+        // The primary may send empty lines before its answer, to keep the link alive.
+        if (reply === '' || reply === '\n') continue;
         if (reply.startsWith('+FULLRESYNC')) {
           const [, replid, offset] = reply.split(' ');
           this.phase = 'bulk-header';

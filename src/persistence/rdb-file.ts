@@ -81,6 +81,12 @@ export interface RdbSaveOptions extends RdbWriterOptions {
 
 const FLUSH_AT = 64 * 1024;
 
+/** The code of each function library this thread has (scripting/function-libraries.ts registers it). */
+let rdbFunctionSource: () => readonly string[] = () => [];
+export function setRdbFunctionSource(source: () => readonly string[]): void {
+  rdbFunctionSource = source;
+}
+
 /** An RDB file written as a stream of chunks. */
 export class RdbFileWriter {
   private readonly out: RdbWriter;
@@ -121,6 +127,11 @@ export class RdbFileWriter {
     this.auxField('used-mem', String(o.usedMemory ?? process.memoryUsage().rss));
     for (const [k, v] of o.aux ?? []) this.auxField(k, v);
     this.auxField('aof-base', o.aofBase ? '1' : '0');
+    // Function libraries come before the databases (rdbSaveFunctions).
+    for (const code of rdbFunctionSource()) {
+      this.out.byte(RDB_OPCODE_FUNCTION2);
+      this.out.string(code);
+    }
   }
 
   /** SELECTDB, and RESIZEDB when the database's sizes are known (a hint for the loader's tables). */

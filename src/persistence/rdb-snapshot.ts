@@ -6,6 +6,7 @@ import type { SlotTable } from '../ipc/slot-table.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import { RdbWriter } from './rdb-writer.ts';
 import { encodeKeyEntry, readRdbFileSync, RdbFileWriter } from './rdb-file.ts';
+import { functionLibraries } from '../scripting/function-libraries.ts';
 
 /**
  * RDB snapshots of a sharded keyspace. Each worker encodes the keys of its slots (in parallel with
@@ -87,7 +88,13 @@ export function rdbPath(config: ServerConfig): string {
 export function loadShardFromRdb(file: string, keyspace: Keyspace, slots: SlotTable, self: number, config: ServerConfig): number {
   const now = Date.now();
   let kept = 0;
+  // Function libraries: every worker keeps all of them (as the file has them, Redis's rdbLoad).
+  functionLibraries.flush();
   readRdbFileSync(file, {
+    func(code) {
+      const result = functionLibraries.load(code, true, 0);
+      if (typeof result === 'string') console.warn(`shoal: function library in ${file} not loaded: ${result}`);
+    },
     key(entry) {
       if (slots.ownerOf(keyHashSlot(entry.key)) !== self) return;
       if (entry.expireAt >= 0 && entry.expireAt < now && !keyspace.isReplica) return;

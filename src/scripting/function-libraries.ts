@@ -9,6 +9,7 @@ import { RdbWriter } from '../persistence/rdb-writer.ts';
 import { RdbReader } from '../persistence/rdb-reader.ts';
 import { crc64 } from '../persistence/crc64.ts';
 import { RDB_OPCODE_FUNCTION2, RDB_VERSION } from '../persistence/rdb-format.ts';
+import { setRdbFunctionSource } from '../persistence/rdb-file.ts';
 
 export interface FunctionInfo {
   name: string;
@@ -330,3 +331,6 @@ export class FunctionLibraries {
 
 /** This worker's libraries (module state is per worker thread). */
 export const functionLibraries = new FunctionLibraries();
+
+// RDB files written on this thread carry the libraries (RDB_OPCODE_FUNCTION2, before the keys).
+setRdbFunctionSource(() => [...functionLibraries.libraries.values()].map((l) => l.code));

@@ -213,6 +213,17 @@ export class LogReplication {
       case 'replicaof':
         this.post(worker, { t: 'replicaof-done', rid: msg.rid, reply: msg.host === null ? this.replicaOfNoOne() : this.replicaOf(msg.host, msg.port) });
         break;
+      case 'applied-snapshot': {
+        const link = this.links.get(`${msg.worker}:${msg.cid}`);
+        if (link === undefined || link.startOffset !== null) break;
+        // Nothing streamed since the payload was loaded: the master client has no offset of its own yet.
+        const offset = msg.offset >= 0 ? msg.offset : this.applied;
+        link.startOffset = offset;
+        link.state = 'send_bulk';
+        const eof = link.capaEof && this.config.get('repl-diskless-sync') === 'yes';
+        this.post(link.worker, { t: 'fullsync', cid: link.cid, replid: link.sync ? '' : this.replid, offset, eof, rdb: msg.rdb });
+        break;
+      }
       case 'applied':
         this.onApplied(msg.offset);
         break;
@@ -253,8 +264,11 @@ export class LogReplication {
     this.syncFull++;
     this.ensureBacklog();
     if (this.role === 'slave') {
-      // A replica serves the snapshot of what it applied: the offset is its applied offset.
-      link.snapshotSeq = -1;
+      // A replica serves a snapshot of what its master client applied, taken by worker 0 between two
+      // chunks of the stream: the offset is exact, and the stream from there is in the backlog.
+      this.post(0, { t: 'applied-snapshot', worker, cid: msg.cid });
+      this.publish();
+      return;
     }
     this.pendingSnapshots++;
     this.post(worker, { t: 'snapshot', cid: msg.cid });
@@ -274,11 +288,7 @@ export class LogReplication {
     for (const link of this.links.values()) {
       if (link.snapshotSeq === null || link.startOffset !== null) continue;
       let offset = -1;
-      if (this.role === 'slave') {
-        // The snapshot holds what the master client applied when it was taken: the stream is
-        // applied in order, so the applied offset reported last, at most, is where it ends.
-        offset = this.backlog!.offset;
-      } else {
+      {
         const seq = link.snapshotSeq;
         const pairs = this.seqOffsets;
         for (let i = 0; i < pairs.length; i += 2) {

@@ -10,6 +10,8 @@ export type WorkerToLog =
   /** The snapshot of a full resync is taken: the stream continues with effect `seq`. */
   | { t: 'snapshot-taken'; cid: number; seq: number; bytes: number }
   | { t: 'snapshot-failed'; cid: number; error: string }
+  /** Replica side (worker 0): the snapshot for a replica of this replica, taken between two chunks of the stream at `offset`. */
+  | { t: 'applied-snapshot'; worker: number; cid: number; offset: number; rdb: Uint8Array }
   /** WAIT: reply with the replicas that acknowledged every effect before `seq`. */
   | { t: 'wait'; wid: number; seq: number; numreplicas: number; timeoutMs: number }
   | { t: 'replicaof'; rid: number; host: string | null; port: number }
@@ -23,8 +25,10 @@ export type WorkerToLog =
 export type LogToWorker =
   | { t: 'write'; cid: number; bytes: Uint8Array }
   /** Write +FULLRESYNC and the snapshot taken for this replica ($<len> or EOF-marked), then the stream follows. */
-  | { t: 'fullsync'; cid: number; replid: string; offset: number; eof: boolean }
+  | { t: 'fullsync'; cid: number; replid: string; offset: number; eof: boolean; rdb?: Uint8Array }
   | { t: 'snapshot'; cid: number }
+  /** Replica side (worker 0): take a snapshot for worker `worker`'s replica `cid` between two chunks of the stream. */
+  | { t: 'applied-snapshot'; worker: number; cid: number }
   | { t: 'close'; cid: number }
   | { t: 'wait-done'; wid: number; count: number }
   | { t: 'replicaof-done'; rid: number; reply: string }

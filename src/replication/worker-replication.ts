@@ -11,6 +11,8 @@ import { ReplicationState } from './repl-state.ts';
 import type { LogToWorker, WorkerToLog } from './messages.ts';
 import { takeReplicationSnapshot, loadIntoWorkers } from './snapshot.ts';
 
+type QueueItem = { bytes: Buffer; start: number } | 'reset' | { file: string } | { snapshotFor: number; cid: number };
+
 interface ReplicaConn {
   conn: Connection;
   /** The snapshot taken for its full resync, until it is sent. */
@@ -30,7 +32,7 @@ export class WorkerReplication {
   /** Offset of the byte before the first byte fed to the master client. */
   private masterBase = 0;
   private masterFed = 0;
-  private readonly streamQueue: Array<{ bytes: Buffer; start: number } | 'reset' | { file: string }> = [];
+  private readonly streamQueue: QueueItem[] = [];
   private applying = false;
 
   constructor(shard: Shard, port: MessagePort | undefined, stateSab: SharedArrayBuffer | undefined) {
@@ -99,7 +101,14 @@ export class WorkerReplication {
         break;
       }
       case 'fullsync':
+        if (msg.rdb !== undefined) {
+          const replica = this.replicas.get(msg.cid);
+          if (replica !== undefined) replica.rdb = Buffer.from(msg.rdb.buffer, msg.rdb.byteOffset, msg.rdb.byteLength);
+        }
         this.sendFullSync(msg.cid, msg.replid, msg.offset, msg.eof);
+        break;
+      case 'applied-snapshot':
+        this.enqueue({ snapshotFor: msg.worker, cid: msg.cid });
         break;
       case 'snapshot':
         void this.snapshot(msg.cid);
@@ -153,7 +162,8 @@ export class WorkerReplication {
     const socket = replica.conn.socket!;
     const rdb = replica.rdb;
     replica.rdb = null;
-    socket.write(`+FULLRESYNC ${replid} ${offset}\r\n`);
+    // SYNC (the old protocol) gets the payload alone.
+    if (replid !== '') socket.write(`+FULLRESYNC ${replid} ${offset}\r\n`);
     if (eof) {
       // Diskless format: "$EOF:<40 random characters>", the payload, the same 40 characters.
       const mark = crypto.randomBytes(20).toString('hex');
@@ -168,7 +178,7 @@ export class WorkerReplication {
 
   // ---- replica side (worker 0) ----
 
-  private enqueue(item: { bytes: Buffer; start: number } | 'reset' | { file: string }): void {
+  private enqueue(item: QueueItem): void {
     this.streamQueue.push(item);
     if (!this.applying) void this.applyQueue();
   }
@@ -183,6 +193,14 @@ export class WorkerReplication {
           this.master?.close();
           this.master = null;
           this.post({ t: 'master-reset-done', offset: applied });
+        } else if ('snapshotFor' in item) {
+          // Between two chunks the master client is idle: the snapshot is the stream applied up to here.
+          try {
+            const { rdb } = await takeReplicationSnapshot(this.shard);
+            this.post({ t: 'applied-snapshot', worker: item.snapshotFor, cid: item.cid, offset: this.appliedOffset(), rdb });
+          } catch (err) {
+            console.error('shoal: replication snapshot failed:', err);
+          }
         } else if ('file' in item) {
           this.master?.close();
           this.master = null;

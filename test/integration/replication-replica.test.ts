@@ -112,8 +112,14 @@ describe('shoal replicates from shoal', () => {
     // A redis-server replica of the shoal replica (chained), to follow the promotion.
     third = await startRedis();
     t = new Redis({ port: third.port });
+    const writer = new Redis({ port: primary.port });
+    const load = writeLoad(writer, 30, 41);
     await t.replicaof('127.0.0.1', String(replica.port));
+    await load;
+    writer.disconnect();
     await until('the chained replica', async () => (await info(t)).master_link_status === 'up');
+    // The chain passes the primary's stream on unchanged: the same offsets, the same keys.
+    await sameKeyspace(p, t);
     await caughtUp(r, t);
     const old = await info(r);
     expect(await r.replicaof('NO', 'ONE')).toBe('OK');

@@ -1,6 +1,6 @@
 import { functionLibraries, type LibraryInfo } from '../scripting/function-libraries.ts';
 import { ScriptRun } from '../scripting/script-run.ts';
-import { checkScriptFlags, SCRIPT_FLAG_NAMES } from '../scripting/script-flags.ts';
+import { checkScriptFlags, replicationChecks, SCRIPT_FLAG_NAMES } from '../scripting/script-flags.ts';
 import { busyScript } from '../scripting/busy-script.ts';
 import { globMatch } from './glob.ts';
 import { BUSY_SCRIPT } from '../resp/errors.ts';
@@ -187,7 +187,8 @@ function functionCommand(session: Session, argv: string[]): void | Promise<void>
     }
     case 'flush': {
       const mode = argv[2]?.toLowerCase();
-      if (argv.length > 3 || (argv.length === 3 && mode !== 'sync' && mode !== 'async')) {
+      if (argv.length > 3) break;
+      if (argv.length === 3 && mode !== 'sync' && mode !== 'async') {
         out.error('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
         return;
       }
@@ -200,7 +201,8 @@ function functionCommand(session: Session, argv: string[]): void | Promise<void>
       return;
     case 'restore': {
       const policy = (argv[3] ?? 'append').toLowerCase();
-      if (argv.length > 4 || (policy !== 'append' && policy !== 'replace' && policy !== 'flush')) {
+      if (argv.length > 4) break;
+      if (policy !== 'append' && policy !== 'replace' && policy !== 'flush') {
         out.error('ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.');
         return;
       }
@@ -227,7 +229,7 @@ function functionCommand(session: Session, argv: string[]): void | Promise<void>
 
 function fcall(session: Session, argv: string[], ro: boolean): void | Promise<void> {
   const { out, shard } = session;
-  const fn = functionLibraries.functions.get(argv[1]!);
+  const fn = functionLibraries.functions.get(argv[1]!.toLowerCase());
   if (fn === undefined) {
     out.error('ERR Function not found');
     return;
@@ -237,7 +239,7 @@ function fcall(session: Session, argv: string[], ro: boolean): void | Promise<vo
     out.error(numkeys);
     return;
   }
-  const flagError = checkScriptFlags(fn.flags, ro, shard.config);
+  const flagError = checkScriptFlags(fn.flags, ro, shard.config, replicationChecks(session));
   if (flagError !== null) {
     out.error(flagError);
     return;

@@ -5,6 +5,7 @@ import type { Session } from '../shard/session.ts';
 import type { WorkerStats } from '../shard/worker-stats.ts';
 import { REDIS_VERSION } from './connection.ts';
 import { fromAllWorkers } from './keyspace-wide.ts';
+import { scriptingMemoryFields } from '../scripting/scripting-info.ts';
 import { replicationInfoLines, replicationStatsFields } from './replication.ts';
 import { trackingFigures } from '../shard/tracking-info.ts';
 
@@ -81,7 +82,7 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
           `used_memory_peak:${memory.heapTotal}`, `used_memory_peak_human:${humanBytes(memory.heapTotal)}`,
           `used_memory_overhead:0`, `used_memory_startup:0`, `used_memory_dataset:${memory.heapUsed}`,
           `total_system_memory:${os.totalmem()}`, `total_system_memory_human:${humanBytes(os.totalmem())}`,
-          'used_memory_lua:0', 'used_memory_scripts:0', `maxmemory:${config.maxmemory}`, `maxmemory_human:${humanBytes(config.maxmemory)}`,
+          ...scriptingMemoryFields(), `maxmemory:${config.maxmemory}`, `maxmemory_human:${humanBytes(config.maxmemory)}`,
           `maxmemory_policy:${config.maxmemoryPolicy}`, `mem_fragmentation_ratio:${(memory.rss / Math.max(1, memory.heapUsed)).toFixed(2)}`,
           // Not jemalloc: the Tcl suite runs jemalloc-specific MEMORY USAGE checks only for jemalloc.
           'mem_allocator:v8', 'lazyfree_pending_objects:0', 'lazyfreed_objects:0',

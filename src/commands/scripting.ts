@@ -1,6 +1,6 @@
 import { scriptCache, type CachedScript } from '../scripting/script-cache.ts';
 import { ScriptRun } from '../scripting/script-run.ts';
-import { checkScriptFlags } from '../scripting/script-flags.ts';
+import { checkScriptFlags, replicationChecks } from '../scripting/script-flags.ts';
 import { busyScript } from '../scripting/busy-script.ts';
 import { setCommandLookup } from '../scripting/lua-engine.ts';
 import { lookupCommand } from './table.ts';
@@ -57,7 +57,7 @@ function evalGeneric(session: Session, argv: string[], evalsha: boolean, ro: boo
     script = created.script;
     announce = created.created && shard.workerCount > 1;
   }
-  const flagError = checkScriptFlags(script.flags, ro, shard.config);
+  const flagError = checkScriptFlags(script.flags, ro, shard.config, replicationChecks(session));
   if (flagError !== null) {
     out.error(flagError);
     return;

@@ -10,6 +10,7 @@ import { RdbReader } from '../persistence/rdb-reader.ts';
 import { crc64 } from '../persistence/crc64.ts';
 import { RDB_OPCODE_FUNCTION2, RDB_VERSION } from '../persistence/rdb-format.ts';
 import { setRdbFunctionSource } from '../persistence/rdb-file.ts';
+import { splitArgsString } from '../resp/split-args.ts';
 
 export interface FunctionInfo {
   name: string;
@@ -39,8 +40,8 @@ function parseMetadata(code: string): { engine: string; name: string } | string 
   if (!code.startsWith('#!')) return 'Missing library metadata';
   const end = code.indexOf('\n');
   if (end < 0) return 'Invalid library metadata';
-  const parts = code.slice(0, end).split(/[ \t\r\v\f]+/).filter((p) => p.length > 0);
-  if (parts.length === 0) return 'Invalid library metadata';
+  const parts = splitArgsString(code.slice(0, end));
+  if (parts === null || parts.length === 0) return 'Invalid library metadata';
   const engine = parts[0]!.slice(2);
   let name: string | null = null;
   for (let i = 1; i < parts.length; i++) {
@@ -136,9 +137,9 @@ class LibraryLoad implements ScriptCallHost {
       lua.lua_pushvalue(L, 2);
     }
     if (!validName(name)) return fail(NAME_ERROR);
-    if (this.functions.has(name)) return fail('Function already exists in the library');
+    if (this.functions.has(name.toLowerCase())) return fail('Function already exists in the library');
     const ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-    this.functions.set(name, { name, ref, description, flags: { compat: false, names: flags }, library: this.library });
+    this.functions.set(name.toLowerCase(), { name, ref, description, flags: { compat: false, names: flags }, library: this.library });
     return 0;
   };
 }
@@ -167,6 +168,11 @@ export class FunctionLibraries {
   private engineInstance: LuaEngine | null = null;
   readonly libraries = new Map<string, LibraryInfo>();
   readonly functions = new Map<string, FunctionInfo>();
+
+  /** Whether the interpreter exists yet (it is created on first use). */
+  get engineCreated(): boolean {
+    return this.engineInstance !== null;
+  }
 
   get engine(): LuaEngine {
     if (this.engineInstance === null) this.engineInstance = new LuaEngine(true);
@@ -217,11 +223,11 @@ export class FunctionLibraries {
       return `Error registering functions: ${message}`;
     }
     if (load.functions.size === 0) return 'No functions registered';
-    for (const name of load.functions.keys()) {
-      const existing = this.functions.get(name);
+    for (const [key, f] of load.functions) {
+      const existing = this.functions.get(key);
       if (existing !== undefined && existing.library !== old) {
         release();
-        return `Function ${name} already exists`;
+        return `Function ${f.name} already exists`;
       }
     }
     if (old !== undefined) this.unlink(old);
@@ -232,13 +238,14 @@ export class FunctionLibraries {
 
   private link(library: LibraryInfo): void {
     this.libraries.set(library.name, library);
-    for (const f of library.functions.values()) this.functions.set(f.name, f);
+    for (const [key, f] of library.functions) this.functions.set(key, f);
   }
 
   private unlink(library: LibraryInfo): void {
     this.libraries.delete(library.name);
-    for (const f of library.functions.values()) {
-      this.functions.delete(f.name);
+    for (const key of library.functions.keys()) {
+      const f = library.functions.get(key)!;
+      this.functions.delete(key);
       this.engine.unref(f.ref);
     }
   }
@@ -308,10 +315,10 @@ export class FunctionLibraries {
         if (this.libraries.has(library.name) && policy === 'append') return `ERR Library ${library.name} already exists`;
       }
       for (const library of incoming.libraries.values()) {
-        for (const name of library.functions.keys()) {
-          const existing = this.functions.get(name);
+        for (const [key, f] of library.functions) {
+          const existing = this.functions.get(key);
           if (existing !== undefined && !(policy === 'replace' && incoming.libraries.has(existing.library.name))) {
-            return `ERR Function ${name} already exists`;
+            return `ERR Function ${f.name} already exists`;
           }
         }
       }

@@ -12,6 +12,7 @@ local rawset, rawget, raw_setmetatable, raw_getmetatable = rawset, rawget, setme
 local type, next, tostring, xpcall, pcall, select, error = type, next, tostring, xpcall, pcall, select, error
 local table_pack, table_unpack = table.pack, table.unpack
 local dbg = debug
+local string = string
 
 -- Lua 5.1 names scripts written for Redis use.
 unpack = table.unpack
@@ -96,7 +97,11 @@ raw_setmetatable(R, {__index = nonexistent_global})
 local function err_handler(err)
   local i = dbg.getinfo(2, 'nSl')
   if i and (i.what == 'C' or i.what == 'J') then i = dbg.getinfo(3, 'nSl') end
-  if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)} end
+  if type(err) ~= 'table' then
+    -- Lua 5.1's wording ("attempt to call field 'x' (a nil value)"), which Redis's Lua prints.
+    err = string.gsub(tostring(err), "attempt to (.-) a (%a+) value %((%a+) '([^']*)'%)", "attempt to %1 %3 '%4' (a %2 value)")
+    err = {err = 'ERR ' .. err}
+  end
   if i then
     err['source'] = i.source
     err['line'] = i.currentline

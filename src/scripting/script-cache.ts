@@ -17,6 +17,11 @@ export class ScriptCache {
   /** Bytes of the cached bodies (INFO used_memory_scripts_eval). */
   bodyBytes = 0;
 
+  /** Whether the interpreter exists yet (it is created on first use). */
+  get engineCreated(): boolean {
+    return this.engineInstance !== null;
+  }
+
   get engine(): LuaEngine {
     if (this.engineInstance === null) this.engineInstance = new LuaEngine(false);
     return this.engineInstance;

@@ -1,6 +1,8 @@
 // Script flags (Redis's scripts_flags_def): from EVAL's "#!lua flags=..." shebang or a function's
 // flags table. A script without a shebang runs in compatibility mode (flags do not apply).
 import type { ServerConfig } from '../config/server-config.ts';
+import { splitArgsString } from '../resp/split-args.ts';
+import type { Session } from '../shard/session.ts';
 
 export const SCRIPT_FLAG_NAMES = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
 
@@ -17,8 +19,8 @@ export function parseShebang(body: string): { flags: ScriptFlags; shebangLength:
   if (!body.startsWith('#!')) return { flags: COMPAT_FLAGS, shebangLength: 0 };
   const end = body.indexOf('\n');
   if (end < 0) return 'Invalid script shebang';
-  const parts = body.slice(0, end).split(/[ \t\r\v\f]+/).filter((p) => p.length > 0);
-  if (parts.length === 0) return 'Invalid engine in script shebang';
+  const parts = splitArgsString(body.slice(0, end));
+  if (parts === null || parts.length === 0) return 'Invalid engine in script shebang';
   if (parts[0] !== '#!lua') return `Unexpected engine in script shebang: ${parts[0]}`;
   const names = new Set<string>();
   for (let j = 1; j < parts.length; j++) {
@@ -41,16 +43,37 @@ export function overMaxmemory(config: ServerConfig): boolean {
   return memory.heapUsed + memory.external > config.maxmemory;
 }
 
+/** What the replication state says about writes (a read-only replica, too few good replicas). */
+export interface ReplicationChecks {
+  readOnlyReplica: boolean;
+  refusesWrites: boolean;
+}
+
 /**
  * Redis's scriptPrepareForRun checks for flagged scripts: the error to answer, or null. `ro` is a
  * *_RO command.
  */
-export function checkScriptFlags(flags: ScriptFlags, ro: boolean, config: ServerConfig): string | null {
+export function checkScriptFlags(flags: ScriptFlags, ro: boolean, config: ServerConfig, replication: ReplicationChecks): string | null {
   if (flags.compat) return null;
   const noWrites = flags.names.has('no-writes');
-  if (!noWrites && ro) return 'ERR Can not execute a script with write flag using *_ro command.';
+  if (!noWrites) {
+    if (replication.readOnlyReplica) return 'READONLY Can not run script with write flag on readonly replica';
+    if (ro) return 'ERR Can not execute a script with write flag using *_ro command.';
+    if (replication.refusesWrites) return 'NOREPLICAS Not enough good replicas to write.';
+  }
   if (!noWrites && !flags.names.has('allow-oom') && overMaxmemory(config)) {
     return "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
   }
   return null;
+}
+
+/** The replication checks for the client of a session (the primary's own link is never refused). */
+export function replicationChecks(session: Session): ReplicationChecks {
+  const { shard, conn } = session;
+  if (conn.client.isMaster) return { readOnlyReplica: false, refusesWrites: false };
+  const state = shard.replication.state;
+  return {
+    readOnlyReplica: state.isReplica && shard.config.get('replica-read-only') === 'yes',
+    refusesWrites: !state.isReplica && state.refusesWrites,
+  };
 }

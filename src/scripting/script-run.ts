@@ -5,6 +5,7 @@ import { setBusyScript } from './busy-script.ts';
 import { lookupCommand, checkArity, CommandFlag, type CommandSpec } from '../commands/table.ts';
 import { KEYED_HANDLERS, SESSION_COMMANDS } from '../commands/registry.ts';
 import { executeInTransaction } from '../shard/cross-shard.ts';
+import { replicationRefuses } from '../commands/replication.ts';
 import { ClientState } from '../shard/client-state.ts';
 import { ReplyWriter } from '../resp/reply-writer.ts';
 import { latin1Of, lit } from './lua-api.ts';
@@ -127,7 +128,8 @@ export class ScriptRun implements ScriptCallHost {
       engine.current = null;
       setRunningScript(null);
       if (anchor >= 0) engine.release(anchor);
-      if (this.timedOut) this.leaveTimedOut();
+      // Every worker leaves busy mode before the caller gets its reply.
+      if (this.timedOut) await this.leaveTimedOut();
       if (ownTransaction) for (let w = 0; w < shard.workerCount; w++) shard.send(w, ['@unlock'], 0, 2, null, this.txId);
     }
   }
@@ -161,6 +163,11 @@ export class ScriptRun implements ScriptCallHost {
     }
     if ((spec.name === 'xread' || spec.name === 'xreadgroup') && argv.some((a) => a.toLowerCase() === 'block')) {
       return errorReply(`${spec.name} command is not allowed with BLOCK option from scripts`);
+    }
+    if ((spec.flags & CommandFlag.WRITE) !== 0 && !this.writeDirty) {
+      // Redis's scriptVerifyWriteCommandAllow: checked until the script's first write.
+      const refusal = replicationRefuses(this.session.shard, this.session.conn, spec);
+      if (refusal !== null) return Buffer.from(`-${refusal}\r\n`, 'latin1');
     }
     if ((spec.flags & CommandFlag.WRITE) !== 0) {
       if (this.oomAtStart && !this.inv.allowOom && !this.writeDirty && (spec.flags & CommandFlag.DENYOOM) !== 0) {
@@ -255,10 +262,12 @@ export class ScriptRun implements ScriptCallHost {
     applyBusyState(shard, state);
   }
 
-  private leaveTimedOut(): void {
+  private async leaveTimedOut(): Promise<void> {
     const { shard } = this.session;
-    for (let w = 0; w < shard.workerCount; w++) if (w !== shard.id) shard.send(w, ['@script-busy'], 0, 2, null, this.txId);
     setBusyScript(null);
+    const done: Array<Promise<Buffer>> = [];
+    for (let w = 0; w < shard.workerCount; w++) if (w !== shard.id) done.push(shard.request(w, ['@script-busy'], 0, 2, this.txId));
+    await Promise.all(done);
   }
 }
 

@@ -6,33 +6,39 @@ import { ClientState } from './client-state.ts';
 import type { CommandSpec } from '../commands/table.ts';
 import type { ClientTracking } from './tracking-client.ts';
 
-const EMPTY = Buffer.alloc(0);
 /** Replies held back while a hop is outstanding are written anyway past this size. */
 const HOLD_LIMIT = 64 * 1024;
 
 /**
- * A reply that another worker is computing. Replies queued after it wait until it is filled, so a
- * connection answers in request order whatever worker executed each command.
+ * A reply that another worker is computing. It keeps its place in the connection's output: `at` is
+ * the length the local replies had when it was opened, and its bytes, once they arrive, are copied
+ * into the connection's slot arena. Replies after it wait until it is filled, so a connection
+ * answers in request order whatever worker executed each command.
  */
 export class ReplySlot {
   readonly connection: Connection;
-  bytes: Buffer | null = null;
+  /** Position in the connection's local reply bytes before which this reply goes. */
+  at: number;
+  /** The reply's bytes in the connection's slot arena, once filled (start < 0: still open). */
+  start = -1;
+  end = -1;
 
   /** CLIENT REPLY OFF/SKIP: the reply is awaited for ordering but not written. */
   private readonly discard: boolean;
 
-  constructor(connection: Connection, discard: boolean) {
+  constructor(connection: Connection, at: number, discard: boolean) {
     this.connection = connection;
+    this.at = at;
     this.discard = discard;
   }
 
+  get filled(): boolean {
+    return this.start >= 0;
+  }
+
   complete(bytes: Buffer, start: number, end: number): void {
-    if (this.discard) this.bytes = EMPTY;
-    else {
-      const copy = Buffer.allocUnsafe(end - start);
-      bytes.copy(copy, 0, start, end);
-      this.bytes = copy;
-    }
+    if (this.discard) this.start = this.end = 0;
+    else this.connection.storeSlotBytes(this, bytes, start, end);
     this.connection.slotCompleted();
   }
 }
@@ -72,11 +78,14 @@ export class Connection {
   readonly parser: RequestParser;
   readonly reply = new ReplyWriter(16 * 1024);
   private readonly host: ConnectionHost;
-  /** While replies are owed by other workers: finished chunks and slots, in request order. */
-  private queue: Array<Buffer | ReplySlot> = [];
+  /**
+   * Replies owed or given by other workers since the last write, in request order. Local replies
+   * stay in `reply` meanwhile; each slot marks where in them its bytes go, and filled slots keep
+   * their bytes in `slotArena`, so a batch costs one output buffer whatever the mix of workers.
+   */
+  private slots: ReplySlot[] = [];
+  private readonly slotArena = new ReplyWriter(4 * 1024);
   private openSlots = 0;
-  /** Bytes of finished replies waiting in `queue` behind an open slot. */
-  private heldBytes = 0;
   /** Set while an asynchronous operation (a cross-shard transaction, a fan-out) must finish before the next command runs. */
   barrier = false;
   closed = false;
@@ -193,14 +202,18 @@ export class Connection {
 
   /** Reserves the reply position of a command another worker executes. */
   openSlot(discard = false): ReplySlot {
-    if (this.reply.pos > 0) {
-      this.heldBytes += this.reply.pos;
-      this.queue.push(this.reply.take());
-    }
-    const slot = new ReplySlot(this, discard);
-    this.queue.push(slot);
+    const slot = new ReplySlot(this, this.reply.pos, discard);
+    this.slots.push(slot);
     this.openSlots++;
     return slot;
+  }
+
+  /** Keeps the bytes of a filled slot until its batch is written. */
+  storeSlotBytes(slot: ReplySlot, bytes: Buffer, start: number, end: number): void {
+    const arena = this.slotArena;
+    slot.start = arena.pos;
+    arena.raw(bytes.subarray(start, end));
+    slot.end = arena.pos;
   }
 
   slotCompleted(): void {
@@ -211,35 +224,72 @@ export class Connection {
   /** Writes every reply that is ready, in order, in one socket write. */
   flush(): void {
     if (this.closed) return;
-    if (this.queue.length === 0) {
+    if (this.slots.length === 0) {
       if (this.reply.pos > 0) this.write(this.reply.take());
     } else {
       // Hold the batch while some of it is still computed elsewhere: one write per pipeline batch
       // (fewer syscalls here and fewer reads in the client), unless the held bytes grow large.
-      if (this.openSlots > 0 && this.reply.pos + this.heldBytes < HOLD_LIMIT) return;
-      if (this.reply.pos > 0) this.queue.push(this.reply.take());
-      let ready = 0;
-      while (ready < this.queue.length) {
-        const item = this.queue[ready]!;
-        if (item instanceof ReplySlot && item.bytes === null) break;
-        ready++;
-      }
-      if (ready > 0) {
-        const chunks: Buffer[] = new Array(ready);
-        for (let i = 0; i < ready; i++) {
-          const item = this.queue[i]!;
-          chunks[i] = item instanceof ReplySlot ? item.bytes! : item;
-        }
-        this.queue.splice(0, ready);
-        this.heldBytes = 0;
-        for (const item of this.queue) if (!(item instanceof ReplySlot)) this.heldBytes += item.length;
-        this.write(ready === 1 ? chunks[0]! : Buffer.concat(chunks));
-      }
+      if (this.openSlots > 0 && this.reply.pos + this.slotArena.pos < HOLD_LIMIT) return;
+      this.writeReadySlots();
     }
-    if ((this.closeAfterReply || (this.peerEnded && !this.paused && this.openSlots === 0)) && this.queue.length === 0 && !this.barrier) {
+    if ((this.closeAfterReply || (this.peerEnded && !this.paused && this.openSlots === 0)) && this.slots.length === 0 && !this.barrier) {
       this.socket?.end();
       this.close();
     }
+  }
+
+  /** Writes the local replies and filled slots up to the first open slot, interleaved in order. */
+  private writeReadySlots(): void {
+    const slots = this.slots;
+    const local = this.reply.buf;
+    const arena = this.slotArena.buf;
+    let ready = 0;
+    while (ready < slots.length && slots[ready]!.filled) ready++;
+    const upTo = ready === slots.length ? this.reply.pos : slots[ready]!.at;
+    let total = upTo;
+    for (let i = 0; i < ready; i++) total += slots[i]!.end - slots[i]!.start;
+    if (total === 0 && ready === 0) return;
+    const out = Buffer.allocUnsafe(total);
+    let localPos = 0;
+    let outPos = 0;
+    for (let i = 0; i < ready; i++) {
+      const slot = slots[i]!;
+      if (slot.at > localPos) outPos += local.copy(out, outPos, localPos, slot.at);
+      localPos = slot.at;
+      if (slot.end > slot.start) outPos += arena.copy(out, outPos, slot.start, slot.end);
+    }
+    if (upTo > localPos) local.copy(out, outPos, localPos, upTo);
+    if (ready === slots.length) {
+      this.reply.pos = 0;
+      this.slotArena.pos = 0;
+      slots.length = 0;
+    } else {
+      this.keepAfter(upTo, ready);
+    }
+    if (total > 0) this.write(out);
+  }
+
+  /** After a partial write: moves the unwritten local replies and slot bytes to the front. */
+  private keepAfter(upTo: number, ready: number): void {
+    const reply = this.reply;
+    reply.buf.copy(reply.buf, 0, upTo, reply.pos);
+    reply.pos -= upTo;
+    const rest = this.slots.slice(ready);
+    const arena = this.slotArena;
+    const kept = Buffer.allocUnsafe(arena.pos);
+    let keptPos = 0;
+    for (const slot of rest) {
+      slot.at -= upTo;
+      if (slot.filled && slot.end > slot.start) {
+        const length = arena.buf.copy(kept, keptPos, slot.start, slot.end);
+        slot.start = keptPos;
+        slot.end = keptPos + length;
+        keptPos += length;
+      }
+    }
+    arena.pos = 0;
+    arena.raw(kept.subarray(0, keptPos));
+    this.slots = rest;
   }
 
   private write(bytes: Buffer): void {

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NODE = process.execPath;
@@ -40,10 +43,15 @@ export async function startShoal(args: string[] = [], attempts = 3): Promise<Run
 }
 
 function startOn(port: number, args: string[]): Promise<RunningServer> {
-  const child = spawn(NODE, [`${ROOT}src/main.ts`, '--port', String(port), '--save', '', '--bind', '127.0.0.1', ...args], {
+  // A server without --dir works in a fresh directory: a dump.rdb or AOF left in the project by
+  // anything else must never be loaded into a test's server.
+  const ownDir = args.includes('--dir') ? null : mkdtempSync(join(tmpdir(), 'shoal-test-'));
+  const dirArgs = ownDir === null ? [] : ['--dir', ownDir];
+  const child = spawn(NODE, [`${ROOT}src/main.ts`, '--port', String(port), '--save', '', '--bind', '127.0.0.1', ...dirArgs, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (ownDir !== null) child.once('exit', () => rmSync(ownDir, { recursive: true, force: true }));
   let log = '';
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));

@@ -5,6 +5,7 @@ import type { Session } from '../shard/session.ts';
 import type { WorkerStats } from '../shard/worker-stats.ts';
 import { REDIS_VERSION } from './connection.ts';
 import { fromAllWorkers } from './keyspace-wide.ts';
+import { persistenceInfoFields } from '../persistence/persistence-info.ts';
 import { scriptingMemoryFields } from '../scripting/scripting-info.ts';
 import { replicationInfoLines, replicationStatsFields } from './replication.ts';
 import { trackingFigures } from '../shard/tracking-info.ts';
@@ -89,13 +90,7 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
         );
         break;
       case 'persistence':
-        add(
-          'loading:0', 'async_loading:0', `rdb_changes_since_last_save:${sum((s) => s.dirty)}`, 'rdb_bgsave_in_progress:0',
-          `rdb_last_save_time:${Math.floor(shard.lastSave / 1000)}`, 'rdb_last_bgsave_status:ok', 'rdb_last_bgsave_time_sec:-1',
-          'rdb_current_bgsave_time_sec:-1', `aof_enabled:${config.appendonly ? 1 : 0}`, 'aof_rewrite_in_progress:0',
-          'aof_rewrite_scheduled:0', 'aof_last_rewrite_time_sec:-1', 'aof_current_rewrite_time_sec:-1', 'aof_last_bgrewrite_status:ok',
-          'aof_rewrites:0', 'aof_last_write_status:ok', 'module_fork_in_progress:0', 'module_fork_last_cow_size:0',
-        );
+        add(...persistenceInfoFields(shard, sum((s) => s.dirty)));
         break;
       case 'stats':
         add(

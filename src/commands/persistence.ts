@@ -1,7 +1,13 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { integerReply, arrayElements } from '../resp/reply-scan.ts';
 import type { Shard } from '../shard/shard.ts';
 import type { SessionFamily } from '../shard/session.ts';
 import { rdbPath, writeRdbSnapshot, type EncodedShardDb } from '../persistence/rdb-snapshot.ts';
+import { SnapshotBusyError, streamRdbSnapshot } from '../persistence/snapshot-stream.ts';
+import type { SnapshotKind } from '../persistence/persistence-state.ts';
+import { rewriteAof } from '../persistence/aof-rewrite.ts';
+import { announceDone, settleOnce, type BackgroundJob } from '../persistence/background-job.ts';
 
 function decodePart(reply: Buffer): EncodedShardDb {
   const [keys, expires, entries] = arrayElements(reply)!;
@@ -17,7 +23,8 @@ function decodePart(reply: Buffer): EncodedShardDb {
 
 /**
  * Writes the RDB file with every worker locked (in ascending order, as any cross-shard transaction),
- * so the snapshot is the keyspace at one point of the write stream. Returns the bytes written.
+ * so the snapshot is the keyspace at one point of the write stream. Returns the bytes written. SAVE
+ * and the final save at shutdown block the server by definition; BGSAVE uses backgroundSave.
  */
 export async function saveSnapshot(shard: Shard): Promise<number> {
   const txId = shard.newTxId();
@@ -37,13 +44,89 @@ export async function saveSnapshot(shard: Shard): Promise<number> {
   return written;
 }
 
-/** SAVE, BGSAVE, LASTSAVE: RDB snapshots of every worker's keys in one file. */
+function writeAll(fd: number, chunk: Buffer): void {
+  let off = 0;
+  while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
+}
+
+/**
+ * BGSAVE without stopping the server: a copy-on-write snapshot (src/persistence/snapshot-stream.ts)
+ * streamed to a temp file in `dir`, fsynced and renamed over the RDB file, as Redis's child does.
+ */
+export function backgroundSave(shard: Shard): BackgroundJob {
+  const config = shard.config;
+  const target = rdbPath(config);
+  const temp = path.join(path.dirname(target), `temp-${process.pid}-${shard.id}-${Date.now()}.rdb`);
+  const startedAt = Date.now();
+  let fd = -1;
+  const { promise: started, settle, settled } = settleOnce();
+  const done = (async (): Promise<boolean> => {
+    let cowBytes = 0;
+    try {
+      const result = await streamRdbSnapshot(shard, (chunk) => {
+        // Opened with the first bytes: an unwritable dir fails the save after it started, as Redis's child does.
+        if (fd < 0) fd = fs.openSync(temp, 'w', 0o644);
+        writeAll(fd, chunk);
+      }, { kind: 'rdb', onStarted: () => settle() });
+      cowBytes = result.cowBytes;
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fd = -1;
+      fs.renameSync(temp, target);
+      console.log(`shoal: DB saved on disk (${result.keys} keys, ${result.bytes} bytes, ${cowBytes} bytes copied on write)`);
+      announceDone(shard, 'rdb', true, startedAt, cowBytes);
+      return true;
+    } catch (err) {
+      if (!settled()) {
+        settle(err);
+        return false;
+      }
+      if (fd >= 0) {
+        try {
+          fs.closeSync(fd);
+        } catch {
+          // already closed
+        }
+      }
+      fs.rmSync(temp, { force: true });
+      console.error('shoal: Background saving error:', err instanceof Error ? err.message : err);
+      announceDone(shard, 'rdb', false, startedAt, cowBytes);
+      return false;
+    }
+  })();
+  return { started, done };
+}
+
+/** Starts a background job as soon as no other runs (BGSAVE SCHEDULE, BGREWRITEAOF while a save runs). */
+export function whenIdle(shard: Shard, flag: 'bgsaveScheduled' | 'aofRewriteScheduled', start: () => BackgroundJob): void {
+  const p = shard.persistence;
+  if (p[flag]) return;
+  p[flag] = true;
+  const retry = (): void => {
+    if (p.running !== null) {
+      setTimeout(retry, 50).unref();
+      return;
+    }
+    const job = start();
+    job.started.then(() => (p[flag] = false), () => setTimeout(retry, 50).unref());
+  };
+  setTimeout(retry, 0).unref();
+}
+
+const ANOTHER_CHILD = "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
+
+/** SAVE, BGSAVE, LASTSAVE, BGREWRITEAOF. */
 export const persistenceCommands: SessionFamily = {
   save: {
     allWorkers: true,
     async handler({ shard, out }) {
+      if (shard.persistence.running === 'rdb') {
+        out.error('ERR Background save already in progress');
+        return;
+      }
       try {
         await saveSnapshot(shard);
+        shard.persistence.lastBgsaveOk = true;
         out.simple('OK');
       } catch (err) {
         console.error('shoal: SAVE failed:', err);
@@ -52,23 +135,68 @@ export const persistenceCommands: SessionFamily = {
     },
   },
   bgsave: {
-    handler({ shard, out }, argv) {
+    async handler({ shard, out, txId }, argv) {
       if (argv.length > 2 || (argv.length === 2 && argv[1]!.toLowerCase() !== 'schedule')) {
         out.error('ERR syntax error');
         return;
       }
-      if (shard.bgsaveInProgress) {
-        out.error('ERR Background save already in progress');
+      const schedule = argv.length === 2;
+      const p = shard.persistence;
+      const busy = (running: SnapshotKind): void => {
+        if (running === 'rdb') out.error('ERR Background save already in progress');
+        else if (schedule || txId !== 0) {
+          whenIdle(shard, 'bgsaveScheduled', () => backgroundSave(shard));
+          out.simple('Background saving scheduled');
+        } else out.error(ANOTHER_CHILD);
+      };
+      if (p.running !== null) return busy(p.running);
+      if (txId !== 0) {
+        // Inside EXEC (which may hold the workers' locks): as Redis, run it once the transaction is over.
+        whenIdle(shard, 'bgsaveScheduled', () => backgroundSave(shard));
+        out.simple('Background saving scheduled');
         return;
       }
-      // No fork in Node: the client gets its answer at once, but every worker stays locked while the
-      // snapshot is encoded and written, so other clients wait that long (an incremental,
-      // copy-on-write snapshot is the next step, issue 5).
-      shard.bgsaveInProgress = true;
-      saveSnapshot(shard)
-        .catch((err: unknown) => console.error('shoal: background save failed:', err))
-        .finally(() => (shard.bgsaveInProgress = false));
-      out.simple('Background saving started');
+      if (process.env.SHOAL_BGSAVE_LOCKING === '1') {
+        // The previous implementation, every worker locked while the file is written (for bench/bgsave-latency.ts).
+        if (shard.bgsaveInProgress) return out.error('ERR Background save already in progress');
+        shard.bgsaveInProgress = true;
+        saveSnapshot(shard)
+          .catch((err: unknown) => console.error('shoal: background save failed:', err))
+          .finally(() => (shard.bgsaveInProgress = false));
+        out.simple('Background saving started');
+        return;
+      }
+      try {
+        await backgroundSave(shard).started;
+        out.simple('Background saving started');
+      } catch (err) {
+        if (err instanceof SnapshotBusyError) busy(err.running);
+        else out.error(`ERR ${err instanceof Error ? err.message : String(err)}`);
+      }
+    },
+  },
+  bgrewriteaof: {
+    async handler({ shard, out, txId }) {
+      const p = shard.persistence;
+      if (p.running === 'aof') {
+        out.error('ERR Background append only file rewriting already in progress');
+        return;
+      }
+      if (p.running !== null || txId !== 0) {
+        whenIdle(shard, 'aofRewriteScheduled', () => rewriteAof(shard));
+        out.simple('Background append only file rewriting scheduled');
+        return;
+      }
+      try {
+        await rewriteAof(shard).started;
+        out.simple('Background append only file rewriting started');
+      } catch (err) {
+        if (err instanceof SnapshotBusyError && err.running === 'aof') out.error('ERR Background append only file rewriting already in progress');
+        else if (err instanceof SnapshotBusyError) {
+          whenIdle(shard, 'aofRewriteScheduled', () => rewriteAof(shard));
+          out.simple('Background append only file rewriting scheduled');
+        } else out.error(`ERR ${err instanceof Error ? err.message : String(err)}`);
+      }
     },
   },
   lastsave: {

@@ -25,6 +25,28 @@ export interface AofWriterOptions {
 
 const CRLF = 0x0a0d; // "\r\n" as a little-endian uint16
 
+/** An effect whose name starts with '@' is a control marker between the workers and the log thread, never a command. */
+export function isControlEffect(effect: EffectFrame): boolean {
+  return effect.argc > 0 && effect.data[effect.argsOffset + 4] === 0x40;
+}
+
+/**
+ * Applies a control marker to the AOF: ['@aof-rewrite-start', <incr file name>] switches the
+ * incremental file at exactly this point of the stream (see src/persistence/aof-rewrite.ts). Returns
+ * the writer to use from now on (a new one when appendonly was turned on at runtime and waited for
+ * its first rewrite).
+ */
+export function applyControlEffect(aof: AofWriter | null, effect: EffectFrame, options: AofWriterOptions & { enabled: boolean }): AofWriter | null {
+  const argv = effect.argv();
+  if (argv[0] !== '@aof-rewrite-start' || argv[1] === undefined) return aof;
+  if (aof !== null) {
+    aof.switchIncr(options.appendfilename, argv[1]);
+    return aof;
+  }
+  // The coordinator emits the marker only with appendonly on (its view may be ahead of this thread's).
+  return AofWriter.openUnlisted(options, argv[1]);
+}
+
 /**
  * A crash can leave the file's last command half written; appending after it would bury the torn
  * bytes mid-file, where nothing loads past them. As Redis does at load: with aof-load-truncated the
@@ -53,7 +75,7 @@ function repairTornTail(fd: number, file: string, options: AofWriterOptions): vo
  */
 export class AofWriter {
   readonly aofDir: string;
-  readonly incrPath: string;
+  incrPath: string;
   fsyncPolicy: AppendFsync;
   private fd: number;
   private out = Buffer.allocUnsafe(64 * 1024);
@@ -103,6 +125,45 @@ export class AofWriter {
     fsyncDirectory(aofDir);
     writeManifestAtomically(aofDir, options.appendfilename, [...files, { fileName: name, seq, type: 'i' }]);
     return new AofWriter(aofDir, incrPath, fd, options.appendfsync);
+  }
+
+  /**
+   * Opens `name` in the AOF directory for appending without listing it in the manifest: appendonly
+   * turned on at runtime writes there from the first rewrite's point, and the rewrite lists it with
+   * the new base once the base is complete (until then a restart must not see a base-less AOF).
+   */
+  static openUnlisted(options: AofWriterOptions, name: string): AofWriter {
+    const aofDir = path.resolve(options.dir, options.appenddirname);
+    fs.mkdirSync(aofDir, { recursive: true });
+    const incrPath = path.join(aofDir, name);
+    const fd = fs.openSync(incrPath, 'w', 0o644);
+    return new AofWriter(aofDir, incrPath, fd, options.appendfsync);
+  }
+
+  /**
+   * BGREWRITEAOF's switch (at the rewrite's marker effect): everything so far is written and fsynced
+   * to the current file, and appending goes on in the new incremental file `name`, which is added to
+   * the manifest when the current one is listed there (as Redis opens a new incr file when a rewrite
+   * starts). The rewrite, once its base is written, drops the older files from the manifest.
+   */
+  switchIncr(appendfilename: string, name: string): void {
+    this.endTransaction();
+    this.flush();
+    this.unsynced = Math.max(this.unsynced, 1);
+    this.fsync();
+    fs.closeSync(this.fd);
+    const manifestPath = path.join(this.aofDir, manifestFileName(appendfilename));
+    const files = fs.existsSync(manifestPath) ? parseManifest(fs.readFileSync(manifestPath, 'latin1')) : [];
+    const listed = files.some((f) => f.type === 'i' && path.join(this.aofDir, f.fileName) === this.incrPath);
+    this.incrPath = path.join(this.aofDir, name);
+    this.fd = fs.openSync(this.incrPath, 'w', 0o644);
+    this.selectedDb = -1;
+    fs.fsyncSync(this.fd);
+    fsyncDirectory(this.aofDir);
+    if (listed) {
+      const seq = Number(/\.(\d+)\.incr\.aof$/.exec(name)?.[1] ?? 0);
+      writeManifestAtomically(this.aofDir, appendfilename, [...files, { fileName: name, seq, type: 'i' }]);
+    }
   }
 
   /** Adds one effect to the current batch (nothing reaches the file before flush()). */

@@ -7,7 +7,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ServerConfig } from '../config/server-config.ts';
 import { EffectMerger, type EffectFrame } from './effect-merger.ts';
-import { AofWriter, type AppendFsync } from './aof-writer.ts';
+import { AofWriter, type AppendFsync, applyControlEffect, isControlEffect } from './aof-writer.ts';
+
+function aofOptions(): Parameters<typeof applyControlEffect>[2] {
+  return {
+    dir: config.dir, appenddirname: config.appenddirname, appendfilename: config.appendfilename,
+    appendfsync: config.appendfsync as AppendFsync, enabled: config.appendonly,
+  };
+}
 import { LOG_ACTIVE, LOG_DURABLE, LOG_MERGED, LOG_SLEEPING } from './log-control.ts';
 import type { CapturedEffect, FromLogThread, LogThreadData, ToLogThread } from './log-thread-client.ts';
 import { LogReplication } from '../replication/log-replication.ts';
@@ -66,6 +73,11 @@ const replication = new LogReplication(data.logPorts ?? [], data.replState ?? ne
 });
 
 const sink = (effect: EffectFrame): void => {
+  // BGREWRITEAOF's marker (src/persistence/aof-rewrite.ts): switches the AOF file here, goes nowhere else.
+  if (isControlEffect(effect)) {
+    aof = applyControlEffect(aof, effect, aofOptions());
+    return;
+  }
   if (aof !== null) aof.append(effect);
   if (replication.wantsEffects) replication.onEffect(effect);
   if (captured !== null) captured.push({ seq: effect.seq, db: effect.db, txId: effect.txId, worker: effect.worker, argv: effect.argv() });
@@ -158,6 +170,13 @@ port.on('message', (msg: ToLogThread) => {
       break;
     case 'config-set':
       config.set(msg.pairs);
+      // appendonly at runtime: record from now on; the first rewrite's marker opens the file (yes),
+      // or everything written so far is fsynced and the file closed (no).
+      if (config.appendonly) ensureRecording();
+      else if (aof !== null) {
+        aof.close();
+        aof = null;
+      }
       if (aof !== null) aof.fsyncPolicy = config.appendfsync as AppendFsync;
       replication.configChanged();
       break;

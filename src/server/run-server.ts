@@ -51,32 +51,14 @@ export async function runServer(config: ServerConfig): Promise<void> {
   log('*', `Server initialized, listening on port ${acceptor.port}`);
   log('*', 'Ready to accept connections tcp');
 
-  // Save points (save <seconds> <changes>): checked once a second, as serverCron does.
-  let lastSaveAt = Date.now();
-  let saving = false;
-  const savePoints = setInterval(() => {
-    if (saving || config.save.length === 0) return;
-    const dirty = supervisor.dirtySinceSave();
-    const elapsed = (Date.now() - lastSaveAt) / 1000;
-    if (!config.save.some(([seconds, changes]) => dirty >= changes && elapsed >= seconds)) return;
-    saving = true;
-    log('*', `${dirty} changes in ${Math.floor(elapsed)} seconds. Saving...`);
-    void supervisor.save().then((ok) => {
-      saving = false;
-      if (ok) {
-        lastSaveAt = Date.now();
-        log('*', 'Background saving terminated with success');
-      }
-    });
-  }, 1000);
-  savePoints.unref();
+  // Save points (save <seconds> <changes>) start a background save (BGSAVE, the server keeps serving)
+  // from worker 0's persistence cron: src/persistence/persistence-cron.ts.
 
   let stopping = false;
   const shutdown = async (why: string, save?: boolean): Promise<void> => {
     if (stopping) return;
     stopping = true;
     log('#', `${why}: shutting down`);
-    clearInterval(savePoints);
     // As Redis: save on shutdown when save points are configured (or SHUTDOWN SAVE), unless NOSAVE.
     if (save ?? (config.save.length > 0 && !config.appendonly)) {
       log('*', 'Saving the final RDB snapshot before exiting.');

@@ -2,6 +2,18 @@ import { SLOT_COUNT, keyHashSlot } from '../cluster/key-slot.ts';
 import type { RedisValue } from '../types/value.ts';
 
 /**
+ * What a running point-in-time snapshot (BGSAVE, BGREWRITEAOF) needs to hear before a database
+ * changes: `touch` before any access to a key of a slot (the snapshot serializes the slot's old
+ * state first, once), `detach` before FLUSH replaces the maps (the snapshot keeps the old ones),
+ * `swap` before SWAPDB. Set on every database only while a snapshot runs (src/persistence/shard-snapshot.ts).
+ */
+export interface SnapshotHook {
+  touch(db: Database, slot: number): void;
+  detach(db: Database): void;
+  swap(a: Database, b: Database): void;
+}
+
+/**
  * One logical database (SELECT n) restricted to the slots this worker owns. Keys live in one Map per
  * slot, so per-slot counts, SCAN by slot, slot migration and per-slot snapshots need no second index.
  * Expiry times (absolute ms) live beside them in one Map, like Redis's expires dict.
@@ -11,6 +23,8 @@ export class Database {
   private slots: Array<Map<string, RedisValue> | undefined> = new Array(SLOT_COUNT);
   expires = new Map<string, number>();
   size = 0;
+  /** The running snapshot, or null (the only cost on the hot path: one null check per access). */
+  cow: SnapshotHook | null = null;
 
   constructor(index: number) {
     this.index = index;
@@ -18,7 +32,10 @@ export class Database {
 
   /** The raw value, ignoring expiry (the keyspace applies expiry). */
   get(key: string): RedisValue | undefined {
-    return this.slots[keyHashSlot(key)]?.get(key);
+    const slot = keyHashSlot(key);
+    // Reads too: a value fetched here may be changed in place by the command that fetched it.
+    if (this.cow !== null) this.cow.touch(this, slot);
+    return this.slots[slot]?.get(key);
   }
 
   has(key: string): boolean {
@@ -28,6 +45,7 @@ export class Database {
   /** Stores a value; a new key has no expiry, an existing one keeps it unless the caller removes it. */
   set(key: string, value: RedisValue): boolean {
     const slot = keyHashSlot(key);
+    if (this.cow !== null) this.cow.touch(this, slot);
     let map = this.slots[slot];
     if (map === undefined) map = this.slots[slot] = new Map();
     const before = map.size;
@@ -41,6 +59,7 @@ export class Database {
 
   delete(key: string): boolean {
     const slot = keyHashSlot(key);
+    if (this.cow !== null) this.cow.touch(this, slot);
     const map = this.slots[slot];
     if (map === undefined || !map.delete(key)) return false;
     this.size--;
@@ -54,10 +73,12 @@ export class Database {
   }
 
   setExpire(key: string, at: number): void {
+    if (this.cow !== null) this.cow.touch(this, keyHashSlot(key));
     this.expires.set(key, at);
   }
 
   removeExpire(key: string): boolean {
+    if (this.cow !== null) this.cow.touch(this, keyHashSlot(key));
     return this.expires.delete(key);
   }
 
@@ -66,18 +87,26 @@ export class Database {
     return this.slots[slot];
   }
 
+  /** The slot maps and the expiry map as they are now (a snapshot keeps them when FLUSH replaces them). */
+  snapshotView(): { slots: Array<Map<string, RedisValue> | undefined>; expires: Map<string, number> } {
+    return { slots: this.slots, expires: this.expires };
+  }
+
   slotSize(slot: number): number {
     return this.slots[slot]?.size ?? 0;
   }
 
   clear(): void {
+    if (this.cow !== null) this.cow.detach(this);
     this.slots = new Array(SLOT_COUNT);
-    this.expires.clear();
+    // A new map, not clear(): a running snapshot may still read the old one.
+    this.expires = new Map();
     this.size = 0;
   }
 
   /** Exchanges contents with another database (SWAPDB), keeping each object's index. */
   swapContents(other: Database): void {
+    if (this.cow !== null) this.cow.swap(this, other);
     const slots = this.slots;
     this.slots = other.slots;
     other.slots = slots;

@@ -11,6 +11,7 @@ import type { Shard } from './shard.ts';
 import type { Session, SessionCommand } from './session.ts';
 import { runCrossShard, type TxCommand } from './cross-shard.ts';
 import { replicationRefuses } from '../commands/replication.ts';
+import { MISCONF_ERROR, writesDeniedByDiskError } from '../persistence/persistence-state.ts';
 import { ReplyWriter as Writer, errorReplyCounts } from '../resp/reply-writer.ts';
 
 import { busyScript, busyError } from '../scripting/busy-script.ts';
@@ -65,6 +66,11 @@ export class Dispatcher {
     const replicationError = replicationRefuses(this.shard, conn, spec);
     if (replicationError !== null) {
       this.reject(conn, out, replicationError, spec);
+      return;
+    }
+    if (!this.shard.persistence.lastBgsaveOk && ((spec.flags & CommandFlag.WRITE) !== 0 || spec.name === 'ping') &&
+      writesDeniedByDiskError(this.shard.persistence, this.shard.config.stopWritesOnBgsaveError, this.shard.config.save.length)) {
+      this.reject(conn, out, MISCONF_ERROR, spec);
       return;
     }
     const route = (spec.route as Route | undefined) ?? this.routeOf(spec);

@@ -7,6 +7,7 @@ import { globMatch } from '../commands/glob.ts';
 import type { Shard } from './shard.ts';
 import { encodeShardDb, loadShardFromRdb } from '../persistence/rdb-snapshot.ts';
 import { SCRIPT_OPS } from '../scripting/script-ops.ts';
+import { persistenceDone, snapshotAbort, snapshotBegin, snapshotChunk } from '../persistence/snapshot-ops.ts';
 
 /** Request flag: the sender wants no reply (unlock, publish of notifications, write-backs). */
 export const NO_REPLY = 1;
@@ -262,6 +263,10 @@ const OPS: Record<string, InternalOp> = {
     shard.lastSave = Number(request.argv[1]);
     shard.dirtyAtLastSave = shard.executor.dirty;
     out.simple('OK');
+  '@snapshot-begin': snapshotBegin,
+  '@snapshot-chunk': snapshotChunk,
+  '@snapshot-abort': snapshotAbort,
+  '@persistence-done': persistenceDone,
   },
   '@rdb-reload'(shard, request, out) {
     for (let i = 0; i < shard.keyspace.dbs.length; i++) flushDatabase(shard, i);

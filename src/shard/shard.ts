@@ -33,6 +33,8 @@ import type { CommandHandler } from '../commands/context.ts';
 import type { WorkerStats } from './worker-stats.ts';
 import type { Session } from './session.ts';
 import { WorkerReplication } from '../replication/worker-replication.ts';
+import { PersistenceState } from '../persistence/persistence-state.ts';
+import { startPersistenceCron } from '../persistence/persistence-cron.ts';
 
 /** Redis's sdscatrepr: printable ASCII as is, quotes and backslashes escaped, the rest as \n, \xHH... */
 function monitorEscape(s: string): string {
@@ -136,6 +138,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   dirtyAtLastSave = 0;
   /** A BGSAVE started by this worker is running. */
   bgsaveInProgress = false;
+  /** Background saves and rewrites: this worker's part of a snapshot, INFO persistence's figures. */
+  readonly persistence = new PersistenceState();
   activeExpiryEnabled = true;
   /** CLIENT PAUSE: until when, and whether only writes wait. */
   pausedUntil = 0;
@@ -158,6 +162,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.activeExpiry = new ActiveExpiry(this.keyspace, () => this.config.activeExpireEffort);
     this.replication = new WorkerReplication(this, options.logPort, options.replState);
     this.startTimers();
+    startPersistenceCron(this);
     // Frames may already wait in the rings (a peer that started first): look once, then sleep.
     this.scheduleTurn();
     if (process.env.SHOAL_DEBUG_TURNS) {

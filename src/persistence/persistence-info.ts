@@ -1,0 +1,43 @@
+// INFO persistence, in Redis 7.0's field order, from this worker's PersistenceState (every worker
+// holds the same figures) and the changes summed over the workers.
+import type { Shard } from '../shard/shard.ts';
+import { aofCurrentSize, aofDirOf } from './aof-rewrite.ts';
+
+export function persistenceInfoFields(shard: Shard, changesSinceLastSave: number): string[] {
+  const p = shard.persistence;
+  const config = shard.config;
+  const now = Date.now();
+  const runningSec = p.running !== null ? String(Math.floor((now - p.runningSince) / 1000)) : '-1';
+  const aofOn = config.appendonly;
+  const fields = [
+    'loading:0', 'async_loading:0', 'current_cow_peak:0', 'current_cow_size:0', 'current_cow_size_age:0', 'current_fork_perc:0.00',
+    'current_save_keys_processed:0', 'current_save_keys_total:0',
+    `rdb_changes_since_last_save:${changesSinceLastSave}`,
+    `rdb_bgsave_in_progress:${p.bgsaveInProgress ? 1 : 0}`,
+    `rdb_last_save_time:${Math.floor(shard.lastSave / 1000)}`,
+    `rdb_last_bgsave_status:${p.lastBgsaveOk ? 'ok' : 'err'}`,
+    `rdb_last_bgsave_time_sec:${p.lastBgsaveTimeSec}`,
+    `rdb_current_bgsave_time_sec:${p.bgsaveInProgress ? runningSec : '-1'}`,
+    `rdb_saves:${p.rdbSaves}`,
+    `rdb_last_cow_size:${p.lastCowSize}`,
+    'rdb_last_load_keys_expired:0', 'rdb_last_load_keys_loaded:0',
+    `aof_enabled:${aofOn ? 1 : 0}`,
+    `aof_rewrite_in_progress:${p.aofRewriteInProgress ? 1 : 0}`,
+    `aof_rewrite_scheduled:${p.aofRewriteScheduled || (aofOn && p.aofWaitingRewrite && !p.aofRewriteInProgress) ? 1 : 0}`,
+    `aof_last_rewrite_time_sec:${p.lastAofRewriteTimeSec}`,
+    `aof_current_rewrite_time_sec:${p.aofRewriteInProgress ? runningSec : '-1'}`,
+    `aof_last_bgrewrite_status:${p.lastAofRewriteOk ? 'ok' : 'err'}`,
+    `aof_rewrites:${p.aofRewrites}`,
+    `aof_rewrites_consecutive_failures:${p.aofRewriteFailures}`,
+    'aof_last_write_status:ok',
+    `aof_last_cow_size:${p.aofLastCowSize}`,
+    'module_fork_in_progress:0', 'module_fork_last_cow_size:0',
+  ];
+  if (aofOn) {
+    fields.push(
+      `aof_current_size:${aofCurrentSize(aofDirOf(shard), config.appendfilename)}`, `aof_base_size:${p.aofBaseSize}`,
+      'aof_pending_rewrite:0', 'aof_buffer_length:0', 'aof_pending_bio_fsync:0', 'aof_delayed_fsync:0',
+    );
+  }
+  return fields;
+}

@@ -1,0 +1,160 @@
+// One shard worker's part of a point-in-time snapshot (BGSAVE, BGREWRITEAOF, a replica's full
+// resync), taken while the worker keeps serving: Redis forks and lets the kernel copy pages on write;
+// we serialize on write instead.
+//
+// The snapshot starts while every worker is locked (src/persistence/snapshot-stream.ts), so it is the
+// keyspace at one point of the global write sequence. From then on the worker serializes its slots
+// in small chunks, one per request of the coordinator ('@snapshot-chunk'), between its other work. A
+// slot not serialized yet is serialized whole, in its old state, right before anything reads or
+// changes one of its keys (Database's SnapshotHook, one null check when no snapshot runs): the
+// bytes wait in `preserved` (the copy-on-write memory, rdb_last_cow_size) for the next chunk. FLUSH
+// hands the old maps to the snapshot (nothing changes them afterwards); SWAPDB serializes both
+// databases first.
+//
+// Chunks are self-contained runs of RDB key entries, each run after a SELECTDB of its database, so
+// the coordinator may write the chunks of all workers in any order between the header and EOF.
+import type { Database, SnapshotHook } from '../shard/database.ts';
+import type { Keyspace } from '../shard/keyspace.ts';
+import type { RedisValue } from '../types/value.ts';
+import { SLOT_COUNT } from '../cluster/key-slot.ts';
+import { RdbWriter, type RdbWriterOptions } from './rdb-writer.ts';
+import { encodeKeyEntry } from './rdb-file.ts';
+import { RDB_OPCODE_SELECTDB } from './rdb-format.ts';
+
+/** The maps of one database as they were when the snapshot started. */
+interface DbView {
+  slots: Array<Map<string, RedisValue> | undefined>;
+  expires: Map<string, number>;
+  /** 1 for each slot already serialized. */
+  done: Uint8Array;
+  /** FLUSH replaced the database's maps: these ones are ours alone now, no hook is needed. */
+  detached: boolean;
+}
+
+export interface ChunkBudget {
+  /** Stop after this many milliseconds of work (checked between slots). */
+  ms: number;
+  /** Stop once the chunk holds this many bytes. */
+  bytes: number;
+}
+
+export class ShardSnapshot implements SnapshotHook {
+  readonly id: string;
+  /** What the snapshot is for ('rdb' for BGSAVE, 'aof' for BGREWRITEAOF, 'sync' for a replica). */
+  readonly kind: string;
+  private readonly keyspace: Keyspace;
+  private readonly views: DbView[];
+  /** Old states serialized because something touched their slot, waiting for the next chunk. */
+  private readonly preserved: RdbWriter;
+  private preservedDb = -1;
+  private readonly out: RdbWriter;
+  private outDb = -1;
+  /** The cursor: next database and slot to serialize. */
+  private cursorDb = 0;
+  private cursorSlot: number;
+  private readonly firstSlot: number;
+  private readonly endSlot: number;
+  /** Bytes serialized ahead of the cursor because of a write (rdb_last_cow_size). */
+  cowBytes = 0;
+  keys = 0;
+
+  constructor(id: string, kind: string, keyspace: Keyspace, slotRange: [number, number], options: RdbWriterOptions) {
+    this.id = id;
+    this.kind = kind;
+    this.keyspace = keyspace;
+    this.firstSlot = this.cursorSlot = Math.max(0, slotRange[0]);
+    this.endSlot = Math.min(SLOT_COUNT, slotRange[1]);
+    this.preserved = new RdbWriter(options, 4096);
+    this.out = new RdbWriter(options, 64 * 1024);
+    this.views = keyspace.dbs.map((db) => {
+      const view = db.snapshotView();
+      return { slots: view.slots, expires: view.expires, done: new Uint8Array(SLOT_COUNT), detached: false };
+    });
+    for (const db of keyspace.dbs) db.cow = this;
+  }
+
+  /** The worker's hooks go away: called once the last chunk is taken, or when the snapshot is abandoned. */
+  release(): void {
+    for (const db of this.keyspace.dbs) if (db.cow === this) db.cow = null;
+  }
+
+  // ---- SnapshotHook ----
+
+  touch(db: Database, slot: number): void {
+    const view = this.views[db.index]!;
+    if (view.done[slot] === 1 || view.detached) return;
+    const before = this.preserved.pos;
+    this.preservedDb = this.serializeSlot(this.preserved, this.preservedDb, db.index, view, slot);
+    this.cowBytes += this.preserved.pos - before;
+  }
+
+  detach(db: Database): void {
+    this.views[db.index]!.detached = true;
+  }
+
+  swap(a: Database, b: Database): void {
+    for (const db of [a, b]) {
+      const view = this.views[db.index]!;
+      if (view.detached) continue;
+      const before = this.preserved.pos;
+      for (let slot = this.firstSlot; slot < this.endSlot; slot++) {
+        if (view.done[slot] === 0) this.preservedDb = this.serializeSlot(this.preserved, this.preservedDb, db.index, view, slot);
+      }
+      this.cowBytes += this.preserved.pos - before;
+      // Everything is out: the maps may now change hands freely.
+      view.detached = true;
+    }
+  }
+
+  // ---- chunks ----
+
+  /** True once every slot of every database went out and nothing waits in `preserved`. */
+  get finished(): boolean {
+    return this.cursorDb >= this.views.length && this.preserved.pos === 0;
+  }
+
+  /**
+   * The next chunk: what writes preserved, then slots from the cursor until the budget is spent.
+   * An empty buffer means the snapshot of this worker is complete.
+   */
+  nextChunk(budget: ChunkBudget): Buffer {
+    const started = performance.now();
+    const out = this.out;
+    out.pos = 0;
+    this.outDb = -1;
+    if (this.preserved.pos > 0) {
+      out.bytes(this.preserved.view());
+      this.preserved.pos = 0;
+      this.preservedDb = -1;
+    }
+    while (this.cursorDb < this.views.length) {
+      const view = this.views[this.cursorDb]!;
+      const slot = this.cursorSlot;
+      if (view.done[slot] === 0) this.outDb = this.serializeSlot(out, this.outDb, this.cursorDb, view, slot);
+      if (++this.cursorSlot >= this.endSlot) {
+        this.cursorSlot = this.firstSlot;
+        this.cursorDb++;
+      }
+      if (out.pos >= budget.bytes || performance.now() - started >= budget.ms) break;
+    }
+    return out.take();
+  }
+
+  /** Serializes one slot of one database into `into` (after a SELECTDB when `currentDb` differs); returns the db now selected there. */
+  private serializeSlot(into: RdbWriter, currentDb: number, dbIndex: number, view: DbView, slot: number): number {
+    view.done[slot] = 1;
+    const map = view.slots[slot];
+    if (map === undefined || map.size === 0) return currentDb;
+    if (currentDb !== dbIndex) {
+      into.byte(RDB_OPCODE_SELECTDB);
+      into.length(dbIndex);
+    }
+    const expires = view.expires;
+    const anyExpires = expires.size > 0;
+    for (const [key, value] of map) {
+      encodeKeyEntry(into, key, value, anyExpires ? (expires.get(key) ?? -1) : -1);
+      this.keys++;
+    }
+    return dbIndex;
+  }
+}

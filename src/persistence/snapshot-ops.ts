@@ -1,0 +1,101 @@
+// The worker side of background persistence, as internal operations ('@...' requests between
+// workers, wired in src/shard/internal-ops.ts): start this worker's part of a snapshot, hand out its
+// chunks, drop it, and record how a save or rewrite ended.
+import type { Request } from '../ipc/frames.ts';
+import type { ReplyWriter } from '../resp/reply-writer.ts';
+import type { Shard } from '../shard/shard.ts';
+import { slotRange } from '../ipc/slot-table.ts';
+import { ShardSnapshot, type ChunkBudget } from './shard-snapshot.ts';
+import type { SnapshotKind } from './persistence-state.ts';
+
+/**
+ * How much one chunk may cost the worker: a client whose command arrives meanwhile waits at most
+ * about this long. SHOAL_SNAPSHOT_CHUNK_MS overrides the time (for measurements).
+ */
+const CHUNK_BUDGET: ChunkBudget = {
+  ms: Number(process.env.SHOAL_SNAPSHOT_CHUNK_MS ?? 2),
+  bytes: 512 * 1024,
+};
+
+/** '@snapshot-begin id kind' (under the coordinator's lock of every worker). */
+export function snapshotBegin(shard: Shard, request: Request, out: ReplyWriter): void {
+  const p = shard.persistence;
+  const running = p.running ?? p.snapshot?.kind ?? null;
+  if (running !== null) {
+    out.error(`ERR snapshot in progress ${running}`);
+    return;
+  }
+  const [, id, kind] = request.argv as [string, string, SnapshotKind];
+  const config = shard.config;
+  p.snapshot = new ShardSnapshot(id, kind, shard.keyspace, slotRange(shard.id, shard.workerCount), {
+    compression: config.rdbcompression,
+    listMaxListpackSize: config.listMaxListpackSize,
+  });
+  p.running = kind;
+  p.runningSince = Date.now();
+  p.dirtyAtSnapshot = shard.executor.dirty;
+  out.simple('OK');
+}
+
+/** '@snapshot-chunk id': a bulk chunk of key entries, or [keys, cowBytes] once this worker is done. */
+export function snapshotChunk(shard: Shard, request: Request, out: ReplyWriter): void {
+  const p = shard.persistence;
+  const snapshot = p.snapshot;
+  if (snapshot === null || snapshot.id !== request.argv[1]) {
+    out.error('ERR no such snapshot');
+    return;
+  }
+  const chunk = snapshot.nextChunk(CHUNK_BUDGET);
+  if (chunk.length === 0 && snapshot.finished) {
+    snapshot.release();
+    p.snapshot = null;
+    out.array(2);
+    out.integer(snapshot.keys);
+    out.integer(snapshot.cowBytes);
+    return;
+  }
+  out.bulkBuffer(chunk);
+}
+
+/** '@snapshot-abort id': the coordinator gave up (busy elsewhere, disk error). */
+export function snapshotAbort(shard: Shard, request: Request, out: ReplyWriter): void {
+  const p = shard.persistence;
+  const snapshot = p.snapshot;
+  if (snapshot !== null && snapshot.id === request.argv[1]) {
+    snapshot.release();
+    p.snapshot = null;
+  }
+  out.simple('OK');
+}
+
+/**
+ * '@persistence-done kind ok|err endedAtMs seconds cowBytes': a background job ended (sent to every
+ * worker by its coordinator). A successful RDB save moves LASTSAVE and leaves as unsaved only the
+ * changes made after the snapshot's point.
+ */
+export function persistenceDone(shard: Shard, request: Request, out: ReplyWriter): void {
+  const p = shard.persistence;
+  const [, kind, status, endedAt, seconds, cowBytes] = request.argv as [string, SnapshotKind, string, string, string, string];
+  const ok = status === 'ok';
+  if (p.running === kind) p.running = null;
+  if (kind === 'rdb') {
+    p.lastBgsaveOk = ok;
+    p.lastBgsaveTimeSec = Number(seconds);
+    p.lastCowSize = Number(cowBytes);
+    if (ok) {
+      p.rdbSaves++;
+      shard.lastSave = Number(endedAt);
+      shard.dirtyAtLastSave = p.dirtyAtSnapshot;
+    }
+  } else if (kind === 'aof') {
+    p.lastAofRewriteOk = ok;
+    p.lastAofRewriteTimeSec = Number(seconds);
+    p.aofLastCowSize = Number(cowBytes);
+    if (ok) {
+      p.aofRewrites++;
+      p.aofRewriteFailures = 0;
+      p.aofWaitingRewrite = false;
+    } else p.aofRewriteFailures++;
+  }
+  out.simple('OK');
+}

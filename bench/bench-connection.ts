@@ -31,9 +31,9 @@ export class BenchConnection implements ReplySink {
   private readonly owner: ConnectionOwner;
   private readonly socket: net.Socket;
   private readonly reader: ReplyReader;
-  // Output: requests are appended at outEnd; [outStart, outEnd) is not yet written. A written range
-  // belongs to the socket until sent, so the buffer is never rewound: when it fills up, a new one is
-  // taken and the old one is collected after the socket is done with it.
+  // Output: requests are appended at outEnd; [outStart, outEnd) is not yet written. A range the
+  // socket could not send at once belongs to it until sent, so the buffer is then not rewound: when it
+  // fills up, a new one is taken and the old one is collected after the socket is done with it.
   out: Buffer = Buffer.allocUnsafeSlow(OUTPUT_CHUNK_BYTES);
   outEnd = 0;
   private outStart = 0;
@@ -109,9 +109,14 @@ export class BenchConnection implements ReplySink {
     if (this.outEnd === this.outStart || this.lost) return;
     this.socket.write(this.out.subarray(this.outStart, this.outEnd));
     this.outStart = this.outEnd;
-    // Start the next batch in a fresh region if little room is left, so small writes do not pile up
-    // at the end of a nearly full buffer.
-    if (this.out.length - this.outEnd < 4096) {
+    if (this.socket.writableLength === 0) {
+      // The kernel took the whole batch during write() (the usual case): the socket keeps no
+      // reference to it, so the next batch reuses the buffer from its start.
+      this.outStart = 0;
+      this.outEnd = 0;
+    } else if (this.out.length - this.outEnd < 4096) {
+      // The socket holds the unsent range: start the next batch in a fresh buffer if little room is
+      // left, so small writes do not pile up at the end of a nearly full one.
       this.out = Buffer.allocUnsafeSlow(OUTPUT_CHUNK_BYTES);
       this.outStart = 0;
       this.outEnd = 0;

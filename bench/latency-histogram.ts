@@ -39,6 +39,13 @@ export function decodeHistogram(encoded: string): LatencyHistogram {
   return hdr.decodeFromCompressedBase64(encoded, 32, true);
 }
 
+/** A new histogram holding the values of all `parts` (which are left as they are). */
+export function addHistograms(parts: readonly LatencyHistogram[]): LatencyHistogram {
+  const sum = createLatencyHistogram();
+  for (const part of parts) sum.add(part);
+  return sum;
+}
+
 /** Decodes every encoded histogram and adds it into one new histogram. */
 export function mergeEncodedHistograms(encoded: readonly string[]): LatencyHistogram {
   const merged = createLatencyHistogram();

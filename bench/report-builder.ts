@@ -1,31 +1,40 @@
-import { encodeHistogram, mergeEncodedHistograms, summarizeLatencyMs } from './latency-histogram.ts';
+import { addHistograms, decodeHistogram, encodeHistogram, mergeEncodedHistograms, summarizeLatencyMs, type LatencyHistogram } from './latency-histogram.ts';
 import { sum, type CommandFigures, type RoundReport, type RunFigures } from './report-model.ts';
 import type { ThreadResult } from './thread-recorder.ts';
 
 // Builds report figures from what the threads measured: histograms are decoded and added, counters
-// summed. Runs in a pool thread (see load-worker.ts), so the main thread never loads WebAssembly.
+// summed. Runs where the load ran: in the main thread for one load thread, else in a pool thread
+// (see load-worker.ts), so the main thread of a multi-thread run never loads WebAssembly.
+//
+// Decoding and encoding a histogram (inflate/deflate in JS, cold at the end of a run) is most of
+// this module's cost, so each thread's histogram is decoded once, a single part is reused as it is,
+// and a single round is its own overall figure.
 
-interface CommandParts {
+interface CommandCounts {
   name: string;
   ops: number;
   errors: number;
   bytes: number;
-  histograms: string[];
 }
 
-function commandFigures(parts: CommandParts, durationSeconds: number): CommandFigures {
-  const merged = mergeEncodedHistograms(parts.histograms);
-  const figures: CommandFigures = {
-    name: parts.name,
-    ops: parts.ops,
-    errors: parts.errors,
-    opsPerSec: durationSeconds > 0 ? parts.ops / durationSeconds : 0,
-    kbPerSec: durationSeconds > 0 ? parts.bytes / 1024 / durationSeconds : 0,
-    latencyMs: summarizeLatencyMs(merged),
-    histogram: encodeHistogram(merged),
+function figures(counts: CommandCounts, durationSeconds: number, histogram: LatencyHistogram, encoded: string): CommandFigures {
+  return {
+    name: counts.name,
+    ops: counts.ops,
+    errors: counts.errors,
+    opsPerSec: durationSeconds > 0 ? counts.ops / durationSeconds : 0,
+    kbPerSec: durationSeconds > 0 ? counts.bytes / 1024 / durationSeconds : 0,
+    latencyMs: summarizeLatencyMs(histogram),
+    histogram: encoded,
   };
+}
+
+/** Figures from encoded histograms of the same command (several rounds). */
+function figuresFromEncoded(counts: CommandCounts, durationSeconds: number, encoded: string[]): CommandFigures {
+  const merged = mergeEncodedHistograms(encoded);
+  const result = figures(counts, durationSeconds, merged, encodeHistogram(merged));
   merged.destroy();
-  return figures;
+  return result;
 }
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
@@ -38,12 +47,11 @@ export function roundReport(round: number, startedAt: string, threads: ThreadRes
   const lastReply = Math.max(...threads.map((t) => t.lastReplyEpochMs));
   const durationSeconds = lastReply > measureStart ? (lastReply - measureStart) / 1000 : 0;
   const names = threads[0].commands.map((c) => c.name);
-  const perCommand: CommandParts[] = names.map((name, i) => ({
+  const perCommand: CommandCounts[] = names.map((name, i) => ({
     name,
     ops: sum(threads.map((t) => t.commands[i].ops)),
     errors: sum(threads.map((t) => t.commands[i].errors)),
     bytes: sum(threads.map((t) => t.commands[i].txBytes + t.commands[i].rxBytes)),
-    histograms: threads.map((t) => t.commands[i].histogram),
   }));
   const errorsByKind: Record<string, number> = {};
   const redirectsByKind: Record<string, number> = {};
@@ -51,18 +59,38 @@ export function roundReport(round: number, startedAt: string, threads: ThreadRes
     addCounts(errorsByKind, thread.errorsByKind);
     addCounts(redirectsByKind, thread.redirectsByKind);
   }
-  const commands = perCommand.map((parts) => commandFigures(parts, durationSeconds));
-  const total = commandFigures(
-    {
-      name: 'Totals',
-      ops: sum(perCommand.map((c) => c.ops)),
-      // Connection losses belong to no command but are errors of the run.
-      errors: sum(Object.values(errorsByKind)),
-      bytes: sum(perCommand.map((c) => c.bytes)),
-      histograms: perCommand.flatMap((c) => c.histograms),
-    },
-    durationSeconds,
-  );
+  // One histogram per command: a single thread's as it came, or the threads' added together.
+  const histograms: LatencyHistogram[] = [];
+  const encoded: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const parts = threads.map((t) => decodeHistogram(t.commands[i].histogram));
+    if (parts.length === 1) {
+      histograms.push(parts[0]);
+      encoded.push(threads[0].commands[i].histogram);
+    } else {
+      const merged = addHistograms(parts);
+      for (const part of parts) part.destroy();
+      histograms.push(merged);
+      encoded.push(encodeHistogram(merged));
+    }
+  }
+  const commands = perCommand.map((counts, i) => figures(counts, durationSeconds, histograms[i], encoded[i]));
+  const totalCounts: CommandCounts = {
+    name: 'Totals',
+    ops: sum(perCommand.map((c) => c.ops)),
+    // Connection losses belong to no command but are errors of the run.
+    errors: sum(Object.values(errorsByKind)),
+    bytes: sum(perCommand.map((c) => c.bytes)),
+  };
+  let total: CommandFigures;
+  if (histograms.length === 1) {
+    total = figures(totalCounts, durationSeconds, histograms[0], encoded[0]);
+  } else {
+    const merged = addHistograms(histograms);
+    total = figures(totalCounts, durationSeconds, merged, encodeHistogram(merged));
+    merged.destroy();
+  }
+  for (const histogram of histograms) histogram.destroy();
   const counts: number[] = [];
   for (const thread of threads) {
     for (const command of thread.commands) {
@@ -82,17 +110,21 @@ export function roundReport(round: number, startedAt: string, threads: ThreadRes
 
 /** All rounds of a target together. */
 export function overallFigures(rounds: RunFigures[]): RunFigures {
+  if (rounds.length === 1) {
+    const { durationSeconds, commands, total, errorsByKind, redirectsByKind } = rounds[0];
+    return { durationSeconds, commands, total, errorsByKind, redirectsByKind };
+  }
   const durationSeconds = sum(rounds.map((r) => r.durationSeconds));
   const merge = (pick: (r: RunFigures) => CommandFigures, name: string): CommandFigures =>
-    commandFigures(
+    figuresFromEncoded(
       {
         name,
         ops: sum(rounds.map((r) => pick(r).ops)),
         errors: sum(rounds.map((r) => pick(r).errors)),
         bytes: sum(rounds.map((r) => pick(r).kbPerSec * 1024 * r.durationSeconds)),
-        histograms: rounds.map((r) => pick(r).histogram),
       },
       durationSeconds,
+      rounds.map((r) => pick(r).histogram),
     );
   const errorsByKind: Record<string, number> = {};
   const redirectsByKind: Record<string, number> = {};

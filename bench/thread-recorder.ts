@@ -40,11 +40,11 @@ export class ThreadRecorder {
   measureStart = Infinity;
   lastReplyAt = 0;
   completed = 0;
-  // Consecutive replies often share a latency (same send batch, same read chunk): they are recorded
-  // as one run with a count, which saves most calls into WebAssembly.
-  private runTemplate = -1;
-  private runValue = 0;
-  private runCount = 0;
+  // Consecutive replies of a command often share a latency (same send batch, same read chunk): they
+  // are recorded as one run with a count, which saves most calls into WebAssembly. The run is kept
+  // per command, so a SET/GET mix (replies alternate between the two) still forms long runs.
+  private readonly runValue: Float64Array;
+  private readonly runCount: Float64Array;
 
   constructor(names: string[]) {
     this.names = names;
@@ -54,6 +54,8 @@ export class ThreadRecorder {
     this.txBytes = new Float64Array(names.length);
     this.rxBytes = new Float64Array(names.length);
     this.perSecond = names.map(() => []);
+    this.runValue = new Float64Array(names.length);
+    this.runCount = new Float64Array(names.length);
   }
 
   record(templateIndex: number, latencyUs: number, txBytes: number, rxBytes: number, now: number): void {
@@ -66,21 +68,20 @@ export class ThreadRecorder {
     const seconds = this.perSecond[templateIndex];
     while (seconds.length <= second) seconds.push(0);
     seconds[second]++;
-    if (templateIndex === this.runTemplate && latencyUs === this.runValue) {
-      this.runCount++;
+    if (latencyUs === this.runValue[templateIndex]) {
+      this.runCount[templateIndex]++;
       return;
     }
-    this.flushRun();
-    this.runTemplate = templateIndex;
-    this.runValue = latencyUs;
-    this.runCount = 1;
+    if (this.runCount[templateIndex] > 0) this.histograms[templateIndex].recordValueWithCount(this.runValue[templateIndex], this.runCount[templateIndex]);
+    this.runValue[templateIndex] = latencyUs;
+    this.runCount[templateIndex] = 1;
   }
 
-  flushRun(): void {
-    if (this.runCount > 0) {
-      this.histograms[this.runTemplate].recordValueWithCount(this.runValue, this.runCount);
-      this.runCount = 0;
-      this.runTemplate = -1;
+  /** Records every pending run into its histogram. */
+  flushRuns(): void {
+    for (let i = 0; i < this.histograms.length; i++) {
+      if (this.runCount[i] > 0) this.histograms[i].recordValueWithCount(this.runValue[i], this.runCount[i]);
+      this.runCount[i] = 0;
     }
   }
 
@@ -94,7 +95,7 @@ export class ThreadRecorder {
   }
 
   result(threadIndex: number): ThreadResult {
-    this.flushRun();
+    this.flushRuns();
     const commands = this.names.map(
       (name, i): ThreadCommandResult => ({
         name,

@@ -315,9 +315,18 @@ function trackingCommand(session: Session, argv: string[]): void | Promise<void>
       out.error(error);
       return;
     }
-    return shard.tracking.enable(conn, options).then(() => out.simple('OK'));
+    const published = shard.tracking.enable(conn, options);
+    if (published === undefined) {
+      out.simple('OK');
+      return;
+    }
+    return published.then(() => out.simple('OK'));
   };
   if (!redirectGiven) return apply();
+  if (shard.connections.has(options.redirect)) {
+    options.redirectWorker = shard.id;
+    return apply();
+  }
   // As Redis, the redirection client must exist now (it may go later: invalidations then report it broken).
   return fromAll(session, ['@client-list', 'id', String(Math.max(1, options.redirect))]).then((replies) => {
     const worker = options.redirect <= 0 ? -1 : replies.findIndex((r) => (stringReply(r) ?? '') !== '');

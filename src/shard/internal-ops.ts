@@ -20,8 +20,8 @@ type InternalOp = (shard: Shard, request: Request, out: ReplyWriter) => void;
  * commands (the coordinator merges the replies).
  */
 const OPS: Record<string, InternalOp> = {
-  '@lock'(shard, request, out) {
   ...SCRIPT_OPS,
+  '@lock'(shard, request, out) {
     // Only reached when the lock is free or already ours (ShardLock.admits): others wait in order.
     shard.acquireLock(request.txId);
     out.simple('OK');
@@ -153,6 +153,10 @@ const OPS: Record<string, InternalOp> = {
   },
   '@tracking-remember'(shard, request, out) {
     shard.tracking.rememberAll(request.argv);
+    out.simple('OK');
+  },
+  '@tracking-script-read'(shard, request, out) {
+    shard.tracking.scriptReadElsewhere(Number(request.argv[1]));
     out.simple('OK');
   },
   '@tracking-invalidate'(shard, request, out) {

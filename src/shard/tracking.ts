@@ -9,6 +9,7 @@ import { CommandFlag, lookupCommand } from '../commands/table.ts';
 import { getKeyIndexes } from '../commands/key-extraction.ts';
 import { keyHashSlot } from '../cluster/key-slot.ts';
 import { ClientTracking } from './tracking-client.ts';
+import { runningScript } from '../scripting/script-run.ts';
 
 /** What every worker knows of a tracking client in default mode: where it is and when its reads count. */
 interface Reader {
@@ -48,6 +49,18 @@ export interface TrackingStats {
 }
 
 const INVALIDATE_CHANNEL = '__redis__:invalidate';
+
+/** What tracking reads of a running script (ScriptRun keeps these private: read structurally). */
+interface ScriptView {
+  readonly session: { readonly conn: { readonly id: number } };
+  readonly inv: { readonly keys: readonly string[] };
+}
+
+/** The script running on this worker for the given client, or null. */
+function scriptOf(clientId: number): ScriptView | null {
+  const run = runningScript() as unknown as ScriptView | null;
+  return run !== null && run.session.conn.id === clientId ? run : null;
+}
 
 /**
  * Client-side caching (Redis's tracking.c) on one shard worker.
@@ -90,8 +103,12 @@ export class Tracking implements KeyTracker {
 
   // ---- the client's worker: CLIENT TRACKING, CACHING ----
 
-  /** CLIENT TRACKING ON: Redis's enableTracking; resolves once every worker knows the client's mode. */
-  enable(conn: Connection, options: TrackingOptions): Promise<unknown> {
+  /**
+   * CLIENT TRACKING ON: Redis's enableTracking. In BCAST mode the result resolves once every worker
+   * knows the prefixes (another client's write right after the OK must find them); otherwise the
+   * client's own later commands reach the other workers behind the update, so nothing waits.
+   */
+  enable(conn: Connection, options: TrackingOptions): Promise<unknown> | undefined {
     let t = conn.tracking;
     if (t === null) {
       t = conn.tracking = new ClientTracking();
@@ -108,7 +125,9 @@ export class Tracking implements KeyTracker {
     t.optin = options.optin;
     t.optout = options.optout;
     t.noloop = options.noloop;
-    return this.publishClient(conn.id, t);
+    const published = this.publishClient(conn.id, t);
+    // Inside a transaction run without locks (all keys here) nothing may wait; the update is on its way.
+    return t.bcast && this.shard.transactionDepth === 0 ? published : undefined;
   }
 
   /** CLIENT TRACKING OFF, RESET, or the connection closed. */
@@ -196,9 +215,20 @@ export class Tracking implements KeyTracker {
     if ((reader.optin && !reader.caching) || (reader.optout && reader.caching)) return;
     const spec = lookupCommand(argv[0]!, argv);
     if (spec === undefined || (spec.flags & CommandFlag.READONLY) === 0 || (spec.flags & CommandFlag.PUBSUB) !== 0) return;
+    const shard = this.shard;
+    // As Redis, a read inside a script remembers the keys the script declared, not the ones it read.
+    const script = scriptOf(client.id);
+    if (script !== null) {
+      this.scriptRead(script);
+      return;
+    }
+    if (shard.lock.holder !== 0 && reader.worker !== shard.id) {
+      // Perhaps a script's read run here for its worker: that worker remembers the declared keys
+      // (under the same transaction, before the script goes on).
+      shard.send(reader.worker, ['@tracking-script-read', String(client.id)], 0, 2, null, shard.lock.holder);
+    }
     const indexes = getKeyIndexes(spec, argv, this.keyIndexes);
     if (indexes.length === 0) return;
-    const shard = this.shard;
     let foreign: Map<number, string[]> | null = null;
     for (const i of indexes) {
       const key = argv[i]!;
@@ -212,13 +242,45 @@ export class Tracking implements KeyTracker {
         keys.push(key);
       }
     }
-    if (foreign !== null) {
-      // Under the transaction's lock (its id admits the message) so no write slips in before it.
-      for (const [owner, keys] of foreign) {
-        shard.send(owner, ['@tracking-remember', String(client.id), String(reader.worker), ...keys], 0, 2, null, shard.lock.holder);
+    if (foreign !== null) this.rememberElsewhere(foreign, client.id, reader.worker);
+    this.enforceLimit();
+  }
+
+  /** Keys of other workers remembered by their owners, under the transaction's lock (its id admits the message) so no write slips in before. */
+  private rememberElsewhere(keysByOwner: Map<number, string[]>, clientId: number, worker: number): void {
+    const shard = this.shard;
+    for (const [owner, keys] of keysByOwner) {
+      shard.send(owner, ['@tracking-remember', String(clientId), String(worker), ...keys], 0, 2, null, shard.lock.holder);
+    }
+  }
+
+  /** Scripts whose declared keys were remembered already (once per run). */
+  private readonly scriptsRemembered = new WeakSet<ScriptView>();
+
+  /** A script of a tracking reader running on this worker read something: its declared keys are remembered. */
+  private scriptRead(script: ScriptView): void {
+    if (this.scriptsRemembered.has(script)) return;
+    this.scriptsRemembered.add(script);
+    const clientId = script.session.conn.id;
+    const shard = this.shard;
+    const byOwner = new Map<number, string[]>();
+    for (const key of script.inv.keys) {
+      const owner = shard.slots.ownerOf(keyHashSlot(key));
+      if (owner === shard.id) this.remember(key, clientId, shard.id);
+      else {
+        let keys = byOwner.get(owner);
+        if (keys === undefined) byOwner.set(owner, (keys = []));
+        keys.push(key);
       }
     }
+    this.rememberElsewhere(byOwner, clientId, shard.id);
     this.enforceLimit();
+  }
+
+  /** '@tracking-script-read id': a read of a command of this worker's client ran under a transaction elsewhere. */
+  scriptReadElsewhere(clientId: number): void {
+    const script = scriptOf(clientId);
+    if (script !== null) this.scriptRead(script);
   }
 
   /** '@tracking-remember id worker key...' */

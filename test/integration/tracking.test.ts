@@ -217,7 +217,26 @@ describe('BCAST', () => {
   });
 });
 
-describe('transactions, flushes, expiry', () => {
+describe('transactions, scripts, flushes, expiry', () => {
+  it('a script that reads remembers the keys it declared (as Redis), wherever they live; one that only writes remembers none', async () => {
+    const [t, w] = await pair();
+    await resp3Tracking(t!);
+    const declared0 = keyOn(0, 'script');
+    const declared1 = keyOn(1, 'script');
+    const read = keyOn(1, 'script-read');
+    const written = keyOn(1, 'script-written');
+    await w!.call('MSET', declared0, '1', declared1, '1', read, '1');
+    expect(await t!.call('EVAL', "redis.call('set', KEYS[1], 'w')", '1', written)).toBeNull();
+    expect(await t!.call('EVAL', "return redis.call('get', ARGV[1])", '2', declared1, declared0, read)).toBe('1');
+    await w!.call('SET', declared0, '2');
+    expect(await next(t!)).toEqual({ type: '>', value: ['invalidate', [declared0]] });
+    await w!.call('SET', declared1, '2');
+    expect(await next(t!)).toEqual({ type: '>', value: ['invalidate', [declared1]] });
+    await w!.call('SET', written, '2');
+    expect(await t!.call('GET', keyOn(1, 'script-barrier'))).toBeNull();
+    expect(t!.pending().length).toBe(0);
+  });
+
   it('invalidations of a MULTI/EXEC over both workers follow the EXEC reply', async () => {
     const [t] = await pair();
     await resp3Tracking(t!);

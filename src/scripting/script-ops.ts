@@ -12,6 +12,10 @@ import { BUSY_FUNCTION, BUSY_SCRIPT } from '../resp/errors.ts';
 type InternalOp = (shard: Shard, request: Request, out: ReplyWriter) => void;
 
 export const SCRIPT_OPS: Record<string, InternalOp> = {
+  '@script-tx'(shard, request, out) {
+    shard.scriptEffectsTx = Number(request.argv[1]);
+    out.simple('OK');
+  },
   '@script-busy'(shard, request, out) {
     applyBusyState(shard, request.argv.slice(1));
     out.simple('OK');

@@ -83,6 +83,9 @@ export class ScriptRun implements ScriptCallHost {
     const ownTransaction = this.session.txId === 0;
     this.txId = ownTransaction ? shard.newTxId() : this.session.txId;
     if (ownTransaction) for (let w = 0; w < shard.workerCount; w++) await shard.request(w, ['@lock'], 0, 2, this.txId);
+    // Every worker tags this script's write effects with its transaction id (one MULTI/EXEC block).
+    for (let w = 0; w < shard.workerCount; w++) if (w !== shard.id) shard.send(w, ['@script-tx', String(this.txId)], 0, 2, null, this.txId);
+    shard.scriptEffectsTx = this.txId;
     const engine = this.inv.engine;
     let anchor = -1;
     setRunningScript(this);

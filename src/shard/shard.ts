@@ -655,13 +655,19 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   }
 
   emitEffect(db: number, argv: readonly string[]): void {
-    this.effects.emit(db, argv);
+    // A script's effects, on whichever worker, carry its transaction id: the AOF and replicas get
+    // them as one MULTI/EXEC block.
+    const tx = this.scriptEffectsTx !== 0 && this.lock.holder === this.scriptEffectsTx ? this.scriptEffectsTx : 0;
+    this.effects.emit(db, argv, tx);
   }
 
   /** Delivers a message to the subscribers of every worker without waiting for a count. */
   publishEverywhere(channel: string, message: string): void {
     for (let w = 0; w < this.workerCount; w++) this.send(w, ['@publish', channel, message], 0, 2, null);
   }
+  /** The transaction id of the script that holds this worker's lock ('@script-tx'), 0 for none. */
+  scriptEffectsTx = 0;
+
 
   // ---- timers ----
 

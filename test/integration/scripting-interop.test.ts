@@ -7,6 +7,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { freePort, startShoal, waitForPing, type RunningServer } from '../helpers/shoal-server.ts';
+import { keyOn } from './support.ts';
+import { checkAof, startRedisOnAof } from '../unit/log/redis-aof.ts';
 
 const LIBRARY = "#!lua name=interop\nredis.register_function('hello', function(keys, args) return 'hello ' .. args[1] end)";
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -80,5 +82,36 @@ describe('function libraries between shoal and redis-server 7.0', () => {
     const corrupt = Buffer.from(fromRedis);
     corrupt[corrupt.length - 1]! ^= 0xff;
     await expect(s.call('function', 'restore', corrupt)).rejects.toThrow('ERR DUMP payload version or checksum are wrong');
+  }, 90_000);
+});
+
+describe('script effects in the AOF', () => {
+  it('records the commands a script ran, on both workers, as one MULTI/EXEC block that redis-server replays', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-script-aof-'));
+    const shoal = await startShoal(['--threads', '2', '--dir', dir, '--appendonly', 'yes', '--appenddirname', 'aofdir']);
+    cleanups.push(() => shoal.stop());
+    const s = client(shoal.port);
+    const k0 = keyOn(0, 'aof');
+    const k1 = keyOn(1, 'aof');
+    await s.set('before', '1');
+    expect(await s.eval("redis.call('set', KEYS[1], 'a') redis.call('incrby', KEYS[2], 5) redis.call('get', KEYS[1]) return 1", 2, k0, k1)).toBe(1);
+    expect(await s.eval("return redis.call('get', KEYS[1])", 1, k0)).toBe('a');
+    await s.set('after', '1');
+    await shoal.stop();
+    const aof = fs.readFileSync(path.join(dir, 'aofdir', 'appendonly.aof.1.incr.aof'), 'latin1');
+    // The script's writes, in order, inside MULTI/EXEC (the log thread closes a block when its
+    // stream goes idle, so a script whose commands hop between workers may give several blocks).
+    const commands = [...aof.matchAll(/\*\d+\r\n\$\d+\r\n([A-Za-z]+)\r\n/g)].map((m) => m[1]!.toUpperCase());
+    expect(commands.filter((c) => c !== 'MULTI' && c !== 'EXEC')).toEqual(['SELECT', 'SET', 'SET', 'INCRBY', 'SET']);
+    // Both script writes sit inside a MULTI block; the writes outside the script do not.
+    const open = (i: number): boolean => commands.lastIndexOf('MULTI', i) > commands.lastIndexOf('EXEC', i);
+    const at = (name: string, nth: number): number => commands.reduce<number[]>((found, c, i) => (c === name ? [...found, i] : found), [])[nth]!;
+    expect([open(at('SET', 0)), open(at('SET', 1)), open(at('INCRBY', 0)), open(at('SET', 2))]).toEqual([false, true, true, false]);
+    // Neither EVAL nor the read-only script is recorded.
+    expect(aof).not.toMatch(/EVAL/i);
+    expect(checkAof(path.join(dir, 'aofdir', 'appendonly.aof.manifest')).status).toBe(0);
+    const redis = await startRedisOnAof(dir, 'aofdir');
+    cleanups.push(() => redis.stop());
+    expect(await redis.client.mget(k0, k1, 'before', 'after')).toEqual(['a', '5', '1', '1']);
   }, 90_000);
 });

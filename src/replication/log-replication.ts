@@ -548,9 +548,20 @@ export class LogReplication {
   // ---- housekeeping ----
 
   private everySecond(): void {
-    if (this.role === 'slave' && this.link !== null && this.linkState === 'connected') this.link.sendAck(this.applied);
-    const maxLag = Number(this.config.get('min-replicas-max-lag') ?? '10') * 1000;
     const now = Date.now();
+    const timeout = Number(this.config.get('repl-timeout') ?? '60') * 1000;
+    if (this.role === 'slave' && this.link !== null) {
+      // As Redis: a primary silent for repl-timeout (it PINGs every repl-ping-replica-period) is gone.
+      if (now - this.link.lastIo > timeout) this.link.close('timeout: no data from the primary');
+      else if (this.linkState === 'connected') this.link.sendAck(this.applied);
+    }
+    for (const link of [...this.links.values()]) {
+      if (link.state === 'online' && !link.sync && now - link.ackTime > timeout) {
+        console.warn(`shoal: disconnecting timedout replica ${link.ip}:${link.port}`);
+        this.dropLink(link);
+      }
+    }
+    const maxLag = Number(this.config.get('min-replicas-max-lag') ?? '10') * 1000;
     let good = 0;
     for (const link of this.links.values()) if (link.state === 'online' && now - link.ackTime <= maxLag) good++;
     const minToWrite = Number(this.config.get('min-replicas-to-write') ?? '0');

@@ -32,6 +32,11 @@ export class WorkerReplication {
   /** Offset of the byte before the first byte fed to the master client. */
   private masterBase = 0;
   private masterFed = 0;
+  /**
+   * The database the primary's stream last selected: kept across a dropped link, as Redis keeps its
+   * cached master client, since after +CONTINUE the primary sends no SELECT until its database changes.
+   */
+  private masterDb = 0;
   private readonly streamQueue: QueueItem[] = [];
   private applying = false;
 
@@ -190,6 +195,7 @@ export class WorkerReplication {
         const item = this.streamQueue.shift()!;
         if (item === 'reset') {
           const applied = this.appliedOffset();
+          if (this.master !== null) this.masterDb = this.master.client.dbIndex;
           this.master?.close();
           this.master = null;
           this.post({ t: 'master-reset-done', offset: applied });
@@ -204,6 +210,7 @@ export class WorkerReplication {
         } else if ('file' in item) {
           this.master?.close();
           this.master = null;
+          this.masterDb = 0;
           try {
             await loadIntoWorkers(this.shard, item.file);
             this.post({ t: 'loaded', ok: true });
@@ -231,6 +238,7 @@ export class WorkerReplication {
     if (this.master === null || this.master.closed) {
       const shard = this.shard;
       this.master = new Connection(0, null, shard, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, false);
+      this.master.client.dbIndex = this.masterDb;
       this.masterBase = start;
       this.masterFed = 0;
     }

@@ -69,11 +69,20 @@ describe('shoal replicates from redis-server 7.0', () => {
 
   it('resumes with a partial resync when the primary drops the link', async () => {
     const before = await info(p, 'stats');
+    // The stream's current database is 3 when the link drops, and stays 3: no SELECT follows +CONTINUE.
+    await p.select(3);
+    await p.set('before-kill', '1');
+    await caughtUp(p, r);
     await p.call('CLIENT', 'KILL', 'TYPE', 'replica');
+    await p.set('after-kill', '2');
+    await p.select(0);
     await writeLoad(p, 5, 21);
     await until('a partial resync', async () => Number((await info(p, 'stats')).sync_partial_ok) > Number(before.sync_partial_ok));
     await caughtUp(p, r);
     expect((await info(p, 'stats')).sync_full).toBe(before.sync_full);
+    await r.select(3);
+    expect(await r.get('after-kill')).toBe('2');
+    await r.select(0);
     await sameKeyspace(p, r);
   }, 60_000);
 });

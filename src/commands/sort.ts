@@ -8,6 +8,7 @@ import { HashValue } from '../types/hash-value.ts';
 import { ZSetValue } from '../types/zset-value.ts';
 import type { RedisValue } from '../types/value.ts';
 import type { Session, SessionFamily } from '../shard/session.ts';
+import { runningScript } from '../scripting/script-run.ts';
 
 /**
  * SORT and SORT_RO. The BY and GET patterns name keys that may live on any worker, so SORT runs as a
@@ -140,8 +141,9 @@ async function sortCommand(session: Session, argv: string[], readOnly: boolean):
     let dontSort = options.dontSort;
     let alpha = options.alpha;
     let by = options.by;
-    // A set has no order of its own: sorted anyway when stored, so replicas and the AOF agree (Redis).
-    if (dontSort && source instanceof SetValue && options.store !== null) {
+    // A set has no order of its own: sorted anyway when stored or called from a script, so replicas
+    // and the AOF agree (Redis).
+    if (dontSort && source instanceof SetValue && (options.store !== null || runningScript() !== null)) {
       dontSort = false;
       alpha = true;
       by = null;

@@ -3,7 +3,7 @@
 // which a replica of the old primary continues with a partial resync); read-only replicas.
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
+import { freePort, startShoal, type RunningServer } from '../helpers/shoal-server.ts';
 import { caughtUp, info, keyspaceDump, startRedis, until, writeLoad, type RedisProcess } from './replication-helpers.ts';
 
 function withoutNone(dump: Record<string, unknown>): Record<string, unknown> {
@@ -144,5 +144,33 @@ describe('shoal replicates from shoal', () => {
     expect(third.output()).toContain(`Successful partial resynchronization with master`);
     await until('the new replid on the chained replica', async () => (await info(t)).master_replid === promoted.master_replid);
     expect(Number((await info(r, 'stats')).sync_partial_ok)).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+});
+
+describe('a replica whose primary is unreachable', () => {
+  let replica: RunningServer;
+  let r: Redis;
+
+  afterAll(async () => {
+    r?.disconnect();
+    await replica?.stop();
+  });
+
+  it('answers MASTERDOWN with replica-serve-stale-data no, and reports the link down', async () => {
+    const closedPort = await freePort();
+    replica = await startShoal(['--threads', '2', '--replicaof', '127.0.0.1', String(closedPort), '--replica-serve-stale-data', 'no']);
+    r = new Redis({ port: replica.port });
+    await expect(r.get('k')).rejects.toThrow("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+    await expect(r.ping()).rejects.toThrow('MASTERDOWN'); // PING has no stale flag in 7.0: refused too
+    const fields = await info(r);
+    expect(fields).toMatchObject({ role: 'slave', master_port: String(closedPort), master_link_status: 'down', master_last_io_seconds_ago: '-1' });
+    expect(fields.master_link_down_since_seconds).toMatch(/^\d+$/);
+    const role = (await r.call('ROLE')) as unknown[];
+    expect(role.slice(0, 3)).toEqual(['slave', '127.0.0.1', closedPort]);
+    expect(['connect', 'connecting']).toContain(role[3]); // between attempts, or during one
+    expect(role[4]).toBe(-1);
+    await r.config('SET', 'replica-serve-stale-data', 'yes');
+    await until('stale reads to be served', async () => r.get('k').then(() => true, () => false));
+    expect(await r.get('k')).toBe(null);
   }, 60_000);
 });

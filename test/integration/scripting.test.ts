@@ -227,4 +227,55 @@ describe('busy scripts', () => {
       await admin.config('SET', 'busy-reply-threshold', '5000');
     }
   }, 30_000);
+
+  it('kills a script that loops inside pcall, and a busy function with FUNCTION KILL', async () => {
+    const admin = ioredis();
+    await admin.config('SET', 'busy-reply-threshold', '50');
+    try {
+      const runner = await onWorker(1);
+      const other = await onWorker(0);
+      const waitBusy = async (): Promise<void> => {
+        for (let i = 0; i < 400; i++) if (String(txt(await other.call('PING'))).startsWith('BUSY')) return;
+        throw new Error('the script never became busy');
+      };
+      const looping = runner.call('EVAL', "local f = function() while 1 do redis.call('ping') end end while 1 do pcall(f) end", '0');
+      await waitBusy();
+      expect(txt(await other.call('SCRIPT', 'KILL'))).toBe('OK');
+      expect(txt(await looping)).toMatch(/Script killed by user with SCRIPT KILL/);
+
+      expect(txt(await other.call('FUNCTION', 'LOAD', 'REPLACE', "#!lua name=spin\nredis.register_function{function_name='spin', callback=function() while true do end end, flags={'no-writes'}}"))).toBe('spin');
+      const spinning = runner.call('FCALL', 'spin', '0');
+      await waitBusy();
+      expect(txt(await other.call('SCRIPT', 'KILL'))).toMatch(/^BUSY .*FUNCTION KILL/);
+      const stats = await other.call('FUNCTION', 'STATS');
+      expect(stats[0]).toBe('running_script');
+      expect(stats[1].slice(0, 4)).toEqual(['name', 'spin', 'command', ['FCALL', 'spin', '0']]);
+      expect(txt(await other.call('FUNCTION', 'KILL'))).toBe('OK');
+      expect(txt(await spinning)).toMatch(/Script killed by user/);
+    } finally {
+      await admin.config('SET', 'busy-reply-threshold', '5000');
+    }
+  }, 30_000);
+
+  it('refuses to kill a script that has written (UNKILLABLE) and lets it finish', async () => {
+    const admin = ioredis();
+    await admin.config('SET', 'busy-reply-threshold', '50');
+    try {
+      const runner = await onWorker(0);
+      const other = await onWorker(1);
+      const key = keyOn(1, 'unkillable');
+      const script = "redis.call('set', KEYS[1], 'started') local t0 = tonumber(redis.call('time')[1]) while tonumber(redis.call('time')[1]) < t0 + 2 do end redis.call('set', KEYS[1], 'done') return 'finished'";
+      const running = runner.call('EVAL', script, '1', key);
+      let reply: unknown;
+      for (let i = 0; i < 400; i++) {
+        reply = txt(await other.call('SCRIPT', 'KILL'));
+        if (!String(reply).startsWith('NOTBUSY')) break;
+      }
+      expect(reply).toMatch(/^UNKILLABLE Sorry the script already executed write commands against the dataset/);
+      expect(txt(await running)).toBe('finished');
+      expect(txt(await other.call('GET', key))).toBe('done');
+    } finally {
+      await admin.config('SET', 'busy-reply-threshold', '5000');
+    }
+  }, 30_000);
 });

@@ -17,6 +17,8 @@ interface ReplicaConn {
   conn: Connection;
   /** The snapshot taken for its full resync, until it is sent. */
   rdb: Buffer | null;
+  /** socket.bytesWritten right after the payload was queued: the payload does not count against the output limit. */
+  payloadEnd: number;
 }
 
 export class WorkerReplication {
@@ -68,7 +70,7 @@ export class WorkerReplication {
 
   /** PSYNC or SYNC from `conn`: from now on it is a replica, fed by the log thread. */
   attachReplica(conn: Connection, replid: string, offset: number, sync: boolean, capaEof: boolean, listeningPort: number): void {
-    this.replicas.set(conn.id, { conn, rdb: null });
+    this.replicas.set(conn.id, { conn, rdb: null, payloadEnd: 0 });
     const socket = conn.socket!;
     socket.once('close', () => {
       if (this.replicas.delete(conn.id)) this.post({ t: 'replica-closed', cid: conn.id });
@@ -102,7 +104,7 @@ export class WorkerReplication {
     switch (msg.t) {
       case 'write': {
         const replica = this.replicas.get(msg.cid);
-        if (replica !== undefined && !replica.conn.closed) replica.conn.socket!.write(Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength));
+        if (replica !== undefined && !replica.conn.closed) this.writeStream(replica, Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength));
         break;
       }
       case 'fullsync':
@@ -148,6 +150,21 @@ export class WorkerReplication {
     }
   }
 
+  /** Writes stream bytes; a replica that lets more than client-output-buffer-limit replica pile up is dropped, as Redis does. */
+  private writeStream(replica: ReplicaConn, bytes: Buffer): void {
+    const socket = replica.conn.socket!;
+    socket.write(bytes);
+    const hard = this.shard.config.clientOutputBufferLimit.replica[0];
+    // bytesWritten counts queued bytes too: what left the process is bytesWritten - writableLength.
+    const sent = socket.bytesWritten - socket.writableLength;
+    const pending = socket.writableLength - Math.max(0, replica.payloadEnd - sent);
+    if (hard > 0 && pending > hard) {
+      console.warn(`shoal: closing replica client ${replica.conn.id}: output buffer ${pending} > client-output-buffer-limit replica`);
+      socket.destroy();
+      replica.conn.close();
+    }
+  }
+
   private async snapshot(cid: number): Promise<void> {
     const replica = this.replicas.get(cid);
     if (replica === undefined) return;
@@ -179,6 +196,7 @@ export class WorkerReplication {
       socket.write(`$${rdb.length}\r\n`);
       socket.write(rdb);
     }
+    replica.payloadEnd = socket.bytesWritten;
   }
 
   // ---- replica side (worker 0) ----

@@ -9,6 +9,7 @@ import { freePort, waitForPing } from '../helpers/shoal-server.ts';
 
 export interface RedisProcess {
   port: number;
+  pid: number;
   dir: string;
   output: () => string;
   stop: () => Promise<void>;
@@ -32,7 +33,7 @@ export async function startRedis(args: string[] = []): Promise<RedisProcess> {
     await stop();
     throw err;
   }
-  return { port, dir, output: () => log, stop };
+  return { port, pid: child.pid!, dir, output: () => log, stop };
 }
 
 export async function info(client: Redis, section = 'replication'): Promise<Record<string, string>> {

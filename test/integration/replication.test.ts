@@ -103,4 +103,19 @@ describe('redis-server replicates from a shoal primary', () => {
     await until('writes to be accepted', async () => p.set('nr', '1').then(() => true, () => false));
     await p.config('SET', 'min-replicas-to-write', '0');
   });
+
+  it('drops a replica whose unsent stream passes client-output-buffer-limit replica; it comes back', async () => {
+    await p.config('SET', 'client-output-buffer-limit', 'replica 1mb 0 0');
+    process.kill(replica.pid, 'SIGSTOP');
+    try {
+      const big = 'x'.repeat(64 * 1024);
+      for (let i = 0; i < 200 && (await info(p)).connected_slaves !== '0'; i++) await p.set(`big:${i % 20}`, big);
+      expect((await info(p)).connected_slaves).toBe('0');
+    } finally {
+      process.kill(replica.pid, 'SIGCONT');
+    }
+    await p.config('SET', 'client-output-buffer-limit', 'replica 256mb 64mb 60');
+    await caughtUp(p, r);
+    expect(await r.get('big:3')).toBe(await p.get('big:3'));
+  }, 60_000);
 });

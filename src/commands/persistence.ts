@@ -8,6 +8,7 @@ import { SnapshotBusyError, streamRdbSnapshot } from '../persistence/snapshot-st
 import type { SnapshotKind } from '../persistence/persistence-state.ts';
 import { rewriteAof } from '../persistence/aof-rewrite.ts';
 import { announceDone, settleOnce, type BackgroundJob } from '../persistence/background-job.ts';
+import { AsyncFileSink } from '../persistence/async-file-sink.ts';
 
 function decodePart(reply: Buffer): EncodedShardDb {
   const [keys, expires, entries] = arrayElements(reply)!;
@@ -44,11 +45,6 @@ export async function saveSnapshot(shard: Shard): Promise<number> {
   return written;
 }
 
-function writeAll(fd: number, chunk: Buffer): void {
-  let off = 0;
-  while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
-}
-
 /**
  * BGSAVE without stopping the server: a copy-on-write snapshot (src/persistence/snapshot-stream.ts)
  * streamed to a temp file in `dir`, fsynced and renamed over the RDB file, as Redis's child does.
@@ -56,39 +52,27 @@ function writeAll(fd: number, chunk: Buffer): void {
 export function backgroundSave(shard: Shard): BackgroundJob {
   const config = shard.config;
   const target = rdbPath(config);
-  const temp = path.join(path.dirname(target), `temp-${process.pid}-${shard.id}-${Date.now()}.rdb`);
+  const file = new AsyncFileSink(path.join(path.dirname(target), `temp-${process.pid}-${shard.id}-${Date.now()}.rdb`));
   const startedAt = Date.now();
-  let fd = -1;
   const { promise: started, settle, settled } = settleOnce();
   const done = (async (): Promise<boolean> => {
     let cowBytes = 0;
     try {
-      const result = await streamRdbSnapshot(shard, (chunk) => {
-        // Opened with the first bytes: an unwritable dir fails the save after it started, as Redis's child does.
-        if (fd < 0) fd = fs.openSync(temp, 'w', 0o644);
-        writeAll(fd, chunk);
-      }, { kind: 'rdb', onStarted: () => settle() });
+      const result = await streamRdbSnapshot(shard, (chunk) => file.write(chunk), {
+        kind: 'rdb', onStarted: () => settle(), backpressure: () => file.backpressure(),
+      });
       cowBytes = result.cowBytes;
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      fd = -1;
-      fs.renameSync(temp, target);
+      await file.finish();
+      await fs.promises.rename(file.path, target);
       console.log(`shoal: DB saved on disk (${result.keys} keys, ${result.bytes} bytes, ${cowBytes} bytes copied on write)`);
       announceDone(shard, 'rdb', true, startedAt, cowBytes);
       return true;
     } catch (err) {
+      await file.discard();
       if (!settled()) {
         settle(err);
         return false;
       }
-      if (fd >= 0) {
-        try {
-          fs.closeSync(fd);
-        } catch {
-          // already closed
-        }
-      }
-      fs.rmSync(temp, { force: true });
       console.error('shoal: Background saving error:', err instanceof Error ? err.message : err);
       announceDone(shard, 'rdb', false, startedAt, cowBytes);
       return false;

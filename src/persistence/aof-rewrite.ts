@@ -23,6 +23,7 @@ import { readRdb } from './rdb-file.ts';
 import { RDB_OPCODE_EOF, RDB_VERSION } from './rdb-format.ts';
 import { createDumpPayload } from './dump.ts';
 import { announceDone, settleOnce, type BackgroundJob } from './background-job.ts';
+import { AsyncFileSink } from './async-file-sink.ts';
 
 export const AOF_REWRITE_MARKER = '@aof-rewrite-start';
 
@@ -99,11 +100,6 @@ class CommandBaseEncoder {
   }
 }
 
-function writeAll(fd: number, chunk: Buffer): void {
-  let off = 0;
-  while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
-}
-
 /** Resolves once the log thread has merged (and written) every effect before `next`. */
 async function logPassed(shard: Shard, next: number): Promise<void> {
   for (;;) {
@@ -119,9 +115,8 @@ export function rewriteAof(shard: Shard): BackgroundJob {
   const aofDir = aofDirOf(shard);
   const name = config.appendfilename;
   const preamble = config.aofUseRdbPreamble;
-  const temp = path.join(aofDir, `temp-rewriteaof-bg-${process.pid}-${Date.now()}.aof`);
+  const file = new AsyncFileSink(path.join(aofDir, `temp-rewriteaof-bg-${process.pid}-${Date.now()}.aof`));
   const startedAt = Date.now();
-  let fd = -1;
   const { promise: started, settle, settled } = settleOnce();
   const done = (async (): Promise<boolean> => {
     let cowBytes = 0;
@@ -134,10 +129,8 @@ export function rewriteAof(shard: Shard): BackgroundJob {
       const newIncrSeq = 1 + Math.max(0, ...before.filter((f) => f.type === 'i').map((f) => f.seq));
       const newIncr = incrFileName(name, newIncrSeq);
       let markerSeq = -1;
-      const sink = (chunk: Buffer): void => {
-        if (fd < 0) fd = fs.openSync(temp, 'w', 0o644);
-        writeAll(fd, chunk);
-      };
+      const sink = (chunk: Buffer): void => file.write(chunk);
+      const backpressure = (): Promise<void> => file.backpressure();
       const atPoint = (sequence: number): void => {
         if (!logging) return;
         markerSeq = sequence;
@@ -145,24 +138,21 @@ export function rewriteAof(shard: Shard): BackgroundJob {
         shard.effects.emit(0, [AOF_REWRITE_MARKER, newIncr]);
       };
       if (preamble) {
-        const result = await streamRdbSnapshot(shard, sink, { kind: 'aof', atPoint, onStarted: () => settle(), rdb: { aofBase: true } });
+        const result = await streamRdbSnapshot(shard, sink, { kind: 'aof', atPoint, backpressure, onStarted: () => settle(), rdb: { aofBase: true } });
         cowBytes = result.cowBytes;
       } else {
         const encoder = new CommandBaseEncoder(sink, config.rdbcompression);
-        const result = await streamSnapshotEntries(shard, (chunk) => encoder.entries(chunk), { kind: 'aof', atPoint, onStarted: () => settle() });
+        const result = await streamSnapshotEntries(shard, (chunk) => encoder.entries(chunk), { kind: 'aof', atPoint, backpressure, onStarted: () => settle() });
         cowBytes = result.cowBytes;
-        if (fd < 0) fd = fs.openSync(temp, 'w', 0o644);
       }
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      fd = -1;
+      await file.finish();
       if (markerSeq >= 0) await logPassed(shard, (markerSeq + 1) >>> 0);
       // The manifest as the log thread left it (it may have added the new incr file).
       const current = readManifest(aofDir, name);
       const oldBase = current.find((f) => f.type === 'b');
       const baseSeq = (oldBase?.seq ?? 0) + 1;
       const baseName = `${name}.${baseSeq}.base.${preamble ? 'rdb' : 'aof'}`;
-      fs.renameSync(temp, path.join(aofDir, baseName));
+      fs.renameSync(file.path, path.join(aofDir, baseName));
       fsyncDirectory(aofDir);
       const keep: AofFileInfo[] = [{ fileName: baseName, seq: baseSeq, type: 'b' }];
       if (markerSeq >= 0) keep.push({ fileName: newIncr, seq: newIncrSeq, type: 'i' });
@@ -177,14 +167,7 @@ export function rewriteAof(shard: Shard): BackgroundJob {
       announceDone(shard, 'aof', true, startedAt, cowBytes);
       return true;
     } catch (err) {
-      if (fd >= 0) {
-        try {
-          fs.closeSync(fd);
-        } catch {
-          // already closed
-        }
-      }
-      fs.rmSync(temp, { force: true });
+      await file.discard();
       if (!settled()) {
         settle(err);
         return false;

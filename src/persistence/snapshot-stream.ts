@@ -68,14 +68,12 @@ export async function streamSnapshotEntries(shard: Shard, onChunk: (chunk: Buffe
   const begun: number[] = [];
   for (const w of workers) await shard.request(w, ['@lock'], 0, 2, txId);
   try {
-    for (const w of workers) {
-      const reply = await shard.request(w, ['@snapshot-begin', id, options.kind], 0, 2, txId);
-      if (isErrorReply(reply)) {
-        busy = (stringReply(reply) ?? '').split(' ').pop() as SnapshotKind;
-        break;
-      }
-      begun.push(w);
-    }
+    // Every lock is held: the workers start their parts in parallel.
+    const replies = await Promise.all(workers.map((w) => shard.request(w, ['@snapshot-begin', id, options.kind], 0, 2, txId)));
+    replies.forEach((reply, w) => {
+      if (!isErrorReply(reply)) begun.push(w);
+      else busy = (stringReply(reply) ?? '').split(' ').pop() as SnapshotKind;
+    });
     if (busy === null) {
       sequence = shard.effects.nextSequence();
       options.atPoint?.(sequence);
@@ -99,6 +97,10 @@ export async function streamSnapshotEntries(shard: Shard, onChunk: (chunk: Buffe
         shard.send(w, ['@snapshot-abort', id], 0, 2, null);
         return;
       }
+      // One chunk per turn of this worker's event loop: the next request goes out after its I/O
+      // was polled, so neither this worker nor the serializing one runs chunks back to back while
+      // their clients' commands wait.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const reply = await shard.request(w, ['@snapshot-chunk', id], 0, 2);
       if (isErrorReply(reply)) throw new Error(stringReply(reply) ?? 'snapshot chunk failed');
       const done = arrayElements(reply);

@@ -13,8 +13,8 @@ import { runCrossShard, type TxCommand } from './cross-shard.ts';
 import { replicationRefuses } from '../commands/replication.ts';
 import { MISCONF_ERROR, writesDeniedByDiskError } from '../persistence/persistence-state.ts';
 import { ReplyWriter as Writer, errorReplyCounts } from '../resp/reply-writer.ts';
-
 import { busyScript, busyError } from '../scripting/busy-script.ts';
+
 /** How a command runs, resolved once per command spec and kept on it. */
 interface Route {
   session: SessionCommand | undefined;
@@ -80,17 +80,24 @@ export class Dispatcher {
       out.error(`ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
       return;
     }
+    // A script past busy-reply-threshold: only the commands flagged allow-busy run (Redis's -BUSY).
+    if (busyScript() !== null && (spec.flags & CommandFlag.ALLOW_BUSY) === 0) {
+      if (spec.name === 'exec' && conn.multi !== null) {
+        // EXEC refused: the transaction is discarded (Redis's execCommandAbort).
+        conn.multi = null;
+        this.unwatchAll(conn);
+        this.reject(conn, out, `EXECABORT Transaction discarded because of: ${busyError()}`, spec);
+        return;
+      }
+      this.reject(conn, out, busyError(), spec);
+      return;
+    }
     conn.client.lastCommand = spec.name;
     if (conn.tracking !== null && conn.tracking.caching) this.shard.tracking.beforeCommand(conn, spec);
     if (this.shard.monitorsAnywhere > 0 && (spec.flags & (CommandFlag.SKIP_MONITOR | CommandFlag.ADMIN)) === 0) this.shard.feedMonitors(conn, argv);
     if (conn.multi !== null && !session?.transactionControl) {
       if ((spec.flags & CommandFlag.NO_MULTI) !== 0) {
         this.reject(conn, out, 'ERR Command not allowed inside a transaction');
-    // A script past busy-reply-threshold: only the commands flagged allow-busy run (Redis's -BUSY).
-    if (busyScript() !== null && (spec.flags & CommandFlag.ALLOW_BUSY) === 0) {
-      this.reject(conn, out, busyError(), spec);
-      return;
-    }
         return;
       }
       if (session === undefined && route.handler === undefined) {

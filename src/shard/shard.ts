@@ -661,13 +661,13 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.effects.emit(db, argv, tx);
   }
 
+  /** The transaction id of the script that holds this worker's lock ('@script-tx'), 0 for none. */
+  scriptEffectsTx = 0;
+
   /** Delivers a message to the subscribers of every worker without waiting for a count. */
   publishEverywhere(channel: string, message: string): void {
     for (let w = 0; w < this.workerCount; w++) this.send(w, ['@publish', channel, message], 0, 2, null);
   }
-  /** The transaction id of the script that holds this worker's lock ('@script-tx'), 0 for none. */
-  scriptEffectsTx = 0;
-
 
   // ---- timers ----
 

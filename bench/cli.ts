@@ -20,6 +20,7 @@ export async function benchMain(argv: string[]): Promise<number> {
       return 0;
     }
     if (argv[0] === 'report') return await reportMain(argv.slice(1));
+    if (argv[0] === 'fanout') return await (await import('./fanout/fanout-cli.ts')).fanoutMain(argv.slice(1));
     return await runMain(parseBenchOptions(argv), argv);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -30,6 +30,11 @@ function decodePart(reply: Buffer): EncodedShardDb {
 export async function saveSnapshot(shard: Shard): Promise<number> {
   const txId = shard.newTxId();
   const workers = Array.from({ length: shard.workerCount }, (_, w) => w);
+  if (shard.persistence.running === 'rdb') {
+    // Only at shutdown (SAVE refuses to run meanwhile): the running BGSAVE is dropped, its temp file
+    // removed, and this save is the one that counts, as Redis kills its saving child.
+    for (const w of workers) shard.send(w, ['@snapshot-abort', '*rdb'], 0, 2, null);
+  }
   for (const w of workers) await shard.request(w, ['@lock'], 0, 2, txId);
   let written: number;
   try {

@@ -33,6 +33,8 @@ export function snapshotBegin(shard: Shard, request: Request, out: ReplyWriter):
   });
   p.running = kind;
   p.runningSince = Date.now();
+  // As Redis's rdb_saves: every background save started, whether it then succeeds or not.
+  if (kind === 'rdb') p.rdbSaves++;
   p.dirtyAtSnapshot = shard.executor.dirty;
   out.simple('OK');
 }
@@ -61,7 +63,9 @@ export function snapshotChunk(shard: Shard, request: Request, out: ReplyWriter):
 export function snapshotAbort(shard: Shard, request: Request, out: ReplyWriter): void {
   const p = shard.persistence;
   const snapshot = p.snapshot;
-  if (snapshot !== null && snapshot.id === request.argv[1]) {
+  // '*rdb': whichever BGSAVE runs (the final save at shutdown replaces it, as Redis kills its child).
+  const id = request.argv[1];
+  if (snapshot !== null && (snapshot.id === id || (id === '*rdb' && snapshot.kind === 'rdb'))) {
     snapshot.release();
     p.snapshot = null;
   }
@@ -83,7 +87,6 @@ export function persistenceDone(shard: Shard, request: Request, out: ReplyWriter
     p.lastBgsaveTimeSec = Number(seconds);
     p.lastCowSize = Number(cowBytes);
     if (ok) {
-      p.rdbSaves++;
       shard.lastSave = Number(endedAt);
       shard.dirtyAtLastSave = p.dirtyAtSnapshot;
     }

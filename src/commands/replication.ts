@@ -7,6 +7,9 @@ import type { Connection } from '../shard/connection.ts';
 import type { CommandSpec } from './table.ts';
 import { CommandFlag } from './flags.ts';
 import type { ReplicationView } from '../replication/repl-state.ts';
+import { datasetDigest } from '../replication/digest.ts';
+import { arrayElements, integerReply, stringReply } from '../resp/reply-scan.ts';
+import { keyHashSlot } from '../cluster/key-slot.ts';
 
 const INTEGER = /^-?(0|[1-9][0-9]*)$/;
 
@@ -231,4 +234,34 @@ export function replicationInfoLines(shard: Shard): string[] {
 export function replicationStatsFields(shard: Shard): string[] {
   const view = shard.replication.state.read();
   return [`sync_full:${view?.syncFull ?? 0}`, `sync_partial_ok:${view?.syncPartialOk ?? 0}`, `sync_partial_err:${view?.syncPartialErr ?? 0}`];
+}
+
+/** DEBUG DIGEST (the dataset, every worker's keys) and DEBUG DIGEST-VALUE key ... (each value, where it lives). */
+export async function debugDigest(session: Session, argv: string[]): Promise<void> {
+  const { shard, out, conn } = session;
+  if (argv[1]!.toLowerCase() === 'digest') {
+    if (argv.length !== 2) {
+      out.error(`ERR unknown subcommand or wrong number of arguments for '${argv[1]}'. Try DEBUG HELP.`);
+      return;
+    }
+    const perDb = new Map<number, Buffer>();
+    const replies = await Promise.all(Array.from({ length: shard.workerCount }, (_, w) => shard.request(w, ['@digest'], 0, 2, session.txId)));
+    for (const reply of replies) {
+      const items = arrayElements(reply)!;
+      for (let i = 0; i < items.length; i += 2) {
+        const db = integerReply(reply, items[i]![0])!;
+        const digest = Buffer.from(stringReply(reply, items[i + 1]![0])!, 'hex');
+        const acc = perDb.get(db) ?? Buffer.alloc(20);
+        for (let j = 0; j < 20; j++) acc[j]! ^= digest[j]!;
+        perDb.set(db, acc);
+      }
+    }
+    out.simple(datasetDigest(perDb));
+    return;
+  }
+  const keys = argv.slice(2);
+  const db = conn.client.dbIndex;
+  const digests = await Promise.all(keys.map((key) => shard.request(shard.slots.ownerOf(keyHashSlot(key)), ['@digest-value', key], db, 2, session.txId)));
+  out.array(digests.length);
+  for (const reply of digests) out.simple(stringReply(reply)!);
 }

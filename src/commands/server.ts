@@ -8,6 +8,7 @@ import { stringReply } from '../resp/reply-scan.ts';
 import type { SlowLogEntry } from '../shard/slowlog.ts';
 import { saveSnapshot } from './persistence.ts';
 import { rdbPath } from '../persistence/rdb-snapshot.ts';
+import { debugDigest } from './replication.ts';
 
 /** Server-level commands that run on the client's own worker (INFO, CONFIG, COMMAND, TIME ...). */
 export const serverCommands: SessionFamily = {
@@ -144,8 +145,10 @@ export const serverCommands: SessionFamily = {
     },
   },
   debug: {
-    handler({ out, shard }, argv) {
+    handler(session, argv) {
+      const { out, shard } = session;
       const sub = argv[1]!.toLowerCase();
+      if (sub === 'digest' || sub === 'digest-value') return debugDigest(session, argv);
       if (sub === 'reload') {
         // Save, then every worker drops its keys and loads its slots back from the file.
         return saveSnapshot(shard).then(async () => {

@@ -6,6 +6,7 @@ import { slotRange } from '../ipc/slot-table.ts';
 import { globMatch } from '../commands/glob.ts';
 import type { Shard } from './shard.ts';
 import { encodeShardDb, loadShardFromRdb } from '../persistence/rdb-snapshot.ts';
+import { shardDigests, valueDigest } from '../replication/digest.ts';
 import { SCRIPT_OPS } from '../scripting/script-ops.ts';
 import { persistenceDone, snapshotAbort, snapshotBegin, snapshotChunk } from '../persistence/snapshot-ops.ts';
 
@@ -283,6 +284,19 @@ const OPS: Record<string, InternalOp> = {
   '@slowlog-reset'(shard, _request, out) {
     shard.slowlog.reset();
     out.simple('OK');
+  },
+  '@digest'(shard, _request, out) {
+    // DEBUG DIGEST: [db, xor of this worker's key digests] per database with keys here.
+    const parts = shardDigests(shard.keyspace.dbs);
+    out.array(parts.length * 2);
+    for (const [db, digest] of parts) {
+      out.integer(db);
+      out.bulk(digest.toString('hex'));
+    }
+  },
+  '@digest-value'(shard, request, out) {
+    const value = shard.keyspace.dbs[request.db]!.get(request.argv[1]!);
+    out.bulk(value === undefined ? '0'.repeat(40) : valueDigest(value).toString('hex'));
   },
   '@resetstat'(shard, _request, out) {
     shard.resetStats();

@@ -115,6 +115,15 @@ describe('shoal replicates from shoal', () => {
     writer.disconnect();
     await caughtUp(p, r);
     await sameKeyspace(p, r);
+    // DEBUG DIGEST agrees too (key digests xored across workers, per database), and DIGEST-VALUE per key.
+    const digest = await p.call('DEBUG', 'DIGEST');
+    expect(digest).toMatch(/^[0-9a-f]{40}$/);
+    expect(digest).not.toBe('0'.repeat(40));
+    expect(await r.call('DEBUG', 'DIGEST')).toBe(digest);
+    const keys = ['{t}:c1', 'l:1', 'h:2', 'st:3', 'nope'];
+    expect(await r.call('DEBUG', 'DIGEST-VALUE', ...keys)).toEqual(await p.call('DEBUG', 'DIGEST-VALUE', ...keys));
+    await p.set('digest-changes', '1');
+    expect(await p.call('DEBUG', 'DIGEST')).not.toBe(digest);
   }, 120_000);
 
   it('REPLICAOF NO ONE promotes the replica: new replid, the old one as replid2, writable', async () => {

@@ -187,10 +187,12 @@ export class LogReplication {
         this.checkWaits();
         break;
       }
-      case 'replica-closed':
-        this.links.delete(`${worker}:${msg.cid}`);
+      case 'replica-closed': {
+        const link = this.links.get(`${worker}:${msg.cid}`);
+        if (link !== undefined) this.forgetLink(link);
         this.publish();
         break;
+      }
       case 'snapshot-taken': {
         const link = this.links.get(`${worker}:${msg.cid}`);
         if (link === undefined) {
@@ -326,8 +328,17 @@ export class LogReplication {
     this.publish();
   }
 
+  /**
+   * Forgets a replica. One whose snapshot sequence is known but not matched to an offset yet stops
+   * being waited for; one whose snapshot is not taken yet is accounted for when 'snapshot-taken'
+   * finds no link.
+   */
+  private forgetLink(link: ReplicaLink): void {
+    if (this.links.delete(`${link.worker}:${link.cid}`) && link.snapshotSeq !== null && link.startOffset === null) this.snapshotDone();
+  }
+
   private dropLink(link: ReplicaLink): void {
-    this.links.delete(`${link.worker}:${link.cid}`);
+    this.forgetLink(link);
     this.post(link.worker, { t: 'close', cid: link.cid });
     this.publish();
   }

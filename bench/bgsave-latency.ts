@@ -3,7 +3,7 @@
 // redis-server (fork), shoal's old BGSAVE (every worker locked while the file is written:
 // SHOAL_BGSAVE_LOCKING=1) and shoal's copy-on-write BGSAVE, in one run.
 //
-//   npm run bench:bgsave-latency -- [--keys 1000000] [--clients 8] [--threads 2] [--baseline-ms 3000]
+//   npm run bench:bgsave-latency -- [--keys 1000000] [--clients 8] [--threads 2] [--baseline-ms 3000] [--targets redis,old,cow]
 //
 // The load: `clients` connections, each with one request in flight (SET or GET of a random key
 // among the loaded ones, half each), timed from write to reply. Requests sent between BGSAVE and the
@@ -29,24 +29,30 @@ const CLIENTS = option('clients', 8);
 const THREADS = option('threads', 2);
 const BASELINE_MS = option('baseline-ms', 3000);
 const VALUE = 'v'.repeat(16);
+/** --targets redis,old,cow: which of the three to run (all by default). */
+const ONLY = (process.argv.includes('--targets') ? process.argv[process.argv.indexOf('--targets') + 1]! : 'redis,old,cow').split(',');
 
 interface Target {
+  id: string;
   name: string;
   start: (dir: string, port: number) => ReturnType<typeof spawn>;
 }
 
 const TARGETS: Target[] = [
   {
+    id: 'redis',
     name: 'redis-server 7.0 (fork)',
     start: (dir, port) => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }),
   },
   {
+    id: 'old',
     name: `shoal, ${THREADS} workers, old BGSAVE (all workers locked)`,
     start: (dir, port) => spawn(process.execPath, [`${ROOT}src/main.ts`, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--threads', String(THREADS)], {
       stdio: 'ignore', env: { ...process.env, SHOAL_BGSAVE_LOCKING: '1' },
     }),
   },
   {
+    id: 'cow',
     name: `shoal, ${THREADS} workers, copy-on-write BGSAVE`,
     start: (dir, port) => spawn(process.execPath, [`${ROOT}src/main.ts`, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--threads', String(THREADS)], {
       stdio: 'ignore', env: { ...process.env, SHOAL_BGSAVE_LOCKING: '0' },
@@ -224,7 +230,7 @@ function ms(n: number): string {
 
 async function main(): Promise<void> {
   const rows: string[] = [];
-  for (const target of TARGETS) {
+  for (const target of TARGETS.filter((t) => ONLY.includes(t.id))) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgsave-latency-'));
     const port = await freePort();
     const child = target.start(dir, port);

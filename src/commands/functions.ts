@@ -229,6 +229,8 @@ function functionCommand(session: Session, argv: string[]): void | Promise<void>
 
 function fcall(session: Session, argv: string[], ro: boolean): void | Promise<void> {
   const { out, shard } = session;
+  // FCALL is flagged skip-monitor: as Redis, it feeds monitors itself, before the commands it runs.
+  if (shard.monitorsAnywhere > 0) shard.feedMonitors(session.conn, argv);
   const fn = functionLibraries.functions.get(argv[1]!.toLowerCase());
   if (fn === undefined) {
     out.error('ERR Function not found');

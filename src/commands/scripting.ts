@@ -35,6 +35,8 @@ export async function everyOtherWorker(session: Session, argv: string[]): Promis
 
 function evalGeneric(session: Session, argv: string[], evalsha: boolean, ro: boolean): void | Promise<void> {
   const { out, shard } = session;
+  // EVAL is flagged skip-monitor: as Redis, it feeds monitors itself, before the commands it runs.
+  if (shard.monitorsAnywhere > 0) shard.feedMonitors(session.conn, argv);
   const numkeys = parseNumKeys(argv, 'ERR value is not an integer or out of range');
   if (typeof numkeys === 'string') {
     out.error(numkeys);

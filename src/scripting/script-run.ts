@@ -179,6 +179,7 @@ export class ScriptRun implements ScriptCallHost {
       this.writeDirty = true;
     }
     const { shard } = this.session;
+    if (shard.monitorsAnywhere > 0 && (spec.flags & (CommandFlag.SKIP_MONITOR | CommandFlag.ADMIN)) === 0) feedMonitors(shard, this.db, argv);
     const handler = KEYED_HANDLERS[spec.name];
     if (handler !== undefined && sessionCommandOf(spec) === undefined) {
       const owner = shard.dispatcher.ownersOf(spec, argv, null);
@@ -297,6 +298,31 @@ export function setRunningScript(run: ScriptRun | null): void {
 
 function sessionCommandOf(spec: CommandSpec): unknown {
   return SESSION_COMMANDS[spec.name] ?? (spec.parent ? SESSION_COMMANDS[spec.parent.name] : undefined);
+}
+
+/** Redis's sdscatrepr quoting of MONITOR arguments. */
+function monitorQuote(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x5c || c === 0x22) out += '\\' + s[i];
+    else if (c === 10) out += '\\n';
+    else if (c === 13) out += '\\r';
+    else if (c === 9) out += '\\t';
+    else if (c === 7) out += '\\a';
+    else if (c === 8) out += '\\b';
+    else if (c >= 32 && c < 127) out += s[i];
+    else out += '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return out + '"';
+}
+
+/** A command a script runs, as MONITOR shows it: "[db lua]" in place of the client's address. */
+function feedMonitors(shard: Session['shard'], db: number, argv: readonly string[]): void {
+  const now = Date.now();
+  let line = `${Math.floor(now / 1000)}.${String((now % 1000) * 1000).padStart(6, '0')} [${db} lua]`;
+  for (const arg of argv) line += ' ' + monitorQuote(arg);
+  for (let w = 0; w < shard.workerCount; w++) shard.send(w, ['@monitor-feed', line], 0, 2, null);
 }
 
 function errorReply(message: string): Buffer {

@@ -15,6 +15,13 @@ export async function runServer(config: ServerConfig): Promise<void> {
   log('*', `shoal starting (Redis 7.0.15 compatible), ${config.threads} shard workers`);
   log('*', ` PID: ${process.pid}`);
   const supervisor = new Supervisor(config);
+  const logThreadData = {
+    effectRings: supervisor.effectRings, sequence: supervisor.sequence, logControl: supervisor.logControl, configArgs: config.toArgs(),
+    logPorts: supervisor.logPorts, replState: supervisor.replState,
+  };
+  // Without an AOF the log thread records nothing at start (it reads the sequence when it does): it
+  // boots while the workers load. With one it starts after the replay, at the sequence it left.
+  const earlyLogThread = config.appendonly ? null : LogThread.start(logThreadData);
   const loadStarted = Date.now();
   const loaded = await supervisor.ready();
   if (loaded >= 0 && !config.appendonly) log('*', `DB loaded from disk: ${((Date.now() - loadStarted) / 1000).toFixed(3)} seconds (${loaded} keys)`);
@@ -33,10 +40,7 @@ export async function runServer(config: ServerConfig): Promise<void> {
   // and is the link to a primary: it always runs (workers record effects only when it needs them).
   let logThread: LogThread | null = null;
   {
-    logThread = await LogThread.start({
-      effectRings: supervisor.effectRings, sequence: supervisor.sequence, logControl: supervisor.logControl, configArgs: config.toArgs(),
-      logPorts: supervisor.logPorts, replState: supervisor.replState,
-    });
+    logThread = await (earlyLogThread ?? LogThread.start(logThreadData));
     supervisor.onConfigSet = (pairs) => logThread?.configSet(pairs);
     log('*', `Log thread started${logThread.aofPath ? `, appending to ${logThread.aofPath}` : ''}`);
   }

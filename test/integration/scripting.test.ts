@@ -157,6 +157,43 @@ describe('scripts with keys on both workers', () => {
   }, 20_000);
 });
 
+describe('scripts and the rest of the server', () => {
+  it('PUBLISH, INFO and KEYS from a script reach every worker under the script transaction', async () => {
+    const r = ioredis();
+    const subscriber = ioredis();
+    await subscriber.subscribe('script-channel');
+    const received = new Promise<string>((resolve) => subscriber.on('message', (_channel, message) => resolve(message)));
+    expect(await r.eval("return redis.call('publish', 'script-channel', 'from-lua')", 0)).toBe(1);
+    expect(await received).toBe('from-lua');
+    await r.set(keyOn(1, 'kw'), 'v');
+    const info = (await r.eval("return redis.call('info', 'server')", 0)) as string;
+    expect(info).toContain('redis_version:');
+    expect(await r.eval("return #redis.call('keys', ARGV[1])", 0, keyOn(1, 'kw'))).toBe(1);
+  });
+
+  it('wakes a client blocked on another worker once the script ends', async () => {
+    const key = keyOn(1, 'wake');
+    const blocked = await onWorker(1);
+    const waiting = blocked.call('BLPOP', key, '5');
+    // Wait until the BLPOP is registered (CLIENT LIST shows it) before the script runs.
+    const r = ioredis();
+    for (let i = 0; i < 100 && txt(await r.call('client', 'list')).indexOf('cmd=blpop') < 0; i++);
+    expect(await r.eval("redis.call('rpush', KEYS[1], 'a', 'b') return redis.call('llen', KEYS[1])", 1, key)).toBe(2);
+    expect(txt(await waiting)).toEqual([key, 'a']);
+    expect(await r.lrange(key, 0, -1)).toEqual(['b']);
+  });
+
+  it('runs in the database the caller selected, and SELECT inside the script stays inside it', async () => {
+    const c = await onWorker(0);
+    const key = keyOn(1, 'dbsel');
+    expect(txt(await c.call('SELECT', '3'))).toBe('OK');
+    expect(txt(await c.call('EVAL', "redis.call('set', KEYS[1], 'in3') redis.call('select', 4) redis.call('set', KEYS[1], 'in4') return 1", '1', key))).toBe(1);
+    expect(txt(await c.call('GET', key))).toBe('in3');
+    expect(txt(await c.call('SELECT', '4'))).toBe('OK');
+    expect(txt(await c.call('GET', key))).toBe('in4');
+  });
+});
+
 describe('functions', () => {
   const library = "#!lua name=mylib\nredis.register_function('setboth', function(keys, args) redis.call('set', keys[1], args[1]) redis.call('set', keys[2], args[1]) return redis.call('mget', keys[1], keys[2]) end)\nredis.register_function{function_name='getone', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}, description='reads'}";
 

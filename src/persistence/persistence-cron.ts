@@ -14,14 +14,15 @@ const BGSAVE_RETRY_DELAY_MS = 5000;
 export function startPersistenceCron(shard: Shard): void {
   const p = shard.persistence;
   const config = shard.config;
-  let appendonly = config.appendonly;
+  p.appendonlySeen = config.appendonly;
   let lastSaveTry = 0;
   let lastRewriteTry = 0;
   let baseSizeKnown = false;
   let rewritesSeen = 0;
   const tick = (): void => {
-    if (config.appendonly !== appendonly) {
-      appendonly = config.appendonly;
+    const appendonly = config.appendonly;
+    if (appendonly !== p.appendonlySeen) {
+      p.appendonlySeen = appendonly;
       // As Redis's AOF_WAIT_REWRITE: on at runtime, the AOF counts once a rewrite wrote its first base.
       p.aofWaitingRewrite = appendonly;
     }

@@ -98,6 +98,8 @@ export function persistenceDone(shard: Shard, request: Request, out: ReplyWriter
       p.aofRewrites++;
       p.aofRewriteFailures = 0;
       p.aofWaitingRewrite = false;
+      // A worker whose cron has not seen appendonly turn on yet must not start waiting after this.
+      p.appendonlySeen = shard.config.appendonly;
     } else p.aofRewriteFailures++;
   }
   out.simple('OK');

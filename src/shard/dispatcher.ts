@@ -74,6 +74,7 @@ export class Dispatcher {
       return;
     }
     const route = (spec.route as Route | undefined) ?? this.routeOf(spec);
+    if (this.shard.pausedUntil !== 0 && this.shard.pauseWritesOnly && this.shard.pausedUntil > Date.now() && this.shard.postponed.postpone(conn, spec, argv, route.session)) return;
     route.stats[0]++;
     const session = route.session;
     if (conn.client.resp === 2 && conn.isSubscriber && !session?.inSubscribeMode) {

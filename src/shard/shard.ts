@@ -28,6 +28,7 @@ import { clientInfoLine, clientMatches } from '../commands/client.ts';
 import { BlockingRegistry, waitedType, type BlockedCommand } from './blocking.ts';
 import { SlowLog } from './slowlog.ts';
 import { Tracking } from './tracking.ts';
+import { PostponedCommands } from './client-pause.ts';
 import { typeName } from '../types/value.ts';
 import type { CommandHandler } from '../commands/context.ts';
 import type { WorkerStats } from './worker-stats.ts';
@@ -109,6 +110,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   readonly blocking = new BlockingRegistry();
   /** CLIENT TRACKING: keys remembered here, invalidations delivered to this worker's clients. */
   readonly tracking: Tracking = new Tracking(this);
+  /** Commands held by CLIENT PAUSE WRITE until the pause ends. */
+  readonly postponed = new PostponedCommands();
   readonly slowlog: SlowLog;
   private servingBlocked = false;
   private readonly blockedReply = new ReplyWriter(4096);
@@ -245,6 +248,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     }
     this.stats.clientClosed(this.id);
     this.tracking.connectionClosed(connection);
+    this.postponed.connectionClosed(connection);
     this.pubsub.removeConnection(connection);
     this.dispatcher.forgetClient(connection);
     this.dirtyConnections.delete(connection);
@@ -790,7 +794,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       connectionsReceived: this.connectionsReceived,
       clients: this.connections.size,
       // Waiting on this worker's keys, and waiting here on keys of several workers.
-      blockedClients: this.blocking.size + this.keyWaiters.size,
+      blockedClients: this.blocking.size + this.keyWaiters.size + this.postponed.size,
       keys: this.keyspace.totalKeys(),
       expiredKeys: this.keyspace.expiredKeys,
       hits: this.keyspace.hits,
@@ -842,8 +846,10 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       return;
     }
     const until = Date.now() + Number(timeout);
-    for (let w = 0; w < this.workerCount; w++) this.send(w, ['@pause', String(until), mode], 0, 2, null);
-    out.simple('OK');
+    // Answered once every worker holds: a command sent after the OK, to any worker, waits.
+    const acks: Array<Promise<Buffer>> = [];
+    for (let w = 0; w < this.workerCount; w++) acks.push(this.request(w, ['@pause', String(until), mode], 0, 2, session.txId));
+    return Promise.all(acks).then(() => out.simple('OK'));
   }
 
   setPause(until: number, writesOnly: boolean): void {
@@ -859,6 +865,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   private resumePaused(): void {
     if (this.pausedUntil > Date.now()) return;
     this.pausedUntil = 0;
+    if (this.postponed.size > 0) this.postponed.release((conn, argv) => this.dispatcher.dispatch(conn, argv), (conn) => this.outputReady(conn));
     const paused = [...this.pausedConnections];
     this.pausedConnections.clear();
     for (const conn of paused) if (!conn.closed) conn.processInput();

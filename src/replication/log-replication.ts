@@ -153,7 +153,24 @@ export class LogReplication {
     if (bytes.length === 0 || this.backlog === null) return;
     this.backlog.append(bytes);
     this.sendToReplicas(bytes);
-    this.publish();
+    this.publishSoon();
+  }
+
+  private publishTimer: NodeJS.Timeout | null = null;
+  private lastPublish = 0;
+
+  /** publish() at most every 2 ms under a write load (INFO may lag the stream by that much). */
+  private publishSoon(): void {
+    if (this.publishTimer !== null) return;
+    const wait = this.lastPublish + 2 - Date.now();
+    if (wait <= 0) {
+      this.publish();
+      return;
+    }
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = null;
+      this.publish();
+    }, wait);
   }
 
   private sendToReplicas(bytes: Buffer): void {
@@ -553,7 +570,7 @@ export class LogReplication {
       else break;
     }
     this.applied = offset;
-    this.publish();
+    this.publishSoon();
   }
 
   // ---- housekeeping ----
@@ -587,6 +604,7 @@ export class LogReplication {
 
   publish(): void {
     const now = Date.now();
+    this.lastPublish = now;
     const backlog = this.backlog;
     const view: ReplicationView = {
       role: this.role,
@@ -618,6 +636,7 @@ export class LogReplication {
 
   stop(): void {
     for (const timer of this.timers) clearInterval(timer);
+    if (this.publishTimer !== null) clearTimeout(this.publishTimer);
     this.closeLink();
     for (const wait of [...this.waits]) this.finishWait(wait);
   }

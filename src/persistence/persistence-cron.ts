@@ -19,6 +19,7 @@ export function startPersistenceCron(shard: Shard): void {
   let lastRewriteTry = 0;
   let baseSizeKnown = false;
   let rewritesSeen = 0;
+  let lastAofCheck = 0;
   const tick = (): void => {
     const appendonly = config.appendonly;
     if (appendonly !== p.appendonlySeen) {
@@ -49,7 +50,9 @@ export function startPersistenceCron(shard: Shard): void {
       }
     }
     const percentage = Number(config.get('auto-aof-rewrite-percentage') ?? 0);
-    if (appendonly && percentage > 0 && shard.effects.active) {
+    // The AOF's size is read from disk: once a second is enough (Redis's check runs at hz).
+    if (appendonly && percentage > 0 && shard.effects.active && now - lastAofCheck >= 1000) {
+      lastAofCheck = now;
       const size = aofCurrentSize(aofDirOf(shard), config.appendfilename);
       if (!baseSizeKnown || p.aofRewrites !== rewritesSeen) {
         // aof_rewrite_base_size: the size loaded at start-up, then the size right after each rewrite.

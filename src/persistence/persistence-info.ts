@@ -23,7 +23,8 @@ export function persistenceInfoFields(shard: Shard, changesSinceLastSave: number
     'rdb_last_load_keys_expired:0', 'rdb_last_load_keys_loaded:0',
     `aof_enabled:${aofOn ? 1 : 0}`,
     `aof_rewrite_in_progress:${p.aofRewriteInProgress ? 1 : 0}`,
-    `aof_rewrite_scheduled:${p.aofRewriteScheduled || (aofOn && p.aofWaitingRewrite && !p.aofRewriteInProgress) ? 1 : 0}`,
+    // appendonly just turned on (the cron has not seen it yet) or waiting for its first base: scheduled.
+    `aof_rewrite_scheduled:${p.aofRewriteScheduled || (aofOn && !p.aofRewriteInProgress && (p.aofWaitingRewrite || p.appendonlySeen === false)) ? 1 : 0}`,
     `aof_last_rewrite_time_sec:${p.lastAofRewriteTimeSec}`,
     `aof_current_rewrite_time_sec:${p.aofRewriteInProgress ? runningSec : '-1'}`,
     `aof_last_bgrewrite_status:${p.lastAofRewriteOk ? 'ok' : 'err'}`,

@@ -155,6 +155,27 @@ describe('BGREWRITEAOF (multi-part AOF, while clients write)', () => {
     }
   }, 240_000);
 
+  it('auto-aof-rewrite-percentage and min-size start a rewrite once the AOF has grown enough', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-aofauto-'));
+    dirs.push(dir);
+    const shoal = await startShoal(['--threads', '2', '--dir', dir, '--appendonly', 'yes', '--auto-aof-rewrite-min-size', '1mb']);
+    servers.push(shoal);
+    const client = new Redis({ port: shoal.port });
+    const value = 'x'.repeat(10_000);
+    // 50 writes of 10 kB: below the 1 MB minimum, no rewrite whatever the growth.
+    for (let i = 0; i < 50; i++) await client.set(`small:${i}`, value);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await info(client, 'aof_rewrites')).toBe('0');
+    // Past 1 MB (and over 100% growth from the empty start): a rewrite starts on its own.
+    for (let i = 0; i < 150; i++) await client.set(`big:${i}`, value);
+    await waitFor(async () => (await info(client, 'aof_rewrites')) === '1' && (await info(client, 'aof_rewrite_in_progress')) === '0');
+    expect(await info(client, 'aof_last_bgrewrite_status')).toBe('ok');
+    // The rewrite's base holds every key once: the AOF is now about the size of the data.
+    expect(Number(await info(client, 'aof_current_size'))).toBeLessThan(2_500_000);
+    expect(await client.dbsize()).toBe(200);
+    client.disconnect();
+  }, 120_000);
+
   it('CONFIG SET appendonly yes at runtime: the first rewrite keeps every key, and nothing acknowledged is lost to kill -9', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-aofon-'));
     dirs.push(dir);

@@ -1,11 +1,16 @@
-import * as hdr from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
+// The package's index also loads its log reader/writer (whose Intl number formatters alone cost
+// ~25 ms of start-up), Recorder and every JS histogram class; the bench needs only these three.
+import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
+import { decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js/dist/encoding.js';
+import { initWebAssemblySync } from 'hdr-histogram-js/dist/wasm/index.js';
 
 // Latency histograms: hdr-histogram-js in WebAssembly mode, values in microseconds, 3 significant
 // digits. A thread records into its own histograms and hands them over encoded (compressed base64);
 // the main thread decodes and adds them. Percentiles are only ever read from a merged histogram,
 // never averaged.
 
-export type LatencyHistogram = hdr.Histogram;
+export type LatencyHistogram = Histogram;
 
 /** One hour in microseconds: far beyond any latency a run should see; autoResize covers the rest. */
 const HIGHEST_TRACKABLE_US = 3_600_000_000;
@@ -14,14 +19,14 @@ let wasmReady = false;
 
 function ensureWasm(): void {
   if (!wasmReady) {
-    hdr.initWebAssemblySync();
+    initWebAssemblySync();
     wasmReady = true;
   }
 }
 
 export function createLatencyHistogram(): LatencyHistogram {
   ensureWasm();
-  return hdr.build({
+  return build({
     useWebAssembly: true,
     lowestDiscernibleValue: 1,
     highestTrackableValue: HIGHEST_TRACKABLE_US,
@@ -31,12 +36,12 @@ export function createLatencyHistogram(): LatencyHistogram {
 }
 
 export function encodeHistogram(histogram: LatencyHistogram): string {
-  return hdr.encodeIntoCompressedBase64(histogram);
+  return encodeIntoCompressedBase64(histogram);
 }
 
 export function decodeHistogram(encoded: string): LatencyHistogram {
   ensureWasm();
-  return hdr.decodeFromCompressedBase64(encoded, 32, true);
+  return decodeFromCompressedBase64(encoded, 32, true);
 }
 
 /** A new histogram holding the values of all `parts` (which are left as they are). */

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { setGetTemplates } from '../../bench/command-template.ts';
+import { SeededRandom } from '../../bench/random.ts';
+import { RequestEncoder, writeDecimal } from '../../bench/request-encoder.ts';
+
+// The encoder writes requests straight into the output buffer; its decimal writer has a fast path
+// for 31-bit numbers and a general one above, and both must print exactly what String() prints.
+
+describe('request encoder', () => {
+  it('writes decimals exactly at every digit-count boundary, below and above 2^31', () => {
+    const buffer = Buffer.alloc(32);
+    const values = [0, 9, 2 ** 31 - 1, 2 ** 31, 2 ** 53 - 1];
+    for (let power = 1; power <= 15; power++) values.push(10 ** power - 1, 10 ** power, 10 ** power + 7);
+    for (const value of values) {
+      const end = writeDecimal(buffer, 5, value);
+      expect(buffer.toString('latin1', 5, end)).toBe(String(value));
+    }
+  });
+
+  it('encodes SET and GET with the key number and a fixed-size value as RESP', () => {
+    const encoder = new RequestEncoder(setGetTemplates(1, 1), 'key:', { minimum: 3, maximum: 3 }, new SeededRandom(7));
+    const out = Buffer.alloc(256);
+    encoder.formatKey(1234567);
+    let end = encoder.encode(out, 0, 0);
+    expect(end).toBeLessThanOrEqual(encoder.maxBytes(0));
+    expect(out.toString('latin1', 0, end)).toMatch(/^\*3\r\n\$3\r\nSET\r\n\$11\r\nkey:1234567\r\n\$3\r\n[a-z]{3}\r\n$/);
+    encoder.formatKey(5);
+    const start = end;
+    end = encoder.encode(out, start, 1);
+    expect(out.toString('latin1', start, end)).toBe('*2\r\n$3\r\nGET\r\n$5\r\nkey:5\r\n');
+  });
+});

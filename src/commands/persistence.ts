@@ -30,7 +30,8 @@ function decodePart(reply: Buffer): EncodedShardDb {
 export async function saveSnapshot(shard: Shard): Promise<number> {
   const txId = shard.newTxId();
   const workers = Array.from({ length: shard.workerCount }, (_, w) => w);
-  if (shard.persistence.running === 'rdb') {
+  const abortedBgsave = shard.persistence.running === 'rdb';
+  if (abortedBgsave) {
     // Only at shutdown (SAVE refuses to run meanwhile): the running BGSAVE is dropped, its temp file
     // removed, and this save is the one that counts, as Redis kills its saving child.
     for (const w of workers) shard.send(w, ['@snapshot-abort', '*rdb'], 0, 2, null);
@@ -47,6 +48,11 @@ export async function saveSnapshot(shard: Shard): Promise<number> {
   }
   const now = String(Date.now());
   for (const w of workers) shard.send(w, ['@rdb-saved', now], 0, 2, null);
+  if (abortedBgsave) {
+    // The dropped BGSAVE's temp file (its coordinator may be another worker, still unwinding).
+    const dir = path.dirname(rdbPath(shard.config));
+    for (const name of fs.readdirSync(dir)) if (name.startsWith(`temp-${process.pid}-`) && name.endsWith('.rdb')) fs.rmSync(path.join(dir, name), { force: true });
+  }
   return written;
 }
 
@@ -109,7 +115,8 @@ export const persistenceCommands: SessionFamily = {
   save: {
     allWorkers: true,
     async handler({ shard, out }) {
-      if (shard.persistence.running === 'rdb') {
+      const abortedBgsave = shard.persistence.running === 'rdb';
+  if (abortedBgsave) {
         out.error('ERR Background save already in progress');
         return;
       }

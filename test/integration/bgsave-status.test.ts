@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
+import { readRdbFileSync } from '../../src/persistence/rdb-file.ts';
 
 async function info(client: Redis, field: string): Promise<string> {
   const text = await client.info('persistence');
@@ -117,5 +118,23 @@ describe('BGSAVE status, errors and scheduling', () => {
     await waitFor(async () => Number(await info(client, 'rdb_saves')) > saves && (await idle(client)), 30_000);
     expect(fs.existsSync(path.join(dir, 'dump.rdb'))).toBe(true);
     expect(await client.config('SET', 'save', '')).toBe('OK');
+  }, 60_000);
+
+  it('SHUTDOWN during a BGSAVE saves the latest keyspace instead, and leaves no temp file', async () => {
+    await waitFor(() => idle(client));
+    expect(await client.config('SET', 'save', '900 1')).toBe('OK');
+    expect(await client.bgsave()).toBe('Background saving started');
+    await client.set('after-bgsave', '1');
+    expect(await info(client, 'rdb_bgsave_in_progress')).toBe('1');
+    const exited = new Promise<void>((resolve) => shoal.process.once('exit', () => resolve()));
+    client.on('error', () => {}); // the server goes away
+    await client.call('SHUTDOWN').catch(() => undefined);
+    await exited;
+    client.disconnect();
+    const keys = new Set<string>();
+    readRdbFileSync(path.join(dir, 'dump.rdb'), { key: (e) => void keys.add(e.key) });
+    expect(keys.has('after-bgsave')).toBe(true);
+    expect(keys.has('k:29999')).toBe(true);
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('temp-'))).toEqual([]);
   }, 60_000);
 });

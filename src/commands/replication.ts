@@ -16,13 +16,15 @@ const INTEGER = /^-?(0|[1-9][0-9]*)$/;
 /** What REPLCONF told us about a connection before it sent PSYNC. */
 interface ReplicaHandshake {
   listeningPort: number;
+  /** REPLCONF ip-address (replica-announce-ip): shown instead of the socket's address. */
+  ip: string;
   capaEof: boolean;
 }
 const handshakes = new WeakMap<Connection, ReplicaHandshake>();
 
 function handshakeOf(conn: Connection): ReplicaHandshake {
   let h = handshakes.get(conn);
-  if (h === undefined) handshakes.set(conn, (h = { listeningPort: 0, capaEof: false }));
+  if (h === undefined) handshakes.set(conn, (h = { listeningPort: 0, ip: '', capaEof: false }));
   return h;
 }
 
@@ -36,7 +38,7 @@ function startReplica(session: Session, replid: string, offset: number, sync: bo
   // Replies owed before PSYNC go first; from now on the log thread decides what this socket gets.
   conn.flush();
   const h = handshakeOf(conn);
-  shard.replication.attachReplica(conn, replid, offset, sync, h.capaEof, h.listeningPort || (conn.socket.remotePort ?? 0));
+  shard.replication.attachReplica(conn, replid, offset, sync, h.capaEof, h.listeningPort || (conn.socket.remotePort ?? 0), h.ip);
 }
 
 export const replicationCommands: SessionFamily = {
@@ -75,6 +77,8 @@ export const replicationCommands: SessionFamily = {
             break;
           }
           case 'ip-address':
+            handshakeOf(conn).ip = value;
+            break;
           case 'rdb-only':
           case 'rdb-filter-only':
             break;

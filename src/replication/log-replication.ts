@@ -481,7 +481,9 @@ export class LogReplication {
     if (this.role !== 'slave' || this.link !== null || this.resetting) return;
     this.linkState = 'connecting';
     const link = new PrimaryLink(this.masterHost, this.masterPort, {
-      listeningPort: this.config.port,
+      // As Redis: replica-announce-port / -ip, when set, are what the primary shows and connects to.
+      listeningPort: Number(this.config.get('replica-announce-port') ?? '0') || this.config.port,
+      announceIp: this.config.get('replica-announce-ip') || undefined,
       auth: this.config.get('masterauth') || null,
       psyncReplid: this.synced ? this.replid : '?',
       psyncOffset: this.synced ? this.applied + 1 : -1,

@@ -40,7 +40,7 @@ export class PrimaryLink {
   private bulkChunks: Buffer[] = [];
   private bulkLength = 0;
 
-  constructor(host: string, port: number, handshake: { listeningPort: number; auth: string | null; psyncReplid: string; psyncOffset: number }, events: PrimaryLinkEvents) {
+  constructor(host: string, port: number, handshake: { listeningPort: number; announceIp?: string; auth: string | null; psyncReplid: string; psyncOffset: number }, events: PrimaryLinkEvents) {
     this.host = host;
     this.port = port;
     this.events = events;
@@ -49,6 +49,7 @@ export class PrimaryLink {
     this.steps.push(['PING']);
     if (handshake.auth !== null) this.steps.push(['AUTH', handshake.auth]);
     this.steps.push(['REPLCONF', 'listening-port', String(handshake.listeningPort)]);
+    if (handshake.announceIp) this.steps.push(['REPLCONF', 'ip-address', handshake.announceIp]);
     this.steps.push(['REPLCONF', 'capa', 'eof', 'capa', 'psync2']);
     this.steps.push(['PSYNC', handshake.psyncReplid, String(handshake.psyncOffset)]);
     this.socket.on('connect', () => this.nextStep());
@@ -101,8 +102,8 @@ export class PrimaryLink {
         if (reply === null) return;
         if (this.phase === 'handshake') {
           const what = this.current[0] === 'REPLCONF' ? `REPLCONF ${this.current[1]}` : this.current[0]!;
-          // As Redis: -NOAUTH to PING is fine (AUTH follows), an error to REPLCONF capa too; others end the attempt.
-          if (reply.startsWith('-') && !(what === 'PING' && reply.startsWith('-NOAUTH')) && what !== 'REPLCONF capa') {
+          // As Redis: -NOAUTH to PING is fine (AUTH follows), errors to REPLCONF are not critical; others end the attempt.
+          if (reply.startsWith('-') && !(what === 'PING' && reply.startsWith('-NOAUTH')) && !what.startsWith('REPLCONF')) {
             this.close(`${what} answered ${reply}`);
             return;
           }

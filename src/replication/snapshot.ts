@@ -4,7 +4,7 @@
 // effect before it is in the image, none after it.
 import type { Shard } from '../shard/shard.ts';
 import { integerReply, arrayElements } from '../resp/reply-scan.ts';
-import { RdbFileWriter } from '../persistence/rdb-file.ts';
+import { RdbFileWriter, readRdbFileSync } from '../persistence/rdb-file.ts';
 
 function decodePart(reply: Buffer): { keys: number; expires: number; entries: Buffer } {
   const [keys, expires, entries] = arrayElements(reply)!;
@@ -13,7 +13,12 @@ function decodePart(reply: Buffer): { keys: number; expires: number; entries: Bu
   return { keys: integerReply(reply, keys![0])!, expires: integerReply(reply, expires![0])!, entries: reply.subarray(i + 2, entries![1] - 2) };
 }
 
-export async function takeReplicationSnapshot(shard: Shard): Promise<{ rdb: Buffer; seq: number }> {
+/**
+ * `streamDb`: the database the stream after the payload continues in (aux field repl-stream-db, as
+ * Redis writes it): a replica serving its own replicas passes its primary's stream on unchanged, and
+ * that stream selects its database only when it changes.
+ */
+export async function takeReplicationSnapshot(shard: Shard, streamDb = 0): Promise<{ rdb: Buffer; seq: number }> {
   const txId = shard.newTxId();
   const workers = Array.from({ length: shard.workerCount }, (_, w) => w);
   for (const w of workers) await shard.request(w, ['@lock'], 0, 2, txId);
@@ -22,7 +27,7 @@ export async function takeReplicationSnapshot(shard: Shard): Promise<{ rdb: Buff
   try {
     seq = shard.effects.nextSequence();
     const writer = new RdbFileWriter((chunk) => chunks.push(Buffer.from(chunk)), {
-      compression: shard.config.rdbcompression, checksum: shard.config.rdbchecksum,
+      compression: shard.config.rdbcompression, checksum: shard.config.rdbchecksum, aux: [['repl-stream-db', String(streamDb)]],
     });
     writer.begin();
     for (let db = 0; db < shard.keyspace.dbs.length; db++) {
@@ -55,4 +60,25 @@ export async function loadIntoWorkers(shard: Shard, file: string): Promise<void>
   } finally {
     for (const w of workers) shard.send(w, ['@unlock'], 0, 2, null, txId);
   }
+}
+
+class HeaderRead extends Error {}
+
+/** The aux field repl-stream-db of an RDB file (0 without one): where the stream after a payload continues. */
+export function readStreamDb(file: string): number {
+  let db = 0;
+  try {
+    readRdbFileSync(file, {
+      aux(key, value) {
+        if (key === 'repl-stream-db') db = Number(value) || 0;
+      },
+      // Aux fields come first: stop at the first key.
+      key() {
+        throw new HeaderRead();
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof HeaderRead)) throw err;
+  }
+  return db;
 }

@@ -9,7 +9,7 @@ import type { Shard } from '../shard/shard.ts';
 import { Connection } from '../shard/connection.ts';
 import { ReplicationState } from './repl-state.ts';
 import type { LogToWorker, WorkerToLog } from './messages.ts';
-import { takeReplicationSnapshot, loadIntoWorkers } from './snapshot.ts';
+import { takeReplicationSnapshot, loadIntoWorkers, readStreamDb } from './snapshot.ts';
 
 type QueueItem = { bytes: Buffer; start: number } | 'reset' | { file: string } | { snapshotFor: number; cid: number };
 
@@ -69,13 +69,13 @@ export class WorkerReplication {
   // ---- primary side ----
 
   /** PSYNC or SYNC from `conn`: from now on it is a replica, fed by the log thread. */
-  attachReplica(conn: Connection, replid: string, offset: number, sync: boolean, capaEof: boolean, listeningPort: number): void {
+  attachReplica(conn: Connection, replid: string, offset: number, sync: boolean, capaEof: boolean, listeningPort: number, announcedIp = ''): void {
     this.replicas.set(conn.id, { conn, rdb: null, payloadEnd: 0 });
     const socket = conn.socket!;
     socket.once('close', () => {
       if (this.replicas.delete(conn.id)) this.post({ t: 'replica-closed', cid: conn.id });
     });
-    const ip = (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
+    const ip = announcedIp || (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
     this.post({ t: 'psync', cid: conn.id, replid, offset, sync, capaEof, ip, listeningPort });
   }
 
@@ -220,7 +220,7 @@ export class WorkerReplication {
         } else if ('snapshotFor' in item) {
           // Between two chunks the master client is idle: the snapshot is the stream applied up to here.
           try {
-            const { rdb } = await takeReplicationSnapshot(this.shard);
+            const { rdb } = await takeReplicationSnapshot(this.shard, this.master?.client.dbIndex ?? this.masterDb);
             this.post({ t: 'applied-snapshot', worker: item.snapshotFor, cid: item.cid, offset: this.appliedOffset(), rdb });
           } catch (err) {
             console.error('shoal: replication snapshot failed:', err);
@@ -228,8 +228,8 @@ export class WorkerReplication {
         } else if ('file' in item) {
           this.master?.close();
           this.master = null;
-          this.masterDb = 0;
           try {
+            this.masterDb = readStreamDb(item.file);
             await loadIntoWorkers(this.shard, item.file);
             this.post({ t: 'loaded', ok: true });
           } catch (err) {

@@ -104,7 +104,7 @@ describe('shoal replicates from shoal', () => {
 
   it('syncs fully ($<len> payload) and follows the stream: every key identical', async () => {
     primary = await startShoal(['--threads', '2', '--repl-diskless-sync', 'no']);
-    replica = await startShoal(['--threads', '2', '--replicaof', '127.0.0.1', '0']);
+    replica = await startShoal(['--threads', '2', '--replicaof', '127.0.0.1', '0', '--replica-announce-ip', '127.0.0.9']);
     p = new Redis({ port: primary.port });
     r = new Redis({ port: replica.port });
     await writeLoad(p, 20, 31);
@@ -115,6 +115,8 @@ describe('shoal replicates from shoal', () => {
     writer.disconnect();
     await caughtUp(p, r);
     await sameKeyspace(p, r);
+    // The replica announced itself with replica-announce-ip (REPLCONF ip-address).
+    expect((await info(p)).slave0).toMatch(new RegExp(`^ip=127\\.0\\.0\\.9,port=${replica.port},state=online,`));
     // DEBUG DIGEST agrees too (key digests xored across workers, per database), and DIGEST-VALUE per key.
     const digest = await p.call('DEBUG', 'DIGEST');
     expect(digest).toMatch(/^[0-9a-f]{40}$/);
@@ -130,12 +132,21 @@ describe('shoal replicates from shoal', () => {
     // A redis-server replica of the shoal replica (chained), to follow the promotion.
     third = await startRedis();
     t = new Redis({ port: third.port });
-    const writer = new Redis({ port: primary.port });
-    const load = writeLoad(writer, 30, 41);
+    await writeLoad(p, 10, 41);
+    // The stream is in db 3 when the chained replica syncs, and stays there: its payload must say so
+    // (repl-stream-db), since no SELECT follows until the database changes.
+    await p.select(3);
+    await p.set('chain-a', '1');
+    await caughtUp(p, r);
     await t.replicaof('127.0.0.1', String(replica.port));
-    await load;
-    writer.disconnect();
     await until('the chained replica', async () => (await info(t)).master_link_status === 'up');
+    await p.set('chain-b', '2');
+    await p.select(0);
+    await until('chain-b on the chained replica', async () => {
+      await t.select(3);
+      return (await t.get('chain-b')) === '2';
+    });
+    await t.select(0);
     // The chain passes the primary's stream on unchanged: the same offsets, the same keys.
     await sameKeyspace(p, t);
     await caughtUp(r, t);

@@ -265,7 +265,7 @@ export class LogReplication {
     };
     this.links.set(`${worker}:${msg.cid}`, link);
     const backlog = this.backlog;
-    const known = msg.replid === this.replid || (msg.replid === this.replid2 && msg.offset <= this.secondReplOffset + 0);
+    const known = msg.replid === this.replid || (msg.replid === this.replid2 && msg.offset <= this.secondReplOffset);
     if (!msg.sync && backlog !== null && known && backlog.holds(msg.offset) && (this.role === 'master' || this.linkState === 'connected')) {
       this.syncPartialOk++;
       this.post(worker, { t: 'write', cid: msg.cid, bytes: Buffer.from(`+CONTINUE ${this.replid}\r\n`) });
@@ -306,22 +306,22 @@ export class LogReplication {
     if (this.pendingSnapshots === 0) return;
     for (const link of this.links.values()) {
       if (link.snapshotSeq === null || link.startOffset !== null) continue;
+      // The replica starts right before the first effect at or after its snapshot's sequence number;
+      // when none is merged yet but every earlier one is, it starts at the end of the stream so far.
       let offset = -1;
-      {
-        const seq = link.snapshotSeq;
-        const pairs = this.seqOffsets;
-        for (let i = 0; i < pairs.length; i += 2) {
-          if (!seqBefore(pairs[i]!, seq)) {
-            offset = pairs[i + 1]!;
-            break;
-          }
+      const seq = link.snapshotSeq;
+      const pairs = this.seqOffsets;
+      for (let i = 0; i < pairs.length; i += 2) {
+        if (!seqBefore(pairs[i]!, seq)) {
+          offset = pairs[i + 1]!;
+          break;
         }
-        if (offset < 0 && !seqBefore(this.host.nextSequence(), seq)) {
-          this.encoder.endTransaction();
-          this.flushStream();
-          offset = this.backlog!.offset;
-          this.encoder.forceSelect();
-        }
+      }
+      if (offset < 0 && !seqBefore(this.host.nextSequence(), seq)) {
+        this.encoder.endTransaction();
+        this.flushStream();
+        offset = this.backlog!.offset;
+        this.encoder.forceSelect();
       }
       if (offset < 0) continue;
       link.startOffset = offset;

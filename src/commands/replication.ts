@@ -185,14 +185,16 @@ const NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
  * with fewer than min-replicas-to-write good replicas. The master client is never refused.
  */
 export function replicationRefuses(shard: Shard, conn: Connection, spec: CommandSpec): string | null {
-  const state = shard.replication.state;
+  const replication = shard.replication;
+  const state = replication.state;
   if (conn.client.isMaster) return null;
   if (state.isReplica) {
-    if ((spec.flags & CommandFlag.WRITE) !== 0 && shard.config.get('replica-read-only') === 'yes') return READONLY;
-    if (!state.linkUp && (spec.flags & CommandFlag.STALE) === 0 && shard.config.get('replica-serve-stale-data') === 'no') return MASTERDOWN;
+    if ((spec.flags & CommandFlag.WRITE) !== 0 && replication.replicaReadOnly) return READONLY;
+    if (!state.linkUp && (spec.flags & CommandFlag.STALE) === 0 && !replication.replicaServeStaleData) return MASTERDOWN;
     return null;
   }
-  if ((spec.flags & CommandFlag.WRITE) !== 0 && state.refusesWrites) return NOREPLICAS;
+  // This worker's own setting (CONFIG SET applies here at once), the log thread's count of good replicas.
+  if ((spec.flags & CommandFlag.WRITE) !== 0 && replication.minReplicasToWrite > 0 && state.goodReplicas < replication.minReplicasToWrite) return NOREPLICAS;
   return null;
 }
 

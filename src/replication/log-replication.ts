@@ -342,6 +342,7 @@ export class LogReplication {
     const missing = backlog.copyFrom(from);
     if (missing.length > 0) this.post(link.worker, { t: 'write', cid: link.cid, bytes: Uint8Array.prototype.slice.call(missing) });
     link.state = 'online';
+    this.countGoodReplicas();
     this.publish();
   }
 
@@ -352,6 +353,7 @@ export class LogReplication {
    */
   private forgetLink(link: ReplicaLink): void {
     if (this.links.delete(`${link.worker}:${link.cid}`) && link.snapshotSeq !== null && link.startOffset === null) this.snapshotDone();
+    this.countGoodReplicas();
   }
 
   private dropLink(link: ReplicaLink): void {
@@ -591,12 +593,17 @@ export class LogReplication {
         this.dropLink(link);
       }
     }
+    this.countGoodReplicas();
+    this.publish();
+  }
+
+  /** Replicas online whose last ACK is at most min-replicas-max-lag seconds old (min-replicas-to-write). */
+  private countGoodReplicas(): void {
     const maxLag = Number(this.config.get('min-replicas-max-lag') ?? '10') * 1000;
+    const now = Date.now();
     let good = 0;
     for (const link of this.links.values()) if (link.state === 'online' && now - link.ackTime <= maxLag) good++;
-    const minToWrite = Number(this.config.get('min-replicas-to-write') ?? '0');
-    this.state.setGoodReplicas(good, this.role === 'master' && minToWrite > 0 && good < minToWrite);
-    this.publish();
+    this.state.setGoodReplicas(good);
   }
 
   configChanged(): void {

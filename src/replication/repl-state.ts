@@ -8,7 +8,6 @@ const WORD_LENGTH = 1;
 const WORD_ROLE = 2;
 const WORD_LINK_UP = 3;
 const WORD_GOOD_REPLICAS = 4;
-const WORD_REFUSE_WRITES = 5;
 const WORDS = 8;
 const TEXT_BYTES = 256 * 1024;
 
@@ -84,14 +83,8 @@ export class ReplicationState {
     Atomics.store(this.words, WORD_LINK_UP, linkUp ? 1 : 0);
   }
 
-  /** A primary with fewer good replicas than min-replicas-to-write refuses writes (-NOREPLICAS). */
-  get refusesWrites(): boolean {
-    return Atomics.load(this.words, WORD_REFUSE_WRITES) === 1;
-  }
-
-  setGoodReplicas(n: number, refuseWrites: boolean): void {
+  setGoodReplicas(n: number): void {
     Atomics.store(this.words, WORD_GOOD_REPLICAS, n);
-    Atomics.store(this.words, WORD_REFUSE_WRITES, refuseWrites ? 1 : 0);
   }
 
   publish(view: ReplicationView): void {

@@ -42,12 +42,25 @@ export class WorkerReplication {
   private readonly streamQueue: QueueItem[] = [];
   private applying = false;
 
+  /** The replication settings client commands are checked against, read again on CONFIG SET. */
+  minReplicasToWrite = 0;
+  replicaReadOnly = true;
+  replicaServeStaleData = true;
+
   constructor(shard: Shard, port: MessagePort | undefined, stateSab: SharedArrayBuffer | undefined) {
     this.shard = shard;
     this.port = port ?? null;
     this.state = new ReplicationState(stateSab ?? ReplicationState.create());
+    this.configChanged();
     this.port?.on('message', (msg: LogToWorker) => this.onMessage(msg));
     this.port?.unref();
+  }
+
+  configChanged(): void {
+    const config = this.shard.config;
+    this.minReplicasToWrite = Number(config.get('min-replicas-to-write') ?? '0');
+    this.replicaReadOnly = config.get('replica-read-only') !== 'no';
+    this.replicaServeStaleData = config.get('replica-serve-stale-data') !== 'no';
   }
 
   private post(msg: WorkerToLog): void {

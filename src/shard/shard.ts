@@ -761,6 +761,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   /** Applies what CONFIG SET changed to this worker's live state. */
   configChanged(_pairs: Array<[string, string]>): void {
+    this.replication.configChanged();
     for (const conn of this.connections.values()) {
       conn.parser.limits.maxBulkLen = this.config.protoMaxBulkLen;
       conn.parser.limits.maxQueryBufferLen = this.config.clientQueryBufferLimit;

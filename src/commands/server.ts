@@ -8,6 +8,7 @@ import { stringReply } from '../resp/reply-scan.ts';
 import type { SlowLogEntry } from '../shard/slowlog.ts';
 import { saveSnapshot } from './persistence.ts';
 import { rdbPath } from '../persistence/rdb-snapshot.ts';
+import { debugLoadAof } from '../persistence/aof-reload.ts';
 import { debugDigest } from './replication.ts';
 
 /** Server-level commands that run on the client's own worker (INFO, CONFIG, COMMAND, TIME ...). */
@@ -149,6 +150,9 @@ export const serverCommands: SessionFamily = {
       const { out, shard } = session;
       const sub = argv[1]!.toLowerCase();
       if (sub === 'digest' || sub === 'digest-value') return debugDigest(session, argv);
+      if (sub === 'loadaof') {
+        return debugLoadAof(shard).then((error) => (error === null ? out.simple('OK') : out.error(error)));
+      }
       if (sub === 'reload') {
         // Save, then every worker drops its keys and loads its slots back from the file.
         return saveSnapshot(shard).then(async () => {

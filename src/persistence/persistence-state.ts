@@ -30,6 +30,8 @@ export class PersistenceState {
   rdbSaves = 0;
   /** appendonly was turned on at runtime and the first base is not written yet (Redis's AOF_WAIT_REWRITE). */
   aofWaitingRewrite = false;
+  /** DEBUG LOADAOF is replaying the AOF: its writes record no effects (they are in the AOF already). */
+  replayingAof = false;
   /** The appendonly value the persistence cron last acted on (a change to yes starts the wait above). */
   appendonlySeen: boolean | null = null;
   /** Size of the AOF after the last rewrite (auto-aof-rewrite-percentage's base), and now. */

@@ -104,3 +104,9 @@ export function persistenceDone(shard: Shard, request: Request, out: ReplyWriter
   }
   out.simple('OK');
 }
+
+/** '@aof-replaying 1|0': DEBUG LOADAOF's replay runs (no effects are recorded meanwhile). */
+export function aofReplaying(shard: Shard, request: Request, out: ReplyWriter): void {
+  shard.persistence.replayingAof = request.argv[1] === '1';
+  out.simple('OK');
+}

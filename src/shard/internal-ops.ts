@@ -8,7 +8,7 @@ import type { Shard } from './shard.ts';
 import { encodeShardDb, loadShardFromRdb } from '../persistence/rdb-snapshot.ts';
 import { shardDigests, valueDigest } from '../replication/digest.ts';
 import { SCRIPT_OPS } from '../scripting/script-ops.ts';
-import { persistenceDone, snapshotAbort, snapshotBegin, snapshotChunk } from '../persistence/snapshot-ops.ts';
+import { aofReplaying, persistenceDone, snapshotAbort, snapshotBegin, snapshotChunk } from '../persistence/snapshot-ops.ts';
 
 /** Request flag: the sender wants no reply (unlock, publish of notifications, write-backs). */
 export const NO_REPLY = 1;
@@ -264,6 +264,11 @@ const OPS: Record<string, InternalOp> = {
     out.integer(part.expires);
     out.bulkBuffer(part.entries);
   },
+  '@snapshot-begin': snapshotBegin,
+  '@snapshot-chunk': snapshotChunk,
+  '@snapshot-abort': snapshotAbort,
+  '@persistence-done': persistenceDone,
+  '@aof-replaying': aofReplaying,
   '@rdb-saved'(shard, request, out) {
     shard.lastSave = Number(request.argv[1]);
     shard.dirtyAtLastSave = shard.executor.dirty;

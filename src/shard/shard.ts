@@ -675,6 +675,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   // ---- timers ----
 
+    // DEBUG LOADAOF replays the AOF itself: those writes are in it already.
+    if (this.persistence.replayingAof) return;
   private startTimers(): void {
     const tick = (): void => {
       if (this.closing) return;

@@ -128,6 +128,15 @@ describe('BGREWRITEAOF (multi-part AOF, while clients write)', () => {
     const ops = await load.stop();
     expect(ops).toBeGreaterThan(50);
     const before = await keyspace(client);
+    // DEBUG LOADAOF reads the files back to the same dataset, and records none of it again.
+    const digest = await client.call('DEBUG', 'DIGEST');
+    expect(await client.call('DEBUG', 'LOADAOF')).toBe('OK');
+    const incr = path.join(aofDir, 'appendonly.aof.3.incr.aof');
+    const incrSize = fs.statSync(incr).size;
+    expect(await client.call('DEBUG', 'LOADAOF')).toBe('OK');
+    expect(await client.call('DEBUG', 'DIGEST')).toBe(digest);
+    expect(fs.statSync(incr).size).toBe(incrSize);
+    expect(await keyspace(client)).toEqual(before);
     client.disconnect();
     await shoal.stop();
 

@@ -274,10 +274,6 @@ const OPS: Record<string, InternalOp> = {
     shard.dirtyAtLastSave = shard.executor.dirty;
     out.simple('OK');
   },
-  '@snapshot-begin': snapshotBegin,
-  '@snapshot-chunk': snapshotChunk,
-  '@snapshot-abort': snapshotAbort,
-  '@persistence-done': persistenceDone,
   '@rdb-reload'(shard, request, out) {
     for (let i = 0; i < shard.keyspace.dbs.length; i++) flushDatabase(shard, i);
     loadShardFromRdb(request.argv[1]!, shard.keyspace, shard.slots, shard.id, shard.config);

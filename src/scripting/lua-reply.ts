@@ -223,6 +223,26 @@ export function writeLuaValue(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, 
   lua.lua_pop(L, 1);
 }
 
+/**
+ * An error reply; `uncounted` when the error was counted already where it happened (a command's
+ * error returned by redis.pcall or raised by redis.call: Redis's ignore_error_stats_update).
+ */
+export function writeErrorReply(out: ReplyWriter, message: string, uncounted: boolean): void {
+  if (!uncounted) {
+    out.error(message);
+    return;
+  }
+  out.raw(Buffer.from(`-${message}\r\n`, 'latin1'));
+}
+
+/** Whether the error table at idx carries ignore_error_stats_update = true. */
+export function ignoresErrorStats(L: LuaState, idx: number): boolean {
+  lua.lua_getfield(L, idx, lit('ignore_error_stats_update'));
+  const ignore = lua.lua_type(L, -1) === lua.LUA_TBOOLEAN && lua.lua_toboolean(L, -1);
+  lua.lua_pop(L, 1);
+  return Boolean(ignore);
+}
+
 /** The error message of an error table (its err field), newlines as spaces. */
 export function errorTableMessage(L: LuaState, idx: number): string | null {
   lua.lua_getfield(L, idx, lit('err'));
@@ -235,7 +255,7 @@ function writeLuaTable(L: LuaState, out: ReplyWriter, scriptResp: 2 | 3, depth: 
   if (rawField(L, 'err') === lua.LUA_TSTRING) {
     lua.lua_pop(L, 1);
     const message = errorTableMessage(L, -1) ?? '';
-    out.error(message.replace(/[\r\n]/g, ' '));
+    writeErrorReply(out, message.replace(/[\r\n]/g, ' '), ignoresErrorStats(L, -1));
     lua.lua_pop(L, 1);
     return;
   }

@@ -3,6 +3,8 @@
 import type { ServerConfig } from '../config/server-config.ts';
 import { splitArgsString } from '../resp/split-args.ts';
 import type { Session } from '../shard/session.ts';
+import { replicationRefuses } from '../commands/replication.ts';
+import { CommandFlag, type CommandSpec } from '../commands/table.ts';
 
 export const SCRIPT_FLAG_NAMES = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
 
@@ -69,11 +71,13 @@ export function checkScriptFlags(flags: ScriptFlags, ro: boolean, config: Server
 
 /** The replication checks for the client of a session (the primary's own link is never refused). */
 export function replicationChecks(session: Session): ReplicationChecks {
-  const { shard, conn } = session;
-  if (conn.client.isMaster) return { readOnlyReplica: false, refusesWrites: false };
-  const state = shard.replication.state;
+  // Asked as for a write command without the stale flag: READONLY on a read-only replica, NOREPLICAS
+  // on a primary short of good replicas.
+  const refusal = replicationRefuses(session.shard, session.conn, WRITE_PROBE);
   return {
-    readOnlyReplica: state.isReplica && shard.config.get('replica-read-only') === 'yes',
-    refusesWrites: !state.isReplica && state.refusesWrites,
+    readOnlyReplica: refusal !== null && refusal.startsWith('READONLY'),
+    refusesWrites: refusal !== null && refusal.startsWith('NOREPLICAS'),
   };
 }
+
+const WRITE_PROBE = { flags: CommandFlag.WRITE | CommandFlag.STALE } as CommandSpec;

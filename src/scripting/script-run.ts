@@ -1,5 +1,5 @@
 import { lua, type LuaState } from './lua-api.ts';
-import { pushErrorTable, writeLuaValue, errorTableMessage } from './lua-reply.ts';
+import { pushErrorTable, writeLuaValue, errorTableMessage, writeErrorReply, ignoresErrorStats } from './lua-reply.ts';
 import type { LuaEngine, ScriptCallHost } from './lua-engine.ts';
 import { setBusyScript } from './busy-script.ts';
 import { lookupCommand, checkArity, CommandFlag, type CommandSpec } from '../commands/table.ts';
@@ -7,7 +7,7 @@ import { KEYED_HANDLERS, SESSION_COMMANDS } from '../commands/registry.ts';
 import { executeInTransaction } from '../shard/cross-shard.ts';
 import { replicationRefuses } from '../commands/replication.ts';
 import { ClientState } from '../shard/client-state.ts';
-import { ReplyWriter } from '../resp/reply-writer.ts';
+import { ReplyWriter, errorReplyCounts } from '../resp/reply-writer.ts';
 import { latin1Of, lit } from './lua-api.ts';
 import { overMaxmemory } from './script-flags.ts';
 import type { Session } from '../shard/session.ts';
@@ -151,7 +151,7 @@ export class ScriptRun implements ScriptCallHost {
     const line = lua.lua_isstring(co, -1) ? latin1Of(lua.lua_tolstring(co, -1)) : null;
     lua.lua_pop(co, 2);
     if (source !== null && line !== null) message += ` script: ${this.inv.name}, on ${source}:${line}.`;
-    out.error(message.replace(/[\r\n]/g, ' '));
+    writeErrorReply(out, message.replace(/[\r\n]/g, ' '), ignoresErrorStats(co, 2));
   }
 
   // ---- redis.call ----
@@ -170,11 +170,11 @@ export class ScriptRun implements ScriptCallHost {
     if ((spec.flags & CommandFlag.WRITE) !== 0 && !this.writeDirty) {
       // Redis's scriptVerifyWriteCommandAllow: checked until the script's first write.
       const refusal = replicationRefuses(this.session.shard, this.session.conn, spec);
-      if (refusal !== null) return Buffer.from(`-${refusal}\r\n`, 'latin1');
+      if (refusal !== null) return rejection(refusal);
     }
     if ((spec.flags & CommandFlag.WRITE) !== 0) {
       if (this.oomAtStart && !this.inv.allowOom && !this.writeDirty && (spec.flags & CommandFlag.DENYOOM) !== 0) {
-        return Buffer.from("-OOM command not allowed when used memory > 'maxmemory'.\r\n");
+        return rejection("OOM command not allowed when used memory > 'maxmemory'.");
       }
       this.writeDirty = true;
     }
@@ -325,7 +325,14 @@ function feedMonitors(shard: Session['shard'], db: number, argv: readonly string
   for (let w = 0; w < shard.workerCount; w++) shard.send(w, ['@monitor-feed', line], 0, 2, null);
 }
 
+/** A command refused inside a script: counted in INFO errorstats here (the script's reply is not counted again). */
 function errorReply(message: string): Buffer {
-  return Buffer.from(`-ERR ${message}\r\n`, 'latin1');
+  return rejection(`ERR ${message}`);
+}
+
+function rejection(error: string): Buffer {
+  const code = error.slice(0, error.indexOf(' '));
+  errorReplyCounts.set(code, (errorReplyCounts.get(code) ?? 0) + 1);
+  return Buffer.from(`-${error}\r\n`, 'latin1');
 }
 

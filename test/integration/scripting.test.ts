@@ -68,6 +68,19 @@ describe('EVAL conversions', () => {
     expect(await r.eval("redis.setresp(3) return redis.call('hgetall', 'conv:none')['map'] ~= nil", 0)).toBe(1);
   });
 
+  it('counts each error reply once in INFO errorstats', async () => {
+    const r = ioredis();
+    await r.config('RESETSTAT');
+    await r.set('errstats:s', 'text');
+    await expect(r.eval("return redis.call('incr', KEYS[1])", 1, 'errstats:s')).rejects.toThrow('ERR value is not an integer or out of range');
+    expect(await r.eval("return redis.pcall('incr', KEYS[1])['err']", 1, 'errstats:s')).toBe('ERR value is not an integer or out of range');
+    await expect(r.eval("return redis.pcall('incr', KEYS[1])", 1, 'errstats:s')).rejects.toThrow('ERR value is not an integer');
+    await expect(r.eval("return redis.error_reply('MYCODE from the script')", 0)).rejects.toThrow('MYCODE from the script');
+    const info = await r.info('errorstats');
+    expect(info).toContain('errorstat_ERR:count=3');
+    expect(info).toContain('errorstat_MYCODE:count=1');
+  });
+
   it('reports errors with Redis 7.0 texts', async () => {
     const r = ioredis();
     await expect(r.eval('return 1', 2, 'a')).rejects.toThrow("ERR Number of keys can't be greater than number of args");

@@ -659,6 +659,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   }
 
   emitEffect(db: number, argv: readonly string[]): void {
+    // DEBUG LOADAOF replays the AOF itself: those writes are in it already.
+    if (this.persistence.replayingAof) return;
     // A script's effects, on whichever worker, carry its transaction id: the AOF and replicas get
     // them as one MULTI/EXEC block.
     const tx = this.scriptEffectsTx !== 0 && this.lock.holder === this.scriptEffectsTx ? this.scriptEffectsTx : 0;
@@ -675,8 +677,6 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   // ---- timers ----
 
-    // DEBUG LOADAOF replays the AOF itself: those writes are in it already.
-    if (this.persistence.replayingAof) return;
   private startTimers(): void {
     const tick = (): void => {
       if (this.closing) return;

@@ -19,20 +19,27 @@ import type { BenchReport } from './report-model.ts';
 
 interface Measurement {
   opsPerSec: number;
-  cpuSeconds: number;
+  /** User and system CPU seconds of the load generator's process (all its threads). */
+  userSeconds: number;
+  systemSeconds: number;
   requests: number;
 }
 
 const CLOCK_TICKS_PER_SECOND = 100; // sysconf(_SC_CLK_TCK) on Linux
 
-function childrenCpuSeconds(): number {
+interface CpuTimes {
+  user: number;
+  system: number;
+}
+
+function childrenCpuSeconds(): CpuTimes {
   // Fields after the ")" of the command name: state is field 3; cutime and cstime are 16 and 17.
   const stat = readFileSync('/proc/self/stat', 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[16 - 3]) + Number(fields[17 - 3])) / CLOCK_TICKS_PER_SECOND;
+  return { user: Number(fields[16 - 3]) / CLOCK_TICKS_PER_SECOND, system: Number(fields[17 - 3]) / CLOCK_TICKS_PER_SECOND };
 }
 
-function run(command: string, args: string[]): Promise<{ stdout: string; cpuSeconds: number }> {
+function run(command: string, args: string[]): Promise<{ stdout: string; cpu: CpuTimes }> {
   return new Promise((resolve, reject) => {
     const before = childrenCpuSeconds();
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -41,7 +48,10 @@ function run(command: string, args: string[]): Promise<{ stdout: string; cpuSeco
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code !== 0 && code !== 3) reject(new Error(`${command} exited with ${code}`));
-      else resolve({ stdout, cpuSeconds: childrenCpuSeconds() - before });
+      else {
+        const after = childrenCpuSeconds();
+        resolve({ stdout, cpu: { user: after.user - before.user, system: after.system - before.system } });
+      }
     });
   });
 }
@@ -79,7 +89,7 @@ async function flushAll(port: number): Promise<void> {
 }
 
 async function runRedisBenchmark(port: number, o: Options): Promise<Measurement> {
-  const { stdout, cpuSeconds } = await run('redis-benchmark', [
+  const { stdout, cpu } = await run('redis-benchmark', [
     '-p', String(port), '-t', 'set,get', '-c', String(o.clients), '-n', String(o.requests), '-r', String(o.keys), '-P', String(o.pipeline), '--csv',
   ]);
   // CSV rows: "test","rps",...; total time is the sum of each test's requests / rps.
@@ -93,19 +103,19 @@ async function runRedisBenchmark(port: number, o: Options): Promise<Measurement>
     }
   }
   if (tests !== 2) throw new Error(`unexpected redis-benchmark output:\n${stdout}`);
-  return { opsPerSec: (2 * o.requests) / seconds, cpuSeconds, requests: 2 * o.requests };
+  return { opsPerSec: (2 * o.requests) / seconds, userSeconds: cpu.user, systemSeconds: cpu.system, requests: 2 * o.requests };
 }
 
 async function runShoalBench(port: number, o: Options, jsonPath: string): Promise<Measurement> {
   const cli = new URL('./cli.ts', import.meta.url).pathname;
-  const { cpuSeconds } = await run(process.execPath, [
+  const { cpu } = await run(process.execPath, [
     cli, '-p', String(port), '-c', String(o.clients), '-n', String((2 * o.requests) / o.clients), '--pipeline', String(o.pipeline),
     '--ratio', '1:1', '--key-minimum', '0', '--key-maximum', String(o.keys - 1), '--data-size', '3', '--quiet', '--json-out', jsonPath,
   ]);
   const report = JSON.parse(await readFile(jsonPath, 'utf8')) as BenchReport;
   const total = report.targets[0].overall.total;
   if (total.errors > 0) throw new Error(`shoal bench saw ${total.errors} errors`);
-  return { opsPerSec: total.opsPerSec, cpuSeconds, requests: total.ops };
+  return { opsPerSec: total.opsPerSec, userSeconds: cpu.user, systemSeconds: cpu.system, requests: total.ops };
 }
 
 interface Options {
@@ -126,6 +136,14 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
+const userPerRequest = (m: Measurement): number => (m.userSeconds / m.requests) * 1e6;
+const systemPerRequest = (m: Measurement): number => (m.systemSeconds / m.requests) * 1e6;
+const cpuPerRequest = (m: Measurement): number => userPerRequest(m) + systemPerRequest(m);
+
+function describe(m: Measurement): string {
+  return `${m.opsPerSec.toFixed(0)} ops/s ${cpuPerRequest(m).toFixed(3)} us CPU/req (user ${userPerRequest(m).toFixed(3)} + sys ${systemPerRequest(m).toFixed(3)})`;
+}
+
 const options = parseArgs(process.argv.slice(2));
 const port = await freePort();
 const stopRedis = await startRedis(port);
@@ -137,6 +155,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 const dir = await mkdtemp(path.join(os.tmpdir(), 'shoal-compare-'));
+// Other work on the machine inflates both tools' CPU per request (caches, hyper-threads): say how busy it was.
+console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const rows: { round: number; redisBenchmark: Measurement; shoalBench: Measurement }[] = [];
 try {
   // One unrecorded shoal bench run warms Node's compile cache, as any second run would find it.
@@ -151,21 +171,20 @@ try {
     }
     const row = { round, redisBenchmark: result.rb!, shoalBench: result.shoal! };
     rows.push(row);
-    const us = (m: Measurement): string => ((m.cpuSeconds / m.requests) * 1e6).toFixed(3);
-    console.log(
-      `round ${round}: redis-benchmark ${row.redisBenchmark.opsPerSec.toFixed(0)} ops/s ${us(row.redisBenchmark)} us CPU/req | ` +
-        `shoal bench ${row.shoalBench.opsPerSec.toFixed(0)} ops/s ${us(row.shoalBench)} us CPU/req`,
-    );
+    console.log(`round ${round}: redis-benchmark ${describe(row.redisBenchmark)} | shoal bench ${describe(row.shoalBench)}`);
   }
 } finally {
   stopRedis();
   await rm(dir, { recursive: true, force: true });
 }
 
-const cpuPerRequest = (m: Measurement): number => (m.cpuSeconds / m.requests) * 1e6;
+const medianOf = (pick: (m: Measurement) => number, tool: 'redisBenchmark' | 'shoalBench'): number => median(rows.map((r) => pick(r[tool])));
+const summary = (tool: 'redisBenchmark' | 'shoalBench'): string =>
+  `${medianOf((m) => m.opsPerSec, tool).toFixed(0)} ops/s, ${medianOf(cpuPerRequest, tool).toFixed(3)} us CPU/request ` +
+  `(user ${medianOf(userPerRequest, tool).toFixed(3)}, system ${medianOf(systemPerRequest, tool).toFixed(3)})`;
 const throughputRatio = median(rows.map((r) => r.shoalBench.opsPerSec / r.redisBenchmark.opsPerSec));
 const cpuRatio = median(rows.map((r) => cpuPerRequest(r.shoalBench) / cpuPerRequest(r.redisBenchmark)));
-console.log(`\nmachine: ${os.availableParallelism()} cores, ${os.cpus()[0]?.model}, node ${process.version}`);
-console.log(`median redis-benchmark: ${median(rows.map((r) => r.redisBenchmark.opsPerSec)).toFixed(0)} ops/s, ${median(rows.map((r) => cpuPerRequest(r.redisBenchmark))).toFixed(3)} us CPU/request`);
-console.log(`median shoal bench:     ${median(rows.map((r) => r.shoalBench.opsPerSec)).toFixed(0)} ops/s, ${median(rows.map((r) => cpuPerRequest(r.shoalBench))).toFixed(3)} us CPU/request`);
+console.log(`\nmachine: ${os.availableParallelism()} cores, ${os.cpus()[0]?.model}, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`median redis-benchmark: ${summary('redisBenchmark')}`);
+console.log(`median shoal bench:     ${summary('shoalBench')}`);
 console.log(`median per-round ratio shoal/redis-benchmark: throughput ${throughputRatio.toFixed(3)}, CPU per request ${cpuRatio.toFixed(3)}`);

@@ -3,9 +3,11 @@ import type { LoadThreadTask } from './load-thread.ts';
 import type { RoundReport, RunFigures } from './report-model.ts';
 import type { ThreadResult } from './thread-recorder.ts';
 
-// The piscina worker. Two kinds of task: 'load' is one long task per load-generator thread that
-// returns what the thread measured (histograms encoded); 'round-report' and 'overall' merge those
-// results into report figures, so the WebAssembly histograms are only ever loaded in pool threads.
+// The piscina worker, also run in the main thread when there is a single load thread (see
+// createLoadPool). Two kinds of task: 'load' is one long task per load-generator thread that returns
+// what the thread measured (histograms encoded); 'round-report' and 'overall' merge those results
+// into report figures, so with several load threads the WebAssembly histograms are only ever loaded
+// in pool threads.
 
 export type PoolTask =
   | { kind: 'load'; task: LoadThreadTask }

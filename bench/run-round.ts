@@ -6,8 +6,9 @@ import type { BenchOptions, BenchTarget } from './options.ts';
 import { ThreadControl, epochNow } from './thread-control.ts';
 import type { ThreadResult } from './thread-recorder.ts';
 
-// Runs the workload once against one target: one piscina task per thread, all released at the
-// same instant once every thread has its connections up.
+// Runs the workload once against one target: one load task per thread (in this thread when there
+// is one, else one piscina task per thread), all released at the same instant once every thread has
+// its connections up.
 
 export interface RoundProgress {
   completed: number;

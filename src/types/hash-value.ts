@@ -3,9 +3,10 @@
 //   listpack  - one flat array [field0, value0, field1, value1, ...] in insertion order, as a
 //               listpack keeps them (new fields at the tail, deletes close the gap), so HGETALL and
 //               friends answer in Redis's order;
-//   hashtable - Map field -> position plus two parallel arrays of fields and values. Deletion moves
-//               the last entry into the hole, so positions stay dense: O(1) random access for
-//               HRANDFIELD, and a cursor over positions for HSCAN (see hscan in commands/hashes.ts).
+//   hashtable - a PackedHashTable (packed-hashtable.ts): one flat string per pair at a dense
+//               position, indexed by open addressing. Deletion moves the last entry into the hole,
+//               so positions stay dense: O(1) random access for HRANDFIELD, and a cursor over
+//               positions for HSCAN (see hscan in commands/hashes.ts).
 // Conversion is one way (listpack -> hashtable), when an entry count or a string length passes the
 // configured thresholds, as hashTypeConvert is called by Redis.
 // Fields and values are latin1 strings (one char per byte).
@@ -13,14 +14,13 @@
 import type { RedisObject } from './value.ts';
 import { registerValueCodec } from '../ipc/value-transfer.ts';
 import { PayloadReader, PayloadWriter } from './payload.ts';
+import { PackedHashTable } from './packed-hashtable.ts';
 
 export class HashValue implements RedisObject {
   /** listpack encoding: [f0, v0, f1, v1, ...]; null once converted. */
   private flat: string[] | null;
-  /** hashtable encoding: field -> position in fields/values. */
-  private index: Map<string, number> | null = null;
-  private fields: string[] | null = null;
-  private values: string[] | null = null;
+  /** hashtable encoding. */
+  private table: PackedHashTable | null = null;
 
   constructor(flat: string[] = []) {
     this.flat = flat;
@@ -39,27 +39,31 @@ export class HashValue implements RedisObject {
   }
 
   get size(): number {
-    return this.flat !== null ? this.flat.length >> 1 : this.fields!.length;
+    return this.flat !== null ? this.flat.length >> 1 : this.table!.size;
   }
 
   /** The field at position i (0 <= i < size): listpack order, or the hashtable's dense order. */
   fieldAt(i: number): string {
-    return this.flat !== null ? this.flat[2 * i]! : this.fields![i]!;
+    return this.flat !== null ? this.flat[2 * i]! : this.table!.fieldAt(i);
   }
 
   valueAt(i: number): string {
-    return this.flat !== null ? this.flat[2 * i + 1]! : this.values![i]!;
+    return this.flat !== null ? this.flat[2 * i + 1]! : this.table!.valueAt(i);
   }
 
   /** Position of a field, or -1. */
   indexOf(field: string): number {
     const flat = this.flat;
-    if (flat === null) return this.index!.get(field) ?? -1;
+    if (flat === null) return this.table!.indexOf(field);
     for (let i = 0; i < flat.length; i += 2) if (flat[i] === field) return i >> 1;
     return -1;
   }
 
   get(field: string): string | undefined {
+    if (this.flat === null) {
+      const at = this.table!.indexOf(field);
+      return at < 0 ? undefined : this.table!.valueAt(at);
+    }
     const i = this.indexOf(field);
     return i < 0 ? undefined : this.valueAt(i);
   }
@@ -100,16 +104,7 @@ export class HashValue implements RedisObject {
       if (flat.length >> 1 > maxEntries) this.convert();
       return true;
     }
-    const index = this.index!;
-    const at = index.get(field);
-    if (at !== undefined) {
-      this.values![at] = value;
-      return false;
-    }
-    index.set(field, this.fields!.length);
-    this.fields!.push(field);
-    this.values!.push(value);
-    return true;
+    return this.table!.set(field, value);
   }
 
   /** Removes a field; true when it was there. */
@@ -124,50 +119,24 @@ export class HashValue implements RedisObject {
       }
       return false;
     }
-    const index = this.index!;
-    const at = index.get(field);
-    if (at === undefined) return false;
-    index.delete(field);
-    const fields = this.fields!;
-    const values = this.values!;
-    const last = fields.length - 1;
-    if (at !== last) {
-      const moved = fields[last]!;
-      fields[at] = moved;
-      values[at] = values[last]!;
-      index.set(moved, at);
-    }
-    fields.pop();
-    values.pop();
-    return true;
+    return this.table!.delete(field);
   }
 
   /** listpack -> hashtable (hashTypeConvert); positions keep the listpack order. */
   convert(): void {
     const flat = this.flat;
     if (flat === null) return;
-    const n = flat.length >> 1;
-    const index = new Map<string, number>();
-    const fields: string[] = new Array(n);
-    const values: string[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      fields[i] = flat[2 * i]!;
-      values[i] = flat[2 * i + 1]!;
-      index.set(fields[i]!, i);
-    }
+    const table = new PackedHashTable();
+    for (let i = 0; i < flat.length; i += 2) table.add(flat[i]!, flat[i + 1]!);
     this.flat = null;
-    this.index = index;
-    this.fields = fields;
-    this.values = values;
+    this.table = table;
   }
 
   clone(): HashValue {
     if (this.flat !== null) return new HashValue(this.flat.slice());
     const copy = new HashValue();
     copy.flat = null;
-    copy.index = new Map(this.index!);
-    copy.fields = this.fields!.slice();
-    copy.values = this.values!.slice();
+    copy.table = this.table!.clone();
     return copy;
   }
 

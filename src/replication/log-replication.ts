@@ -255,6 +255,10 @@ export class LogReplication {
       case 'master-reset-done':
         this.onMasterReset(msg.offset);
         break;
+      case 'kill-master-link':
+        // As Redis after CLIENT KILL of its master client: reconnect, and continue with PSYNC.
+        this.link?.close('killed by CLIENT KILL');
+        break;
     }
   }
 

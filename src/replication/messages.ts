@@ -20,7 +20,9 @@ export type WorkerToLog =
   | { t: 'loaded'; ok: boolean; error?: string; keys?: number }
   /** The primary asked REPLCONF GETACK: acknowledge now. */
   | { t: 'getack'; offset: number }
-  | { t: 'master-reset-done'; offset: number };
+  | { t: 'master-reset-done'; offset: number }
+  /** CLIENT KILL matched the link to our primary (TYPE master, ADDR host:port). */
+  | { t: 'kill-master-link' };
 
 export type LogToWorker =
   | { t: 'write'; cid: number; bytes: Uint8Array }

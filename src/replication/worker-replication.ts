@@ -10,6 +10,8 @@ import { Connection } from '../shard/connection.ts';
 import { ReplicationState } from './repl-state.ts';
 import type { LogToWorker, WorkerToLog } from './messages.ts';
 import { takeReplicationSnapshot, loadIntoWorkers, readStreamDb } from './snapshot.ts';
+import { clientMatches } from '../commands/client.ts';
+import type { ReplicationView } from './repl-state.ts';
 
 type QueueItem = { bytes: Buffer; start: number } | 'reset' | { file: string } | { snapshotFor: number; cid: number };
 
@@ -90,6 +92,37 @@ export class WorkerReplication {
     });
     const ip = announcedIp || (socket.remoteAddress ?? '?').replace(/^::ffff:/, '');
     this.post({ t: 'psync', cid: conn.id, replid, offset, sync, capaEof, ip, listeningPort });
+  }
+
+  /**
+   * CLIENT KILL's part for replication links (CLIENT's own filters know neither kind): this worker's
+   * replicas for TYPE replica|slave, and on worker 0 the link to our primary for TYPE master or
+   * ADDR <primary host:port>. Returns how many were killed.
+   */
+  killLinks(filters: string[]): number {
+    let type: string | null = null;
+    const rest: string[] = [];
+    for (let i = 0; i + 1 < filters.length; i += 2) {
+      if (filters[i]!.toLowerCase() === 'type') type = filters[i + 1]!.toLowerCase();
+      else rest.push(filters[i]!, filters[i + 1]!);
+    }
+    let killed = 0;
+    if (type === 'replica' || type === 'slave') {
+      const now = Date.now();
+      for (const { conn } of [...this.replicas.values()]) {
+        if (conn.closed || !clientMatches(conn, rest, now)) continue;
+        conn.close();
+        killed++;
+      }
+    }
+    if (this.shard.id === 0 && (type === null || type === 'master')) {
+      const view = this.state.read();
+      if (view !== null && view.role === 'slave' && view.linkState !== 'connect' && masterLinkMatches(view, rest, type !== null)) {
+        this.post({ t: 'kill-master-link' });
+        killed++;
+      }
+    }
+    return killed;
   }
 
   ack(conn: Connection, offset: number): void {
@@ -296,4 +329,20 @@ export class WorkerReplication {
       check();
     });
   }
+}
+
+/** Whether CLIENT KILL's filters (TYPE already taken out) name the link to our primary. */
+function masterLinkMatches(view: ReplicationView, filters: string[], typeMatched: boolean): boolean {
+  let named = typeMatched;
+  for (let i = 0; i + 1 < filters.length; i += 2) {
+    const name = filters[i]!.toLowerCase();
+    const value = filters[i + 1]!;
+    if (name === 'addr') {
+      if (value !== `${view.masterHost}:${view.masterPort}`) return false;
+      named = true;
+    } else if (name === 'user') {
+      if (value !== 'default') return false;
+    } else if (name !== 'skipme') return false; // id, laddr, maxage: the link has none to match
+  }
+  return named;
 }

@@ -780,7 +780,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       conn.close();
       killed++;
     }
-    return killed;
+    return killed + this.replication.killLinks(filters);
   }
 
   clientList(filters: string[]): string {

@@ -80,6 +80,14 @@ describe('shoal replicates from redis-server 7.0', () => {
     await until('a partial resync', async () => Number((await info(p, 'stats')).sync_partial_ok) > Number(before.sync_partial_ok));
     await caughtUp(p, r);
     expect((await info(p, 'stats')).sync_full).toBe(before.sync_full);
+    // The same from the replica's side: CLIENT KILL of its master link (by address, as Redis's Tcl tests do).
+    expect(await r.call('CLIENT', 'KILL', `127.0.0.1:${primary.port}`)).toBe('OK');
+    await p.select(0); // writeLoad's pipelines leave the connection in some database
+    await p.set('after-master-kill', '3');
+    await until('a second partial resync', async () => Number((await info(p, 'stats')).sync_partial_ok) > Number(before.sync_partial_ok) + 1);
+    await caughtUp(p, r);
+    expect(await r.get('after-master-kill')).toBe('3');
+    expect((await info(p, 'stats')).sync_full).toBe(before.sync_full);
     await r.select(3);
     expect(await r.get('after-kill')).toBe('2');
     await r.select(0);

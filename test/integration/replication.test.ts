@@ -92,6 +92,13 @@ describe('redis-server replicates from a shoal primary', () => {
     expect(Number(stats.sync_partial_ok)).toBeGreaterThanOrEqual(1);
     expect(Number(stats.sync_full)).toBe(fullBefore);
     expect(withoutNone(await keyspaceDump(r))).toEqual(withoutNone(await keyspaceDump(p)));
+    // From the primary's side: CLIENT KILL TYPE replica closes the link; the replica continues.
+    expect(await p.call('CLIENT', 'KILL', 'TYPE', 'replica')).toBe(1);
+    await p.set('after-replica-kill', '1');
+    await until('another partial resync', async () => Number((await info(p, 'stats')).sync_partial_ok) > Number(stats.sync_partial_ok));
+    await caughtUp(p, r);
+    expect(await r.get('after-replica-kill')).toBe('1');
+    expect(Number((await info(p, 'stats')).sync_full)).toBe(fullBefore);
   }, 60_000);
 
   it('min-replicas-to-write refuses writes without enough good replicas (-NOREPLICAS)', async () => {

@@ -1,11 +1,8 @@
 import type { CommandFamily } from './context.ts';
 import type { SessionFamily } from '../shard/session.ts';
-import { encodeValue } from '../ipc/value-transfer.ts';
+import { keyFootprint } from '../shard/eviction.ts';
 import { helpReply } from './help.ts';
 import { humanBytes } from './info.ts';
-
-/** Per-key bookkeeping a value costs beyond its bytes (the Map entry, the key string's header). */
-const KEY_OVERHEAD = 56;
 
 /**
  * MEMORY USAGE: an estimate of a key's footprint, from its compact serialized form plus a fixed
@@ -25,8 +22,8 @@ export const memoryKeyCommands: CommandFamily = {
       ctx.reply.nil();
       return;
     }
-    const [, payload] = encodeValue(value);
-    ctx.reply.integer(KEY_OVERHEAD + key.length + payload.length);
+    // The same estimate maxmemory counts (see src/shard/eviction.ts).
+    ctx.reply.integer(keyFootprint(key, value));
   },
 };
 

@@ -8,6 +8,12 @@ export const STAT_HOPS_IN = 3;
 export const STAT_KEYS = 4;
 /** Changes since the last RDB save (for the save points). */
 export const STAT_DIRTY = 8;
+/** Bytes of memory the worker uses (V8 heap + external, net of evicted keys not yet collected). */
+export const STAT_MEMORY = 9;
+/** Bytes the worker used before its first key (INFO used_memory_startup). */
+export const STAT_MEMORY_STARTUP = 10;
+/** Keys with an expiry (what the volatile-* maxmemory policies may evict). */
+export const STAT_VOLATILE_KEYS = 11;
 const STATS_PER_WORKER = 16;
 
 export class SharedStats {

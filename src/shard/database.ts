@@ -38,6 +38,11 @@ export class Database {
     return this.slots[slot]?.get(key);
   }
 
+  /** The raw value without telling a running snapshot (for measuring only: the value must not be changed). */
+  peek(key: string): RedisValue | undefined {
+    return this.slots[keyHashSlot(key)]?.get(key);
+  }
+
   has(key: string): boolean {
     return this.slots[keyHashSlot(key)]?.has(key) ?? false;
   }

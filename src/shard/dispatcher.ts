@@ -10,6 +10,7 @@ import { REPLY_ON, REPLY_SKIP, type Connection } from './connection.ts';
 import type { Shard } from './shard.ts';
 import type { Session, SessionCommand } from './session.ts';
 import { runCrossShard, type TxCommand } from './cross-shard.ts';
+import { OOM_ERROR } from './eviction.ts';
 import { replicationRefuses } from '../commands/replication.ts';
 import { MISCONF_ERROR, writesDeniedByDiskError } from '../persistence/persistence-state.ts';
 import { ReplyWriter as Writer, errorReplyCounts } from '../resp/reply-writer.ts';
@@ -71,6 +72,11 @@ export class Dispatcher {
     if (!this.shard.persistence.lastBgsaveOk && ((spec.flags & CommandFlag.WRITE) !== 0 || spec.name === 'ping') &&
       writesDeniedByDiskError(this.shard.persistence, this.shard.config.stopWritesOnBgsaveError, this.shard.config.save.length)) {
       this.reject(conn, out, MISCONF_ERROR, spec);
+      return;
+    }
+    // maxmemory: evict first, and refuse a command that may grow memory when nothing more can go.
+    if (this.shard.config.maxmemory > 0 && !conn.client.isMaster && !this.shard.memory.admit((spec.flags & CommandFlag.DENYOOM) !== 0)) {
+      this.reject(conn, out, OOM_ERROR, spec);
       return;
     }
     const route = (spec.route as Route | undefined) ?? this.routeOf(spec);

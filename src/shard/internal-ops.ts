@@ -220,6 +220,10 @@ const OPS: Record<string, InternalOp> = {
   '@client-list'(shard, request, out) {
     out.bulk(shard.clientList(request.argv.slice(1)));
   },
+  '@evict'(shard, _request, out) {
+    if (!shard.lock.held) shard.memory.cron();
+    out.simple('OK');
+  },
   '@stats'(shard, _request, out) {
     out.bulk(JSON.stringify(shard.localStats()));
   },

@@ -7,6 +7,7 @@ export interface WorkerStats {
   blockedClients: number;
   keys: number;
   expiredKeys: number;
+  evictedKeys: number;
   hits: number;
   misses: number;
   dirty: number;

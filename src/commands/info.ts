@@ -76,16 +76,12 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
           `tracking_clients:${tracking?.clients ?? 0}`, 'clients_in_timeout_table:0',
         );
         break;
-      case 'memory': {
-        // Every worker's heap (each is its own V8 isolate), as maxmemory counts it (eviction.ts).
-        shard.memory.sample();
-        const startup = shard.memory.startupTotal();
-        const used = startup + shard.memory.used();
+      case 'memory':
         add(
-          `used_memory:${used}`, `used_memory_human:${humanBytes(used)}`,
+          `used_memory:${memory.heapUsed + memory.external}`, `used_memory_human:${humanBytes(memory.heapUsed + memory.external)}`,
           `used_memory_rss:${memory.rss}`, `used_memory_rss_human:${humanBytes(memory.rss)}`,
           `used_memory_peak:${memory.heapTotal}`, `used_memory_peak_human:${humanBytes(memory.heapTotal)}`,
-          `used_memory_overhead:0`, `used_memory_startup:${startup}`, `used_memory_dataset:${memory.heapUsed}`,
+          `used_memory_overhead:0`, `used_memory_startup:0`, `used_memory_dataset:${memory.heapUsed}`,
           `total_system_memory:${os.totalmem()}`, `total_system_memory_human:${humanBytes(os.totalmem())}`,
           ...scriptingMemoryFields(), `maxmemory:${config.maxmemory}`, `maxmemory_human:${humanBytes(config.maxmemory)}`,
           `maxmemory_policy:${config.maxmemoryPolicy}`, `mem_fragmentation_ratio:${(memory.rss / Math.max(1, memory.heapUsed)).toFixed(2)}`,
@@ -93,7 +89,6 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
           'mem_allocator:v8', 'lazyfree_pending_objects:0', 'lazyfreed_objects:0',
         );
         break;
-      }
       case 'persistence':
         add(...persistenceInfoFields(shard, sum((s) => s.dirty)));
         break;
@@ -104,7 +99,7 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
           `total_net_output_bytes:${sum((s) => s.netOutput)}`, 'instantaneous_input_kbps:0.00', 'instantaneous_output_kbps:0.00',
           'rejected_connections:0', ...replicationStatsFields(shard),
           `expired_keys:${sum((s) => s.expiredKeys)}`, 'expired_stale_perc:0.00', 'expired_time_cap_reached_count:0',
-          'expire_cycle_cpu_milliseconds:0', `evicted_keys:${sum((s) => s.evictedKeys)}`, 'evicted_clients:0', 'total_eviction_exceeded_time:0',
+          'expire_cycle_cpu_milliseconds:0', 'evicted_keys:0', 'evicted_clients:0', 'total_eviction_exceeded_time:0',
           'current_eviction_exceeded_time:0', `keyspace_hits:${sum((s) => s.hits)}`, `keyspace_misses:${sum((s) => s.misses)}`,
           `pubsub_channels:${sum((s) => s.pubsubChannels)}`, `pubsub_patterns:${sum((s) => s.pubsubPatterns)}`,
           'pubsubshard_channels:0', 'latest_fork_usec:0', 'total_forks:0', 'migrate_cached_sockets:0', 'slave_expires_tracked_keys:0',

@@ -7,8 +7,8 @@ import { REDIS_VERSION } from './connection.ts';
 import { fromAllWorkers } from './keyspace-wide.ts';
 import { persistenceInfoFields } from '../persistence/persistence-info.ts';
 import { scriptingMemoryFields } from '../scripting/scripting-info.ts';
-import { replicationInfoLines, replicationStatsFields } from './replication.ts';
 import { trackingFigures } from '../shard/tracking-info.ts';
+import { replicationInfoLines, replicationStatsFields } from './replication.ts';
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace', 'threads'];
 const ALL_SECTIONS = [...DEFAULT_SECTIONS.slice(0, 8), 'commandstats', 'errorstats', 'latencystats', 'cluster', 'keyspace', 'threads'];
@@ -76,12 +76,16 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
           `tracking_clients:${tracking?.clients ?? 0}`, 'clients_in_timeout_table:0',
         );
         break;
-      case 'memory':
+      case 'memory': {
+        // Every worker's heap (each is its own V8 isolate), as maxmemory counts it (eviction.ts).
+        shard.memory.sample();
+        const startup = shard.memory.startupTotal();
+        const used = startup + shard.memory.used();
         add(
-          `used_memory:${memory.heapUsed + memory.external}`, `used_memory_human:${humanBytes(memory.heapUsed + memory.external)}`,
+          `used_memory:${used}`, `used_memory_human:${humanBytes(used)}`,
           `used_memory_rss:${memory.rss}`, `used_memory_rss_human:${humanBytes(memory.rss)}`,
           `used_memory_peak:${memory.heapTotal}`, `used_memory_peak_human:${humanBytes(memory.heapTotal)}`,
-          `used_memory_overhead:0`, `used_memory_startup:0`, `used_memory_dataset:${memory.heapUsed}`,
+          `used_memory_overhead:0`, `used_memory_startup:${startup}`, `used_memory_dataset:${memory.heapUsed}`,
           `total_system_memory:${os.totalmem()}`, `total_system_memory_human:${humanBytes(os.totalmem())}`,
           ...scriptingMemoryFields(), `maxmemory:${config.maxmemory}`, `maxmemory_human:${humanBytes(config.maxmemory)}`,
           `maxmemory_policy:${config.maxmemoryPolicy}`, `mem_fragmentation_ratio:${(memory.rss / Math.max(1, memory.heapUsed)).toFixed(2)}`,
@@ -89,6 +93,7 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
           'mem_allocator:v8', 'lazyfree_pending_objects:0', 'lazyfreed_objects:0',
         );
         break;
+      }
       case 'persistence':
         add(...persistenceInfoFields(shard, sum((s) => s.dirty)));
         break;
@@ -99,7 +104,7 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
           `total_net_output_bytes:${sum((s) => s.netOutput)}`, 'instantaneous_input_kbps:0.00', 'instantaneous_output_kbps:0.00',
           'rejected_connections:0', ...replicationStatsFields(shard),
           `expired_keys:${sum((s) => s.expiredKeys)}`, 'expired_stale_perc:0.00', 'expired_time_cap_reached_count:0',
-          'expire_cycle_cpu_milliseconds:0', 'evicted_keys:0', 'evicted_clients:0', 'total_eviction_exceeded_time:0',
+          'expire_cycle_cpu_milliseconds:0', `evicted_keys:${sum((s) => s.evictedKeys)}`, 'evicted_clients:0', 'total_eviction_exceeded_time:0',
           'current_eviction_exceeded_time:0', `keyspace_hits:${sum((s) => s.hits)}`, `keyspace_misses:${sum((s) => s.misses)}`,
           `pubsub_channels:${sum((s) => s.pubsubChannels)}`, `pubsub_patterns:${sum((s) => s.pubsubPatterns)}`,
           'pubsubshard_channels:0', 'latest_fork_usec:0', 'total_forks:0', 'migrate_cached_sockets:0', 'slave_expires_tracked_keys:0',

@@ -36,6 +36,7 @@ import type { Session } from './session.ts';
 import { WorkerReplication } from '../replication/worker-replication.ts';
 import { PersistenceState } from '../persistence/persistence-state.ts';
 import { startPersistenceCron } from '../persistence/persistence-cron.ts';
+import { MemoryGuard } from './eviction.ts';
 
 /** Redis's sdscatrepr: printable ASCII as is, quotes and backslashes escaped, the rest as \n, \xHH... */
 function monitorEscape(s: string): string {
@@ -113,6 +114,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   /** Commands held by CLIENT PAUSE WRITE until the pause ends. */
   readonly postponed = new PostponedCommands();
   readonly slowlog: SlowLog;
+  /** maxmemory: this worker's memory figure and its evictions. */
+  readonly memory: MemoryGuard;
   private servingBlocked = false;
   private readonly blockedReply = new ReplyWriter(4096);
   readonly connections = new Map<number, Connection>();
@@ -157,6 +160,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.slots = new SlotTable(options.slotTable);
     this.stats = new SharedStats(options.stats, options.workerCount);
     this.keyspace = new Keyspace(this);
+    this.memory = new MemoryGuard(this);
     this.executor = new Executor(this.keyspace, this.config, this);
     this.effects = new EffectLog(options.effectRing, options.sequence, options.logControl);
     this.mesh = new WorkerMesh(this.id, options.mesh, options.ports, this, () => this.scheduleTurn());
@@ -471,6 +475,22 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     if (this.executor.tracker !== null) this.tracking.keyModified(db, key, 0);
   }
 
+  /** A key removed by maxmemory eviction: propagated as DEL, as Redis does, with the 'evicted' event. */
+  keyEvicted(db: Database, key: string): void {
+    this.watches.touch(db, key);
+    this.emitEffect(db.index, ['DEL', key]);
+    this.notify(db, key, 'evicted', 'e');
+    if (this.executor.tracker !== null) this.tracking.keyModified(db, key, 0);
+  }
+
+  nudgeEviction(worker: number): void {
+    this.send(worker, ['@evict'], 0, 2, null);
+  }
+
+  ownsSlot(slot: number): boolean {
+    return this.slots.ownerOf(slot) === this.id;
+  }
+
   keyCreated(db: Database, key: string): void {
     if (this.config.notifyKeyspaceEvents !== 0) this.notify(db, key, 'new', 'n');
   }
@@ -687,6 +707,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
         this.activeExpiry.cycle(Math.max(1, Math.floor(250 / hz)));
       }
       this.stats.set(this.id, STAT_KEYS, this.keyspace.totalKeys());
+      if (!this.lock.held && !this.keyspace.isReplica) this.memory.cron();
+      else this.memory.sample();
       this.stats.set(this.id, STAT_COMMANDS, this.commandsProcessed);
       this.stats.set(this.id, STAT_DIRTY, this.executor.dirty - this.dirtyAtLastSave);
       this.closeIdleClients();
@@ -800,6 +822,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       blockedClients: this.blocking.size + this.keyWaiters.size + this.postponed.size,
       keys: this.keyspace.totalKeys(),
       expiredKeys: this.keyspace.expiredKeys,
+      evictedKeys: this.memory.evictedKeys,
       hits: this.keyspace.hits,
       misses: this.keyspace.misses,
       dirty: this.executor.dirty - this.dirtyAtLastSave,

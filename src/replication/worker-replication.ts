@@ -213,7 +213,11 @@ export class WorkerReplication {
 
   private async snapshot(cid: number): Promise<void> {
     const replica = this.replicas.get(cid);
-    if (replica === undefined) return;
+    if (replica === undefined) {
+      // Gone before its snapshot: the log thread still counts the snapshot as pending.
+      this.post({ t: 'snapshot-failed', cid, error: 'the replica disconnected' });
+      return;
+    }
     try {
       const { rdb, seq } = await takeReplicationSnapshot(this.shard);
       replica.rdb = rdb;

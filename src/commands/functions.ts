@@ -249,8 +249,10 @@ function fcall(session: Session, argv: string[], ro: boolean): void | Promise<vo
   const run = new ScriptRun(session, {
     engine: functionLibraries.engine, ref: fn.ref, evalMode: false, name: fn.name,
     keys: argv.slice(3, 3 + numkeys), args: argv.slice(3 + numkeys),
-    readOnly: ro || fn.flags.names.has('no-writes'), allowOom: fn.flags.names.has('allow-oom'), argv,
+    readOnly: ro || fn.flags.names.has('no-writes'), allowOom: fn.flags.names.has('allow-oom'), argv, hint: fn.hint,
   });
+  // Functions that only read this worker's keys finish here, without locks.
+  if (run.tryWithoutLocks()) return;
   return run.run();
 }
 

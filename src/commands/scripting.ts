@@ -68,12 +68,14 @@ function evalGeneric(session: Session, argv: string[], evalsha: boolean, ro: boo
   const allowOom = !script.flags.compat && script.flags.names.has('allow-oom');
   const run = new ScriptRun(session, {
     engine: scriptCache.engine, ref: script.ref, evalMode: true, name: script.sha,
-    keys: argv.slice(3, 3 + numkeys), args: argv.slice(3 + numkeys), readOnly, allowOom, argv,
+    keys: argv.slice(3, 3 + numkeys), args: argv.slice(3 + numkeys), readOnly, allowOom, argv, hint: script.hint,
   });
   if (announce) {
     // Other workers cache it too (EVALSHA from any connection finds it); they get it before the lock.
     for (let w = 0; w < shard.workerCount; w++) if (w !== shard.id) shard.send(w, ['@script-load', argv[1]!], 0, 2, null, session.txId);
   }
+  // Scripts that only read this worker's keys finish here, without locks.
+  if (run.tryWithoutLocks()) return;
   return run.run();
 }
 

@@ -18,6 +18,8 @@ export interface FunctionInfo {
   description: string | null;
   flags: ScriptFlags;
   library: LibraryInfo;
+  /** Set once a call needed every worker's lock (see ScriptRun.tryWithoutLocks). */
+  hint: { needsLocks: boolean };
 }
 
 export interface LibraryInfo {
@@ -139,7 +141,7 @@ class LibraryLoad implements ScriptCallHost {
     if (!validName(name)) return fail(NAME_ERROR);
     if (this.functions.has(name.toLowerCase())) return fail('Function already exists in the library');
     const ref = lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX);
-    this.functions.set(name.toLowerCase(), { name, ref, description, flags: { compat: false, names: flags }, library: this.library });
+    this.functions.set(name.toLowerCase(), { name, ref, description, flags: { compat: false, names: flags }, library: this.library, hint: { needsLocks: false } });
     return 0;
   };
 }

@@ -15,6 +15,11 @@ export interface ScriptCallHost {
    * another worker (the script yields and is resumed with `asyncReply`).
    */
   call(argv: string[]): Buffer | null;
+  /**
+   * The call returned null but the script cannot yield here (inside a JavaScript-implemented Lua
+   * function such as table.sort's comparator): the reply to give instead.
+   */
+  cannotYield?(argv: string[]): Buffer;
   asyncReply: Buffer | null;
   /** redis.setresp */
   resp: 2 | 3;
@@ -314,8 +319,11 @@ export class LuaEngine {
       }
     }
     lua.lua_settop(L, 0);
-    const reply = run.call(argv);
-    if (reply === null) return lua.lua_yieldk(L, 0, raise ? 1 : 0, this.continueCall);
+    let reply = run.call(argv);
+    if (reply === null) {
+      if (lua.lua_isyieldable(L)) return lua.lua_yieldk(L, 0, raise ? 1 : 0, this.continueCall);
+      reply = run.cannotYield?.(argv) ?? Buffer.from('-ERR this command cannot run here\r\n');
+    }
     return finishCall(L, reply, raise);
   }
 

@@ -9,6 +9,8 @@ export interface CachedScript {
   body: string;
   ref: number;
   flags: ScriptFlags;
+  /** Set once a run of it needed every worker's lock (see ScriptRun.tryWithoutLocks). */
+  hint: { needsLocks: boolean };
 }
 
 export class ScriptCache {
@@ -42,7 +44,7 @@ export class ScriptCache {
     // The shebang line is cut but its newline kept, so that line numbers stay right.
     const compileError = engine.load(body.slice(shebang.shebangLength), '@user_script');
     if (compileError !== null) return { error: `ERR Error compiling script (new function): ${compileError}` };
-    const script: CachedScript = { sha, body, ref: engine.ref(), flags: shebang.flags };
+    const script: CachedScript = { sha, body, ref: engine.ref(), flags: shebang.flags, hint: { needsLocks: false } };
     this.scripts.set(sha, script);
     this.bodyBytes += body.length;
     return { script, created: true };

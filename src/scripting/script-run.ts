@@ -27,7 +27,14 @@ export interface ScriptInvocation {
   readOnly: boolean;
   allowOom: boolean;
   argv: string[];
+  /** Kept with the script: set once a run needed the other workers (writes, remote keys, long runs). */
+  hint: { needsLocks: boolean };
 }
+
+/** A first attempt without locks gives up after this long (it cannot enter busy mode). */
+const UNLOCKED_LIMIT_MS = 50;
+/** What redis.call answers in an attempt that was given up (the run's result is thrown away). */
+const ABANDONED_REPLY = Buffer.from('$-1\r\n');
 
 /** Instructions between two looks at the clock (kill requests, busy threshold, time slices). */
 const HOOK_COUNT = 10000;
@@ -61,9 +68,13 @@ export class ScriptRun implements ScriptCallHost {
   private pending: { argv: string[]; spec: CommandSpec } | null = null;
   private readonly client: ClientState;
   private readonly scratch = new ReplyWriter(1024);
-  private readonly startedAt = Date.now();
+  private startedAt = Date.now();
   private lastSlice = 0;
   private readonly oomAtStart: boolean;
+  /** Running the first attempt, without locks (see tryWithoutLocks). */
+  private unlocked = false;
+  /** The unlocked attempt needs the locks: its result is thrown away and the script runs again. */
+  private abandoned = false;
 
   constructor(session: Session, inv: ScriptInvocation) {
     this.session = session;
@@ -77,6 +88,76 @@ export class ScriptRun implements ScriptCallHost {
   get evalMode(): boolean {
     return this.inv.evalMode;
   }
+
+  /**
+   * Runs the script at once, without locks, on this worker only: nothing else runs meanwhile (no
+   * yield), so it is atomic as long as it only reads this worker's keys. The first command that
+   * writes, needs another worker or waits, or a run longer than UNLOCKED_LIMIT_MS, gives the attempt
+   * up before anything changed: the script is marked to take the locks from now on, and the caller
+   * runs it again with run(). Returns true when the script finished (its reply is written).
+   */
+  tryWithoutLocks(): boolean {
+    if (this.session.txId !== 0 || this.inv.hint.needsLocks) return false;
+    const engine = this.inv.engine;
+    const out = this.session.out;
+    this.unlocked = true;
+    engine.current = this;
+    setRunningScript(this);
+    if (this.inv.evalMode) engine.setKeysAndArgs(this.inv.keys, this.inv.args);
+    const started = engine.newRun(this.inv.ref, this.inv.evalMode ? [] : [this.inv.keys, this.inv.args]);
+    const co = started.co;
+    this.hookThread = co;
+    try {
+      lua.lua_sethook(co, engine.hook, lua.LUA_MASKCOUNT, HOOK_COUNT);
+      const status = lua.lua_resume(co, null, started.nargs);
+      if (this.abandoned || status === lua.LUA_YIELD) return false;
+      if (status === lua.LUA_OK) {
+        lua.lua_settop(co, 2);
+        if (lua.lua_toboolean(co, 1)) writeLuaValue(co, out, this.resp);
+        else this.writeError(co, out);
+      } else {
+        const message = lua.lua_type(co, -1) === lua.LUA_TSTRING ? latin1Of(lua.lua_tolstring(co, -1)) : 'execution failure';
+        out.error(`ERR Error running script ${this.inv.name}, ${message.slice(0, 100)}`.replace(/[\r\n]/g, ' '));
+      }
+      return true;
+    } finally {
+      engine.current = null;
+      setRunningScript(null);
+      engine.release(started.anchor);
+      this.unlocked = false;
+      if (this.abandoned) {
+        // Fresh state for the run under locks.
+        this.abandoned = false;
+        this.resp = 2;
+        this.replFlags = 3;
+        this.pending = null;
+        this.asyncReply = null;
+        this.db = this.session.conn.client.dbIndex;
+        this.startedAt = Date.now();
+      }
+    }
+  }
+
+  /** Gives the unlocked attempt up: nothing has changed yet; the script will run under locks. */
+  private abandon(L: LuaState | null): void {
+    this.abandoned = true;
+    this.inv.hint.needsLocks = true;
+    if (L !== null && lua.lua_isyieldable(L)) lua.lua_yield(L, 0);
+  }
+
+  cannotYield(argv: string[]): Buffer {
+    if (this.unlocked) {
+      // Given up already (call() set it); the next instruction that can yield ends the attempt.
+      const L = this.hookThread;
+      if (L !== null) lua.lua_sethook(L, this.inv.engine.hook, lua.LUA_MASKCOUNT, 1);
+      return ABANDONED_REPLY;
+    }
+    this.pending = null;
+    return errorReply(`'${argv[0]}' needs another worker and cannot run inside this Lua call (a function called from JavaScript, such as table.sort's comparator)`);
+  }
+
+  /** The coroutine of the current run (for cannotYield's hook). */
+  private hookThread: LuaState | null = null;
 
   async run(): Promise<void> {
     const { shard } = this.session;
@@ -96,6 +177,7 @@ export class ScriptRun implements ScriptCallHost {
       const started = engine.newRun(this.inv.ref, this.inv.evalMode ? [] : [this.inv.keys, this.inv.args]);
       anchor = started.anchor;
       const co = started.co;
+      this.hookThread = co;
       lua.lua_sethook(co, engine.hook, lua.LUA_MASKCOUNT, HOOK_COUNT);
       let nargs = started.nargs;
       for (;;) {
@@ -157,6 +239,7 @@ export class ScriptRun implements ScriptCallHost {
   // ---- redis.call ----
 
   call(argv: string[]): CommandReply {
+    if (this.abandoned) return ABANDONED_REPLY;
     const spec = lookupCommand(argv[0]!, argv);
     if (spec === undefined) return errorReply('Unknown Redis command called from script');
     if (checkArity(spec, argv.length) !== undefined) return errorReply('Wrong number of args calling Redis command from script');
@@ -166,6 +249,12 @@ export class ScriptRun implements ScriptCallHost {
     }
     if ((spec.name === 'xread' || spec.name === 'xreadgroup') && argv.some((a) => a.toLowerCase() === 'block')) {
       return errorReply(`${spec.name} command is not allowed with BLOCK option from scripts`);
+    }
+    if (this.unlocked && ((spec.flags & (CommandFlag.WRITE | CommandFlag.MAY_REPLICATE)) !== 0 || !this.runsHere(spec, argv))) {
+      // Needs the locks: given up before the command runs (redis.call yields, the run is dropped).
+      this.abandoned = true;
+      this.inv.hint.needsLocks = true;
+      return null;
     }
     if ((spec.flags & CommandFlag.WRITE) !== 0 && !this.writeDirty) {
       // Redis's scriptVerifyWriteCommandAllow: checked until the script's first write.
@@ -205,6 +294,13 @@ export class ScriptRun implements ScriptCallHost {
     return null;
   }
 
+  /** A keyed command whose keys are all on this worker (or has none): it runs here at once. */
+  private runsHere(spec: CommandSpec, argv: string[]): boolean {
+    if (KEYED_HANDLERS[spec.name] === undefined || sessionCommandOf(spec) !== undefined) return false;
+    const owner = this.session.shard.dispatcher.ownersOf(spec, argv, null);
+    return owner === this.session.shard.id || owner === -1;
+  }
+
   /** A command for keys of other workers, or a connection-level one: under the script's transaction. */
   private async runElsewhere(argv: string[], spec: CommandSpec): Promise<Buffer> {
     const { shard, conn } = this.session;
@@ -233,6 +329,10 @@ export class ScriptRun implements ScriptCallHost {
   // ---- the count hook ----
 
   onHook(L: LuaState): void {
+    if (this.unlocked) {
+      if (this.abandoned || Date.now() - this.startedAt >= UNLOCKED_LIMIT_MS) this.abandon(L);
+      return;
+    }
     if (this.killed) {
       // The coroutine is abandoned at this yield (no pcall in the script can catch a kill). Where
       // it cannot yield, an error raised at every line does the same, as Redis does.

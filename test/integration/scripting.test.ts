@@ -114,6 +114,23 @@ describe('scripts with keys on both workers', () => {
     expect(await r.eval("return redis.call('del', KEYS[1], KEYS[2])", 2, k0, k1)).toBe(2);
   });
 
+  it('reads keys of both workers, and writes from inside table.sort when the key is on this worker', async () => {
+    const c0 = await onWorker(0);
+    const here = keyOn(0, 'sortcb');
+    const there = keyOn(1, 'sortcb');
+    expect(txt(await c0.call('MSET', here, 'h', there, 't'))).toBe('OK');
+    // Read-only: the first attempt runs without locks and gives up at the key of worker 1.
+    for (let i = 0; i < 2; i++) {
+      expect(txt(await c0.call('EVAL', "return {redis.call('get', KEYS[1]), redis.call('get', KEYS[2])}", '2', here, there))).toEqual(['h', 't']);
+    }
+    const sortScript = "local t = {3, 1, 2} table.sort(t, function(a, b) redis.call('set', KEYS[1], 'sorted') return a < b end) return t";
+    expect(txt(await c0.call('EVAL', sortScript, '1', here))).toEqual([1, 2, 3]);
+    expect(txt(await c0.call('GET', here))).toBe('sorted');
+    // A key of another worker cannot be reached from a function JavaScript calls back (no yield there).
+    expect(txt(await c0.call('EVAL', sortScript, '1', there))).toMatch(/needs another worker and cannot run inside this Lua call/);
+    expect(txt(await c0.call('GET', there))).toBe('t');
+  });
+
   it('finds a script loaded on one worker from a connection on the other', async () => {
     const c0 = await onWorker(0);
     const c1 = await onWorker(1);

@@ -104,6 +104,12 @@ describe('bench against redis-server', () => {
     const total = report.targets[0].overall.total;
     const rate = total.ops / 2;
     expect(Math.abs(rate - 2000) / 2000).toBeLessThan(0.05);
-    expect(Math.abs(total.opsPerSec - 2000) / 2000).toBeLessThan(0.05);
+    // The reported rate is over the time to the last reply: the issued rate, stretched only by the
+    // last reply's latency (on a saturated machine that can be more than 5% of two seconds).
+    const measured = report.targets[0].overall.durationSeconds;
+    expect(measured).toBeGreaterThanOrEqual(2 - 0.01);
+    expect(measured).toBeLessThanOrEqual(2 + total.latencyMs.max / 1000 + 0.01);
+    expect(total.opsPerSec).toBeCloseTo(total.ops / measured, 6);
+    expect(total.opsPerSec).toBeLessThan(2000 * 1.05);
   });
 });

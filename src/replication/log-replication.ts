@@ -90,6 +90,8 @@ export class LogReplication {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private resetting = false;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** When the last replica went away (repl-backlog-ttl counts from there). */
+  private noReplicasSince = Date.now();
 
   constructor(ports: MessagePort[], stateSab: SharedArrayBuffer, config: ServerConfig, host: LogReplicationHost) {
     this.ports = ports;
@@ -180,6 +182,7 @@ export class LogReplication {
   }
 
   private ensureBacklog(): ReplicationBacklog {
+    this.noReplicasSince = Date.now();
     if (this.backlog === null) {
       this.backlog = new ReplicationBacklog(this.config.replBacklogSize, this.applied);
       if (this.role === 'master') this.host.ensureRecording();
@@ -598,13 +601,31 @@ export class LogReplication {
       }
     }
     this.countGoodReplicas();
+    this.expireBacklog(now);
     this.publish();
+  }
+
+  /**
+   * repl-backlog-ttl: a primary without replicas for that long frees its backlog, as Redis does, and
+   * takes a new replication id (nobody can continue the old history from here). The offset goes on.
+   */
+  private expireBacklog(now: number): void {
+    const ttl = Number(this.config.get('repl-backlog-ttl') ?? '3600') * 1000;
+    if (this.role !== 'master' || this.backlog === null || this.links.size > 0 || ttl === 0) return;
+    if (now - this.noReplicasSince < ttl) return;
+    this.encoder.take();
+    this.applied = this.backlog.offset;
+    this.backlog = null;
+    this.replid = newReplid();
+    this.replid2 = NO_REPLID;
+    this.secondReplOffset = -1;
   }
 
   /** Replicas online whose last ACK is at most min-replicas-max-lag seconds old (min-replicas-to-write). */
   private countGoodReplicas(): void {
     const maxLag = Number(this.config.get('min-replicas-max-lag') ?? '10') * 1000;
     const now = Date.now();
+    if (this.links.size > 0) this.noReplicasSince = now;
     let good = 0;
     for (const link of this.links.values()) if (link.state === 'online' && now - link.ackTime <= maxLag) good++;
     this.state.setGoodReplicas(good);
@@ -626,7 +647,7 @@ export class LogReplication {
       })),
       replid: this.replid,
       replid2: this.replid2,
-      masterReplOffset: this.role === 'master' ? (backlog?.offset ?? 0) : this.applied,
+      masterReplOffset: this.role === 'master' ? (backlog?.offset ?? this.applied) : this.applied,
       secondReplOffset: this.secondReplOffset,
       backlogActive: backlog !== null,
       backlogSize: backlog?.size ?? this.config.replBacklogSize,

@@ -126,4 +126,22 @@ describe('redis-server replicates from a shoal primary', () => {
     await caughtUp(p, r);
     expect(await r.get('big:3')).toBe(await p.get('big:3'));
   }, 60_000);
+
+  it('repl-backlog-ttl: without replicas for that long the backlog is freed and the history gets a new id', async () => {
+    await p.config('SET', 'repl-backlog-ttl', '1');
+    const before = await info(p);
+    const errors = Number((await info(p, 'stats')).sync_partial_err);
+    await r.replicaof('NO', 'ONE');
+    await until('the backlog to be freed', async () => (await info(p)).repl_backlog_active === '0', 10_000);
+    const freed = await info(p);
+    expect(freed.master_replid).not.toBe(before.master_replid);
+    expect(Number(freed.master_repl_offset)).toBeGreaterThanOrEqual(Number(before.master_repl_offset));
+    // The old history cannot continue: the replica's PSYNC fails and it resynchronizes fully.
+    await p.set('after-ttl', '1');
+    await r.replicaof('127.0.0.1', String(primary.port));
+    await caughtUp(p, r);
+    expect(await r.get('after-ttl')).toBe('1');
+    expect(Number((await info(p, 'stats')).sync_partial_err)).toBe(errors + 1);
+    await p.config('SET', 'repl-backlog-ttl', '3600');
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { lua, type LuaState } from './lua-api.ts';
+import { lua, latin1Of, lit, type LuaState } from './lua-api.ts';
 import { pushErrorTable, writeLuaValue, errorTableMessage, writeErrorReply, ignoresErrorStats } from './lua-reply.ts';
 import type { LuaEngine, ScriptCallHost } from './lua-engine.ts';
 import { setBusyScript } from './busy-script.ts';
@@ -8,7 +8,6 @@ import { executeInTransaction } from '../shard/cross-shard.ts';
 import { replicationRefuses } from '../commands/replication.ts';
 import { ClientState } from '../shard/client-state.ts';
 import { ReplyWriter, errorReplyCounts } from '../resp/reply-writer.ts';
-import { latin1Of, lit } from './lua-api.ts';
 import { overMaxmemory } from './script-flags.ts';
 import type { Session } from '../shard/session.ts';
 
@@ -46,10 +45,11 @@ type CommandReply = Buffer | null;
 const KILLED = 'Script killed by user with SCRIPT KILL...';
 
 /**
- * Runs one script atomically: every worker is locked under one transaction (unless the caller's
- * EXEC already holds them), the Lua function runs in a coroutine on this worker, commands for this
- * worker's keys run at once through the executor, others yield the coroutine while they are
- * executed under the transaction on their owners. A count hook watches the clock: past
+ * Runs one script atomically. First without locks (tryWithoutLocks: enough for a script that only
+ * reads this worker's keys), else under one transaction that locks every worker (unless the
+ * caller's EXEC already holds them): the Lua function runs in a coroutine on this worker, commands
+ * for this worker's keys run at once through the executor, others yield the coroutine while they
+ * are executed under the transaction on their owners. A count hook watches the clock: past
  * busy-reply-threshold the script enters Redis's timed-out mode (other clients get -BUSY, SCRIPT
  * KILL works) and gives the event loop time slices.
  */
@@ -57,6 +57,7 @@ export class ScriptRun implements ScriptCallHost {
   asyncReply: Buffer | null = null;
   resp: 2 | 3 = 2;
   replFlags = 3;
+  /** Only a library load registers functions. */
   registerFunction = null;
   killed = false;
   writeDirty = false;
@@ -75,6 +76,8 @@ export class ScriptRun implements ScriptCallHost {
   private unlocked = false;
   /** The unlocked attempt needs the locks: its result is thrown away and the script runs again. */
   private abandoned = false;
+  /** The coroutine of the current run (for cannotYield's hook). */
+  private hookThread: LuaState | null = null;
 
   constructor(session: Session, inv: ScriptInvocation) {
     this.session = session;
@@ -155,9 +158,6 @@ export class ScriptRun implements ScriptCallHost {
     this.pending = null;
     return errorReply(`'${argv[0]}' needs another worker and cannot run inside this Lua call (a function called from JavaScript, such as table.sort's comparator)`);
   }
-
-  /** The coroutine of the current run (for cannotYield's hook). */
-  private hookThread: LuaState | null = null;
 
   async run(): Promise<void> {
     const { shard } = this.session;

@@ -55,6 +55,8 @@ export interface ConnectionHost {
   pauseUntilUnlocked(connection: Connection): void;
   outputReady(connection: Connection): void;
   connectionClosed(connection: Connection): void;
+  /** Before the input of a client with CLIENT TRACKING on: invalidations already sent to it are taken in first. */
+  beforeTrackedInput(connection: Connection): void;
 }
 
 export interface MultiState {
@@ -164,6 +166,7 @@ export class Connection {
     if (this.closed) return;
     this.lastInteraction = this.host.clockNow();
     const started = this.host.inputStarted();
+    if (this.tracking !== null) this.host.beforeTrackedInput(this);
     this.parser.feed(chunk);
     this.processInput();
     this.host.inputEnded(started);

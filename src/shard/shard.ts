@@ -202,6 +202,17 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     if (this.timing) this.turnStats.inputMs += performance.now() - started;
   }
 
+  /**
+   * An invalidation another worker sent before this client's request was even written (the writer
+   * had its reply) may still wait in a ring: Redis, one thread, has it queued already, so it must
+   * reach the client before this request's reply. Draining here is safe: no command is running.
+   */
+  beforeTrackedInput(_connection: Connection): void {
+    this.mesh.markAwake();
+    this.mesh.drain();
+    this.scheduleTurn();
+  }
+
   dispatch(connection: Connection, argv: string[]): void {
     this.mesh.markAwake();
     this.commandsProcessed++;

@@ -491,7 +491,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.watches.touch(db, key);
     this.emitEffect(db.index, ['DEL', key]);
     this.notify(db, key, 'evicted', 'e');
-    if (this.executor.tracker !== null) this.tracking.keyModified(db, key, 0);
+    if (this.executor.tracker !== null) this.tracking.keyEvicted(db, key);
   }
 
   nudgeEviction(worker: number): void {

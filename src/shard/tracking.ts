@@ -309,13 +309,27 @@ export class Tracking implements KeyTracker {
     if (this.table.size !== 0) this.invalidate(key, writerId);
   }
 
-  private invalidate(key: string, writerId: number): void {
+  /**
+   * maxmemory evicted a key, before the command that needed the memory runs: readers connected here
+   * get the invalidation at once, ahead of that command's reply, as Redis sends it.
+   */
+  keyEvicted(_db: Database, key: string): void {
+    if (this.prefixes.size > 0) this.rememberForBroadcast(key, 0);
+    if (this.table.size !== 0) this.invalidate(key, 0, true);
+  }
+
+  /** Tells the key's readers (through their workers; `now`: readers here at once) and forgets the key. */
+  private invalidate(key: string, writerId: number, now = false): void {
     const ids = this.table.get(key);
     if (ids === undefined) return;
     this.table.delete(key);
     this.totalItems -= ids.size;
+    const shard = this.shard;
     const writer = String(writerId);
-    for (const [clientId, worker] of ids) this.shard.send(worker, ['@tracking-invalidate', String(clientId), writer, key], 0, 2, null);
+    for (const [clientId, worker] of ids) {
+      if (now && worker === shard.id) this.keyInvalidated(clientId, writerId, key);
+      else shard.send(worker, ['@tracking-invalidate', String(clientId), writer, key], 0, 2, null);
+    }
   }
 
   private rememberForBroadcast(key: string, writerId: number): void {

@@ -201,6 +201,18 @@ describe('BCAST', () => {
     expect(await next(t!)).toEqual({ type: '>', value: ['invalidate', [theirs]] });
   });
 
+  it('an invalidation due before a request is answered ahead of that request\'s reply, whichever worker owns the key', async () => {
+    const [t, w] = await pair();
+    await resp3Tracking(t!, 'BCAST', 'PREFIX', 'ord');
+    const keys = [...keysOn(0, 'ord', 10), ...keysOn(1, 'ord', 10)];
+    for (const key of keys) {
+      await w!.call('SET', key, 'v');
+      t!.send('PING');
+      expect(await next(t!)).toEqual({ type: '>', value: ['invalidate', [key]] });
+      expect(await next(t!)).toEqual({ type: '+', value: 'PONG' });
+    }
+  });
+
   it('rejects overlapping prefixes and mode switches with Redis\'s errors', async () => {
     const [c] = await pair();
     expect(await c!.call('CLIENT', 'TRACKING', 'ON', 'BCAST', 'PREFIX', 'FOOBAR', 'PREFIX', 'FOO')).toEqual(

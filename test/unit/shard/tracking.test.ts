@@ -202,6 +202,21 @@ describe('delivery to this worker\'s connections', () => {
     expect(sent).toEqual([{ to: 1, argv: ['@tracking-redirect', '77', '1', '0', 'keys', 'k'] }]);
   });
 
+  it('an evicted key reaches its readers here at once, readers elsewhere through their worker', () => {
+    const { tracking, connections, sent } = fakeShard(0);
+    const here = connection(1, 3);
+    connections.set(1, here);
+    reader(tracking, 1, 0);
+    reader(tracking, 2, 1);
+    const key = keyOn(0, 'ev');
+    tracking.commandExecuted(['GET', key], client(1));
+    tracking.commandExecuted(['GET', key], client(2));
+    tracking.keyEvicted(db, key);
+    expect(text(here)).toBe(`>2\r\n$10\r\ninvalidate\r\n*1\r\n$${key.length}\r\n${key}\r\n`);
+    expect(sent).toEqual([{ to: 1, argv: ['@tracking-invalidate', '2', '0', key] }]);
+    expect(tracking.stats().keys).toBe(0);
+  });
+
   it('holds pushes for a connection behind an asynchronous command until it is released', () => {
     const { tracking, connections } = fakeShard(0);
     const c = connection(1, 3);

@@ -36,6 +36,16 @@ export function createMeshBuffers(workerCount: number, ringCapacity: number, cre
  * published as they are written but peers are woken once per turn, at flush(), and only when they
  * sleep: a peer that is mid-turn drains its rings before it sleeps anyway.
  */
+/**
+ * A frame waiting for room in a ring. Only a frame too large for the ring travels through the port,
+ * which needs an ArrayBuffer of its own to transfer; the others wait in order and are copied into
+ * the ring later, so they come from Node's pooled allocator (a burst of small frames used to cost an
+ * ArrayBuffer each, and the garbage collector's work to match).
+ */
+function frameBuffer(length: number, maxFrame: number): Buffer {
+  return length > maxFrame ? Buffer.allocUnsafeSlow(length) : Buffer.allocUnsafe(length);
+}
+
 export class WorkerMesh {
   readonly self: number;
   readonly workerCount: number;
@@ -97,7 +107,7 @@ export class WorkerMesh {
         return;
       }
     }
-    const frame = Buffer.allocUnsafeSlow(length);
+    const frame = frameBuffer(length, ring.maxFrame);
     encodeRequest(frame, 0, db, resp, flags, reqId, txId, clientId, argv);
     frame.writeUInt32LE(length, 0);
     this.sendSlow(to, frame);
@@ -115,7 +125,7 @@ export class WorkerMesh {
         return;
       }
     }
-    const frame = Buffer.allocUnsafeSlow(length);
+    const frame = frameBuffer(length, ring.maxFrame);
     encodeReply(frame, 0, reqId, bytes, start, end);
     frame.writeUInt32LE(length, 0);
     this.sendSlow(to, frame);

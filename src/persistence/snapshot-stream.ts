@@ -48,6 +48,20 @@ export class SnapshotBusyError extends Error {
 
 let nextSnapshotId = 1;
 
+/**
+ * A chunk is a few ms of work: a worker that has not answered for this long is stuck, and the save
+ * fails (reported, retried by its caller) rather than showing "in progress" forever.
+ */
+const CHUNK_DEADLINE_MS = 60_000;
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} for ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Where a bulk reply's payload starts and ends. */
 function bulkPayload(reply: Buffer): Buffer {
   const eol = reply.indexOf(13);
@@ -101,7 +115,7 @@ export async function streamSnapshotEntries(shard: Shard, onChunk: (chunk: Buffe
       // was polled, so neither this worker nor the serializing one runs chunks back to back while
       // their clients' commands wait.
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const reply = await shard.request(w, ['@snapshot-chunk', id], 0, 2);
+      const reply = await withDeadline(shard.request(w, ['@snapshot-chunk', id], 0, 2), CHUNK_DEADLINE_MS, `worker ${w} did not answer a snapshot chunk request`);
       if (isErrorReply(reply)) throw new Error(stringReply(reply) ?? 'snapshot chunk failed');
       const done = arrayElements(reply);
       if (done !== null) {
@@ -120,6 +134,8 @@ export async function streamSnapshotEntries(shard: Shard, onChunk: (chunk: Buffe
   };
   await Promise.all(workers.map((w) => drainWorker(w).catch((err: unknown) => {
     failure ??= err;
+    // Its part may still be running (its hooks set): drop it.
+    shard.send(w, ['@snapshot-abort', id], 0, 2, null);
   })));
   if (failure !== null) throw failure;
   return { sequence, keys, cowBytes };

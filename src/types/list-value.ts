@@ -3,16 +3,21 @@
 // skip whole chunks from the nearer end (O(n / chunk)); a chunk holds at most CHUNK_MAX elements so
 // inserting or deleting inside one moves at most that many pointers.
 //
-// Memory: a full chunk that stops being an end chunk is packed into one latin1 string (each element
+// Memory: a full chunk that stops being an end chunk is packed into one Buffer (each element
 // prefixed with its length as a varint, like a listpack entry), so a long list costs a few bytes per
-// element over its contents instead of a pointer and a string header each. Reads decode from the
-// packed form; popping from the head of a packed chunk only advances a cursor; any other change to a
-// packed chunk unpacks it first (at most CHUNK_MAX elements).
+// element over its contents instead of a pointer and a string header each. The Buffer's bytes live
+// outside the V8 heap: a packed string would be copied by every young-generation GC it survives and
+// push V8 into growing the young generation (tens of MB of RSS while a big list is filled), where
+// a Buffer leaves only its small wrapper on the heap. Reads turn the chunk's bytes into one latin1
+// string and slice the elements out of it; trimming the head of a packed chunk only advances a
+// cursor; any other change to a packed chunk (pops included) unpacks it first (at most CHUNK_MAX
+// elements).
 //
 // Redis 7.0 reports OBJECT ENCODING "quicklist" for every list, whatever its size (the listpack
 // encoding of small lists arrived in 7.2): encoding() answers the same.
 
 import type { RedisObject } from './value.ts';
+import { latin1Slice } from '../resp/latin1.ts';
 
 /** The most elements one chunk holds. */
 export const CHUNK_MAX = 128;
@@ -30,8 +35,8 @@ class Chunk {
   /** Unpacked: array indexes. Packed: element numbers (start counts elements popped from the head). */
   start: number;
   end: number;
-  /** Packed: the elements from element `start` on, each as a varint length then its bytes, from char packedPos. */
-  packed: string | null = null;
+  /** Packed: the elements from element `start` on, each as a varint length then its bytes, from byte packedPos. */
+  packed: Buffer | null = null;
   packedPos = 0;
 
   constructor(capacity: number, atHead: boolean) {
@@ -65,7 +70,8 @@ class Chunk {
         pos += buf.write(v, pos, 'latin1');
       }
     }
-    const packed = buf.toString('latin1', 0, pos);
+    const packed = Buffer.allocUnsafeSlow(pos);
+    buf.copy(packed, 0, 0, pos);
     this.packed = packed;
     this.packedPos = 0;
     this.end -= this.start;
@@ -86,9 +92,10 @@ class Chunk {
 
   /** Live elements [from, to) of a packed chunk, decoded. */
   decode(from: number, to: number): string[] {
-    const packed = this.packed!;
+    // One native call for the chunk's bytes, then cheap slices of that string.
+    const packed = latin1Slice(this.packed!, this.packedPos, this.packed!.length);
     const out: string[] = new Array(to - from);
-    let pos = this.packedPos;
+    let pos = 0;
     for (let i = 0; i < to; i++) {
       let n = packed.charCodeAt(pos++);
       if (n >= 0x80) {
@@ -107,29 +114,26 @@ class Chunk {
     return out;
   }
 
-  /** Drops n elements from the head of a packed chunk (pops, trims). */
-  skipPacked(n: number): string {
+  /** Drops n elements from the head of a packed chunk (trims). */
+  skipPacked(n: number): void {
     const packed = this.packed!;
     let pos = this.packedPos;
-    let last = '';
     for (let i = 0; i < n; i++) {
-      let len = packed.charCodeAt(pos++);
+      let len = packed[pos++]!;
       if (len >= 0x80) {
         len &= 0x7f;
         let scale = 0x80;
         for (;;) {
-          const c = packed.charCodeAt(pos++);
+          const c = packed[pos++]!;
           len += (c & 0x7f) * scale;
           if (c < 0x80) break;
           scale *= 0x80;
         }
       }
-      if (i === n - 1) last = packed.slice(pos, pos + len);
       pos += len;
     }
     this.packedPos = pos;
     this.start += n;
-    return last;
   }
 
   get size(): number {
@@ -270,13 +274,9 @@ export class ListValue implements RedisObject {
   popHead(): string | undefined {
     if (this.length === 0) return undefined;
     const chunk = this.chunks[this.first]!;
-    let v: string;
-    if (chunk.packed !== null) {
-      v = chunk.skipPacked(1);
-    } else {
-      v = chunk.items[chunk.start]!;
-      chunk.items[chunk.start++] = HOLE;
-    }
+    if (chunk.packed !== null) chunk.unpack();
+    const v = chunk.items[chunk.start]!;
+    chunk.items[chunk.start++] = HOLE;
     this.length--;
     if (chunk.start === chunk.end) {
       this.chunks[this.first++] = undefined;
@@ -384,7 +384,7 @@ export class ListValue implements RedisObject {
     for (let c = this.first; c < this.last; c++) {
       const chunk = this.chunks[c]!;
       if (chunk.packed !== null) {
-        const found = chunk.packed.includes(v) ? chunk.decode(0, chunk.size).indexOf(v) : -1;
+        const found = chunk.packed.includes(v, chunk.packedPos, 'latin1') ? chunk.decode(0, chunk.size).indexOf(v) : -1;
         if (found >= 0) return base + found;
       } else {
         const items = chunk.items;

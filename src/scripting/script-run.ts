@@ -330,7 +330,10 @@ export class ScriptRun implements ScriptCallHost {
 
   onHook(L: LuaState): void {
     if (this.unlocked) {
-      if (this.abandoned || Date.now() - this.startedAt >= UNLOCKED_LIMIT_MS) this.abandon(L);
+      // Well before busy-reply-threshold, so that a long script is busy (and killable) in time.
+      const threshold = this.session.shard.config.busyReplyThreshold;
+      const limit = threshold > 0 ? Math.min(UNLOCKED_LIMIT_MS, threshold / 2) : UNLOCKED_LIMIT_MS;
+      if (this.abandoned || Date.now() - this.startedAt >= limit) this.abandon(L);
       return;
     }
     if (this.killed) {

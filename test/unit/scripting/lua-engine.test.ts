@@ -172,3 +172,12 @@ describe('function libraries', () => {
     expect(other.restore(corrupt.toString('latin1'), 'flush')).toBe('ERR DUMP payload version or checksum are wrong');
   });
 });
+
+describe('numbers', () => {
+  it('are doubles as in Lua 5.1: no 32-bit wrap-around', () => {
+    expect(run('return tostring(2147483647 + 1)').reply).toBe('$10\r\n2147483648\r\n');
+    expect(run("return tostring(tonumber('4294967296') * 2)").reply).toBe('$10\r\n8589934592\r\n');
+    expect(run('local t = {} for i = 1, 3 do t[i] = i * 2 end return t').reply).toBe('*3\r\n:2\r\n:4\r\n:6\r\n');
+    expect(run("return string.format('%d', 7) .. string.rep('x', 2.0)").reply).toBe('$3\r\n7xx\r\n');
+  });
+});

@@ -10,6 +10,7 @@ import type { ReplicationView } from '../replication/repl-state.ts';
 import { datasetDigest } from '../replication/digest.ts';
 import { arrayElements, integerReply, stringReply } from '../resp/reply-scan.ts';
 import { keyHashSlot } from '../cluster/key-slot.ts';
+import { functionLibraries } from '../scripting/function-libraries.ts';
 
 const INTEGER = /^-?(0|[1-9][0-9]*)$/;
 
@@ -184,7 +185,7 @@ const NOREPLICAS = 'NOREPLICAS Not enough good replicas to write.';
  * most commands on a replica whose link is down with replica-serve-stale-data no, writes on a primary
  * with fewer than min-replicas-to-write good replicas. The master client is never refused.
  */
-export function replicationRefuses(shard: Shard, conn: Connection, spec: CommandSpec): string | null {
+export function replicationRefuses(shard: Shard, conn: Connection, spec: CommandSpec, argv: readonly string[] = []): string | null {
   const replication = shard.replication;
   const state = replication.state;
   if (conn.client.isMaster) return null;
@@ -194,8 +195,16 @@ export function replicationRefuses(shard: Shard, conn: Connection, spec: Command
     return null;
   }
   // This worker's own setting (CONFIG SET applies here at once), the log thread's count of good replicas.
-  if ((spec.flags & CommandFlag.WRITE) !== 0 && replication.minReplicasToWrite > 0 && state.goodReplicas < replication.minReplicasToWrite) return NOREPLICAS;
+  if (replication.minReplicasToWrite > 0 && state.goodReplicas < replication.minReplicasToWrite &&
+    ((spec.flags & CommandFlag.WRITE) !== 0 || functionMayWrite(spec, argv))) return NOREPLICAS;
   return null;
+}
+
+/** FCALL of a function without the no-writes flag: Redis refuses it before it runs, like a write. */
+function functionMayWrite(spec: CommandSpec, argv: readonly string[]): boolean {
+  if (spec.name !== 'fcall') return false;
+  const fn = functionLibraries.functions.get(argv[1]!);
+  return fn !== undefined && !fn.flags.names.has('no-writes');
 }
 
 /** INFO's replication section, from the view the log thread publishes. */

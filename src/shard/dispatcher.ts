@@ -64,7 +64,7 @@ export class Dispatcher {
       this.reject(conn, out, NOAUTH, spec);
       return;
     }
-    const replicationError = replicationRefuses(this.shard, conn, spec);
+    const replicationError = replicationRefuses(this.shard, conn, spec, argv);
     if (replicationError !== null) {
       this.reject(conn, out, replicationError, spec);
       return;

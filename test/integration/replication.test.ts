@@ -102,11 +102,19 @@ describe('redis-server replicates from a shoal primary', () => {
   }, 60_000);
 
   it('min-replicas-to-write refuses writes without enough good replicas (-NOREPLICAS)', async () => {
+    await p.call('FUNCTION', 'LOAD', 'REPLACE', [
+      '#!lua name=repltest',
+      "redis.register_function('f_default', function(keys, args) return redis.call('get', keys[1]) end)",
+      "redis.register_function{function_name='f_no_writes', callback=function(keys, args) return redis.call('get', keys[1]) end, flags={'no-writes'}}",
+    ].join('\n'));
     // CONFIG SET applies at once: the very next write is refused (and reads are not).
     await p.config('SET', 'min-replicas-to-write', '2');
     await expect(p.set('nr', '1')).rejects.toThrow('NOREPLICAS Not enough good replicas to write.');
     expect(await p.get('nr')).toBe(null);
     expect((await info(p)).min_slaves_good_slaves).toBe('1');
+    // A function that may write is refused before it runs; one flagged no-writes runs.
+    await expect(p.call('FCALL', 'f_default', '1', 'nr')).rejects.toThrow('NOREPLICAS');
+    expect(await p.call('FCALL', 'f_no_writes', '1', 'nr')).toBe(null);
     await p.config('SET', 'min-replicas-to-write', '1');
     expect(await p.set('nr', '1')).toBe('OK');
     await p.config('SET', 'min-replicas-to-write', '0');

@@ -123,6 +123,12 @@ export class ScriptRun implements ScriptCallHost {
         out.error(`ERR Error running script ${this.inv.name}, ${message.slice(0, 100)}`.replace(/[\r\n]/g, ' '));
       }
       return true;
+    } catch (err) {
+      // A fault of the engine must not reach the dispatcher synchronously (nothing was written yet).
+      console.error('shoal: script failed:', err);
+      out.error(`ERR internal error running script ${this.inv.name}: ${err instanceof Error ? err.message : String(err)}`.replace(/[\r\n]/g, ' '));
+      this.abandoned = false;
+      return true;
     } finally {
       engine.current = null;
       setRunningScript(null);

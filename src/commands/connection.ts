@@ -168,6 +168,7 @@ export const connectionCommands: SessionFamily = {
       conn.replyMode = REPLY_ON;
       conn.monitor = false;
       conn.noEvict = false;
+      shard.tracking.disable(conn);
       conn.authenticated = shard.config.requirepass === '';
       out.simple('RESET');
     },

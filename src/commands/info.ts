@@ -90,6 +90,8 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
           ...scriptingMemoryFields(), `maxmemory:${config.maxmemory}`, `maxmemory_human:${humanBytes(config.maxmemory)}`,
           `maxmemory_policy:${config.maxmemoryPolicy}`, `mem_fragmentation_ratio:${(memory.rss / Math.max(1, memory.heapUsed)).toFixed(2)}`,
           // Not jemalloc: the Tcl suite runs jemalloc-specific MEMORY USAGE checks only for jemalloc.
+          // maxmemory counts the dataset estimate only (eviction.ts): start-up memory is not counted.
+          `mem_not_counted_for_evict:${startup}`,
           'mem_allocator:v8', 'lazyfree_pending_objects:0', 'lazyfreed_objects:0',
         );
         break;

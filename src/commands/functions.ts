@@ -6,6 +6,7 @@ import { globMatch } from './glob.ts';
 import { BUSY_SCRIPT } from '../resp/errors.ts';
 import { parseNumKeys, everyOtherWorker, scriptKill } from './scripting.ts';
 import type { Session, SessionFamily } from '../shard/session.ts';
+import { guarded } from '../scripting/guard.ts';
 
 /**
  * Redis 7 functions: FUNCTION LOAD/LIST/DELETE/FLUSH/DUMP/RESTORE/STATS/KILL/HELP and FCALL,
@@ -257,7 +258,7 @@ function fcall(session: Session, argv: string[], ro: boolean): void | Promise<vo
 }
 
 export const functionCommands: SessionFamily = {
-  function: { handler: functionCommand },
-  fcall: { allWorkers: true, handler: (session, argv) => fcall(session, argv, false) },
-  fcall_ro: { allWorkers: true, handler: (session, argv) => fcall(session, argv, true) },
+  function: { handler: guarded(functionCommand) },
+  fcall: { allWorkers: true, handler: guarded((session, argv) => fcall(session, argv, false)) },
+  fcall_ro: { allWorkers: true, handler: guarded((session, argv) => fcall(session, argv, true)) },
 };

@@ -3,6 +3,7 @@ import { ScriptRun } from '../scripting/script-run.ts';
 import { checkScriptFlags, replicationChecks } from '../scripting/script-flags.ts';
 import { busyScript } from '../scripting/busy-script.ts';
 import { setCommandLookup } from '../scripting/lua-engine.ts';
+import { guarded } from '../scripting/guard.ts';
 import { lookupCommand } from './table.ts';
 import type { Session, SessionFamily } from '../shard/session.ts';
 
@@ -154,11 +155,11 @@ function scriptCommand(session: Session, argv: string[]): void | Promise<void> {
 
 export const scriptingCommands: SessionFamily = {
   // allWorkers: inside EXEC a script locks every worker, as it does alone.
-  eval: { allWorkers: true, handler: (session, argv) => evalGeneric(session, argv, false, false) },
-  evalsha: { allWorkers: true, handler: (session, argv) => evalGeneric(session, argv, true, false) },
-  eval_ro: { allWorkers: true, handler: (session, argv) => evalGeneric(session, argv, false, true) },
-  evalsha_ro: { allWorkers: true, handler: (session, argv) => evalGeneric(session, argv, true, true) },
-  script: { handler: scriptCommand },
+  eval: { allWorkers: true, handler: guarded((session, argv) => evalGeneric(session, argv, false, false)) },
+  evalsha: { allWorkers: true, handler: guarded((session, argv) => evalGeneric(session, argv, true, false)) },
+  eval_ro: { allWorkers: true, handler: guarded((session, argv) => evalGeneric(session, argv, false, true)) },
+  evalsha_ro: { allWorkers: true, handler: guarded((session, argv) => evalGeneric(session, argv, true, true)) },
+  script: { handler: guarded(scriptCommand) },
 };
 
 export { scriptKill };

@@ -77,15 +77,23 @@ describe('redis-server replicates from a shoal primary', () => {
   });
 
   it('a dropped link resumes with a partial resync: only the missing bytes are sent', async () => {
+    // A dataset far larger than what the replica misses: a full resync would show in the bytes it reads.
+    await p.set('ballast', 'x'.repeat(300_000));
     await caughtUp(p, r);
     const before = Number((await info(p)).master_repl_offset);
     const fullBefore = Number((await info(p, 'stats')).sync_full);
+    const inputBefore = Number((await info(r, 'stats')).total_net_input_bytes);
     await r.config('SET', 'repl-timeout', '60');
     // The replica's side of the link: redis-server reconnects at once, asking PSYNC <replid> <offset+1>.
     await r.call('CLIENT', 'KILL', 'TYPE', 'master');
     await writeLoad(p, 5, 17);
     await caughtUp(p, r);
     const after = await info(p);
+    // What the replica read since: the missing stream (+CONTINUE, and this test's own few commands).
+    const missing = Number(after.master_repl_offset) - before;
+    const read = Number((await info(r, 'stats')).total_net_input_bytes) - inputBefore;
+    expect(read).toBeGreaterThanOrEqual(missing);
+    expect(read).toBeLessThan(missing + 16 * 1024); // the INFO polling of caughtUp() is read too; a payload would be > 300 KB
     expect(replica.output()).toContain(`Trying a partial resynchronization (request ${after.master_replid}:${before + 1})`);
     expect(replica.output()).toContain('Successful partial resynchronization with master');
     const stats = await info(p, 'stats');

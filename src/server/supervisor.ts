@@ -9,6 +9,8 @@ import type { ShardWorkerData } from '../shard/worker.ts';
 import { ReplicationState } from '../replication/repl-state.ts';
 
 const HOP_RING_BYTES = 4 * 1024 * 1024;
+/** Young-generation cap of each shard worker's V8 heap (see where the workers start). */
+const YOUNG_GENERATION_MB = 24;
 const EFFECT_RING_BYTES = 8 * 1024 * 1024;
 
 /**
@@ -58,7 +60,12 @@ export class Supervisor {
         sequence: this.sequence, logControl: this.logControl, configArgs, logPort: logChannel.port1, replState: this.replState,
       };
       const transfer = [...ports[id]!.filter((p): p is MessagePort => p !== null), logChannel.port1];
-      const worker = new Worker(new URL('../shard/worker.ts', import.meta.url), { workerData: data, transferList: transfer });
+      // By default (Node 24) V8 lets a worker's young generation grow to 192 MB once enough objects
+      // survive it, which filling any big key does: tens of MB of RSS that a Redis does not have.
+      // 24 MB (8 MB semi-spaces) measured no extra CPU on redis-benchmark's data-type tests (run side
+      // by side with an uncapped server); see bench/RESULTS.md's memory section for the RSS it saves.
+      const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB };
+      const worker = new Worker(new URL('../shard/worker.ts', import.meta.url), { workerData: data, transferList: transfer, resourceLimits });
       worker.on('message', (msg: { type: string; pairs?: Array<[string, string]> }) => this.onWorkerMessage(id, msg));
       worker.on('error', (err) => console.error(`shoal: worker ${id} failed:`, err));
       this.workers.push(worker);

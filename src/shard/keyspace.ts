@@ -25,6 +25,11 @@ export class Keyspace {
   expiredKeys = 0;
   /** A replica never deletes on its own: keys expire logically and the primary's DEL removes them. */
   isReplica = false;
+  /**
+   * CLIENT PAUSE: until then expired keys are not deleted (reads still see them as gone), as Redis
+   * does, so that a paused server's dataset, and what it propagates, do not change.
+   */
+  expiryPausedUntil = 0;
   private readonly listener: KeyspaceListener;
 
   constructor(listener: KeyspaceListener) {
@@ -42,7 +47,7 @@ export class Keyspace {
   /** Removes the key if it has expired; true when it did (or, on a replica, when it logically has). */
   expireIfNeeded(db: Database, key: string): boolean {
     if (!this.isExpired(db, key)) return false;
-    if (this.isReplica) return true;
+    if (this.isReplica || this.now < this.expiryPausedUntil) return true;
     db.delete(key);
     this.expiredKeys++;
     this.listener.keyExpired(db, key);

@@ -867,6 +867,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     const { out } = session;
     if (!pause) {
       this.pausedUntil = 0;
+      this.keyspace.expiryPausedUntil = 0;
       for (let w = 0; w < this.workerCount; w++) if (w !== this.id) this.send(w, ['@pause', '0', 'all'], 0, 2, null);
       this.resumePaused();
       out.simple('OK');
@@ -891,6 +892,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   setPause(until: number, writesOnly: boolean): void {
     this.pausedUntil = until;
+    this.keyspace.expiryPausedUntil = until;
     this.pauseWritesOnly = writesOnly;
     if (until === 0) {
       this.resumePaused();
@@ -902,6 +904,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   private resumePaused(): void {
     if (this.pausedUntil > Date.now()) return;
     this.pausedUntil = 0;
+    this.keyspace.expiryPausedUntil = 0;
     if (this.postponed.size > 0) this.postponed.release((conn, argv) => this.dispatcher.dispatch(conn, argv), (conn) => this.outputReady(conn));
     const paused = [...this.pausedConnections];
     this.pausedConnections.clear();

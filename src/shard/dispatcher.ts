@@ -33,6 +33,8 @@ interface Route {
 export class Dispatcher {
   private readonly shard: Shard;
   private readonly keyIndexes: number[] = [];
+  /** Set by routeKeyed when the command it ran here blocked its client. */
+  private blockedHere = false;
   /** Replies of clients in CLIENT REPLY OFF/SKIP go here and are dropped. */
   readonly discard = new Writer(1024);
   /** INFO commandstats: name → [calls, usec, rejected_calls, failed_calls]. */
@@ -132,7 +134,9 @@ export class Dispatcher {
       }
       this.routeKeyed(conn, argv, spec, handler, out, route.singleKey);
     }
-    if (slow) this.shard.slowlogRecord(conn, argv, performance.now() - started);
+    // A command that blocked here is logged when it is served (shard.ts serveBlocked).
+    if (slow && !this.blockedHere) this.shard.slowlogRecord(conn, argv, performance.now() - started);
+    this.blockedHere = false;
   }
 
   private routeOf(spec: CommandSpec): Route {
@@ -251,6 +255,7 @@ export class Dispatcher {
       executor.execute(handler, argv, shard.keyspace.dbs[client.dbIndex]!, client, out);
       if (executor.blockRequest !== null && executor.canBlock) {
         conn.mayBeBlocked = true;
+        this.blockedHere = true;
         shard.blockClient(handler, argv, client.dbIndex, client.id, client.resp, conn.openSlot(out !== conn.reply));
       }
       // Serve clients blocked on keys this command made ready (after it is fully handled: serving

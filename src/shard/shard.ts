@@ -12,7 +12,7 @@ import { Keyspace, type KeyspaceListener } from './keyspace.ts';
 import type { Database } from './database.ts';
 import { Executor, type ChangeSink } from './executor.ts';
 import { ClientState } from './client-state.ts';
-import { Connection, type ConnectionHost } from './connection.ts';
+import { Connection, ReplySlot, type ConnectionHost } from './connection.ts';
 import { ShardLock } from './shard-lock.ts';
 import { WatchRegistry } from './watch-registry.ts';
 import { PubSubHub } from './pubsub-hub.ts';
@@ -667,10 +667,14 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
           client.dbIndex = blocked.db;
           executor.canBlock = false;
           this.keyspace.now = Date.now();
+          const started = performance.now();
           executor.execute(blocked.handler, blocked.argv, this.keyspace.dbs[blocked.db]!, client, out);
           executor.canBlock = true;
           if (executor.blockRequest !== null) break; // still nothing: the ones behind it wait too
           this.blocking.remove(blocked);
+          // As Redis, a served blocking command is logged as it was sent, when it runs to completion
+          // (its client's worker is this one when the target is a reply slot of a local connection).
+          if (blocked.target instanceof ReplySlot) this.slowlogRecord(blocked.target.connection, blocked.argv, performance.now() - started);
           blocked.target.complete(out.buf, 0, out.pos);
         }
       }

@@ -1,8 +1,8 @@
 // Bytes per element of one big list, hash, set and sorted set in redis-server and in shoal: each
 // type gets a fresh server of each kind, one key filled with N elements through pipelined
 // RPUSH / HSET / SADD / ZADD batches, and the process RSS (/proc/<pid>/status VmRSS) read before and
-// after filling, next to INFO used_memory (redis: its allocator's count; shoal: V8 heap + external,
-// without a forced GC).
+// after filling, next to INFO used_memory (redis: its allocator's count; shoal: the dataset estimate
+// maxmemory counts, start-up memory + keys x sampled serialized size, not a heap figure).
 //
 //   node bench/memory-vs-redis.ts [--elements 1000000] [--threads 1] [--batch 1000] [--json-out file]
 import fs from 'node:fs';

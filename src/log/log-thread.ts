@@ -154,6 +154,8 @@ port.on('message', (msg: ToLogThread) => {
       stop();
       break;
     case 'capture':
+      // A capture consumes the stream like a replica does: the workers must record from now on.
+      if (msg.on) ensureRecording();
       captured = msg.on ? (captured ?? []) : null;
       reply({ type: 'capturing', on: msg.on });
       break;

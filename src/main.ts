@@ -13,6 +13,11 @@ async function main(args: string[]): Promise<number> {
     const { benchMain } = await import('../bench/cli.ts');
     return benchMain(args.slice(1));
   }
+  // Start-up strips types from and compiles ~150 modules in every thread (main, shard workers, log
+  // thread): the compile cache keeps both across runs, and the threads inherit its directory through
+  // the environment. Measured: ready to serve in 3.5-6 s instead of 5-11 s on a loaded 2-core machine.
+  const cache = module.enableCompileCache();
+  if (cache.directory !== undefined) process.env.NODE_COMPILE_CACHE ??= cache.directory;
   const { ServerConfig, ConfigError } = await import('./config/server-config.ts');
   const { runServer } = await import('./server/run-server.ts');
   if (mode === '-v' || mode === '--version') {

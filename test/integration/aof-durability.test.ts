@@ -62,7 +62,7 @@ describe('AOF durability across kill -9', () => {
     dirs.push(dir);
     const args = ['--threads', '2', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always'];
     server = await startShoal(args);
-    const { acked } = await writeUntilKilled(server, 3000, true);
+    const { acked } = await writeUntilKilled(server, 1500, true);
     server = await startShoal(args);
     const client = new Redis({ port: server.port });
     const keys = [...acked.keys()];
@@ -72,7 +72,7 @@ describe('AOF durability across kill -9', () => {
     expect(lost).toEqual([]);
     await server.stop();
     server = undefined;
-  });
+  }, 180_000);
 
   it('appendfsync everysec: at most about one second of writes is lost', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-everysec-'));
@@ -97,5 +97,5 @@ describe('AOF durability across kill -9', () => {
     expect(lostWrites).toBeLessThan(rate * 1.5 + 100);
     await server.stop();
     server = undefined;
-  });
+  }, 180_000);
 });

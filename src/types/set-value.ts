@@ -4,14 +4,16 @@
 //               at most set-max-intset-entries of them: an array of the members' decimal strings
 //               sorted by numeric value, as an intset keeps them (so SMEMBERS answers in Redis's
 //               order), found by binary search;
-//   hashtable - Map member -> position plus a dense array of members. Removal moves the last member
-//               into the hole, so random picks (SPOP, SRANDMEMBER) are O(1) and SSCAN can walk positions.
+//   hashtable - a MemberTable (member-table.ts): a dense array of members indexed by open addressing.
+//               Removal moves the last member into the hole, so random picks (SPOP, SRANDMEMBER) are
+//               O(1) and SSCAN can walk positions.
 // Conversion is one way (intset -> hashtable), as setTypeConvert is called by Redis.
 
 import type { RedisObject } from './value.ts';
 import { registerValueCodec } from '../ipc/value-transfer.ts';
 import { parseInteger } from '../commands/string-value.ts';
 import { PayloadReader, PayloadWriter } from './payload.ts';
+import { MemberTable } from './member-table.ts';
 
 /** True when s is an integer as string2ll reads it (what an intset can hold). */
 export function isIntsetMember(s: string): boolean {
@@ -32,8 +34,7 @@ export class SetValue implements RedisObject {
   /** intset encoding: members sorted by numeric value; null once converted. */
   private ints: string[] | null;
   /** hashtable encoding. */
-  private index: Map<string, number> | null = null;
-  private members: string[] | null = null;
+  private table: MemberTable | null = null;
 
   /** An empty intset (createIntsetObject). */
   constructor(ints: string[] = []) {
@@ -60,12 +61,12 @@ export class SetValue implements RedisObject {
   }
 
   get size(): number {
-    return this.ints !== null ? this.ints.length : this.members!.length;
+    return this.ints !== null ? this.ints.length : this.table!.size;
   }
 
   /** The member at position i: numeric order for an intset, the dense order for a hashtable. */
   memberAt(i: number): string {
-    return this.ints !== null ? this.ints[i]! : this.members![i]!;
+    return this.ints !== null ? this.ints[i]! : this.table!.memberAt(i);
   }
 
   /** Binary search in the intset: the position of s, or -(insertion point) - 1. */
@@ -85,7 +86,7 @@ export class SetValue implements RedisObject {
 
   has(member: string): boolean {
     if (this.ints !== null) return isIntsetMember(member) && this.search(member) >= 0;
-    return this.index!.has(member);
+    return this.table!.has(member);
   }
 
   /** setTypeAdd: true when the member is new. Converts to a hashtable as Redis does. */
@@ -100,11 +101,7 @@ export class SetValue implements RedisObject {
       }
       this.convert();
     }
-    const index = this.index!;
-    if (index.has(member)) return false;
-    index.set(member, this.members!.length);
-    this.members!.push(member);
-    return true;
+    return this.table!.add(member);
   }
 
   /** setTypeRemove: true when the member was there. */
@@ -116,38 +113,24 @@ export class SetValue implements RedisObject {
       this.ints.splice(at, 1);
       return true;
     }
-    const index = this.index!;
-    const at = index.get(member);
-    if (at === undefined) return false;
-    index.delete(member);
-    const members = this.members!;
-    const last = members.length - 1;
-    if (at !== last) {
-      const moved = members[last]!;
-      members[at] = moved;
-      index.set(moved, at);
-    }
-    members.pop();
-    return true;
+    return this.table!.delete(member);
   }
 
   /** intset -> hashtable. */
   convert(): void {
     const ints = this.ints;
     if (ints === null) return;
-    const index = new Map<string, number>();
-    for (let i = 0; i < ints.length; i++) index.set(ints[i]!, i);
+    const table = new MemberTable();
+    for (let i = 0; i < ints.length; i++) table.add(ints[i]!);
     this.ints = null;
-    this.index = index;
-    this.members = ints;
+    this.table = table;
   }
 
   clone(): SetValue {
     if (this.ints !== null) return new SetValue(this.ints.slice());
     const copy = new SetValue();
     copy.ints = null;
-    copy.index = new Map(this.index!);
-    copy.members = this.members!.slice();
+    copy.table = this.table!.clone();
     return copy;
   }
 

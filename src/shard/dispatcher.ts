@@ -279,6 +279,7 @@ export class Dispatcher {
    * the command blocked (outside a transaction): the caller keeps the client waiting.
    */
   executeKeyed(argv: string[], db: Database, client: ClientState, out: ReplyWriter, txId: number): boolean {
+    if (this.shard.config.maxmemory > 0 && txId === 0) this.shard.memory.admit(false);
     const spec = lookupCommand(argv[0]!, argv);
     const handler = spec === undefined ? undefined : KEYED_HANDLERS[spec.name];
     if (handler === undefined) {

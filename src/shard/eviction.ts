@@ -20,6 +20,10 @@ import { STAT_KEYS, STAT_MEMORY, STAT_MEMORY_STARTUP, STAT_VOLATILE_KEYS } from 
 import type { Database } from './database.ts';
 import type { Keyspace } from './keyspace.ts';
 import type { RedisValue } from '../types/value.ts';
+import { HashValue } from '../types/hash-value.ts';
+import { ListValue } from '../types/list-value.ts';
+import { SetValue } from '../types/set-value.ts';
+import { ZSetValue } from '../types/zset-value.ts';
 
 export const OOM_ERROR = "OOM command not allowed when used memory > 'maxmemory'.";
 
@@ -55,7 +59,19 @@ export interface EvictionHost {
 export function keyFootprint(key: string, value: RedisValue): number {
   // Sampled (5 elements, Redis's MEMORY USAGE default) for big aggregates: serializing a 1M-element
   // key on every timer tick took most of the worker's time and tens of MB of garbage.
-  return KEY_OVERHEAD + key.length + estimatePayloadBytes(value, 5);
+  return KEY_OVERHEAD + key.length + estimatePayloadBytes(value, 5) + elementOverhead(value);
+}
+
+/**
+ * What each element of a big aggregate costs beyond its bytes: the hash-table slot, the ranked tree's
+ * node for sorted sets, the chunk bookkeeping of lists (compact encodings store bytes only). Rounded
+ * from bench/RESULTS.md's bytes-per-element figures.
+ */
+function elementOverhead(value: RedisValue): number {
+  if (value instanceof ListValue) return value.encoding() === 'quicklist' ? 8 * value.length : 0;
+  if (value instanceof ZSetValue) return value.encoding() === 'skiplist' ? 56 * value.size : 0;
+  if (value instanceof HashValue || value instanceof SetValue) return value.encoding() === 'hashtable' ? 40 * value.size : 0;
+  return 0;
 }
 
 /** Where the round-robin walk over a database's keys stands. */
@@ -85,7 +101,7 @@ export class MemoryGuard {
 
   /** This worker's estimated dataset now: its key count times the average key size. */
   private own(): number {
-    return this.host.keyspace.totalKeys() * this.averageKeyBytes;
+    return Math.round(this.host.keyspace.totalKeys() * this.averageKeyBytes);
   }
 
   /** Samples key sizes, updates the average and publishes this worker's estimate. */
@@ -137,12 +153,17 @@ export class MemoryGuard {
 
   /**
    * Before a command, as Redis's processCommand does: evicts while over maxmemory, and answers
-   * whether a command that may grow memory (denyoom) can run.
+   * whether a command that may grow memory (denyoom) can run. The worker that owns a hopped
+   * command's keys calls it too (without refusing: the client's worker decided), so that every
+   * worker evicts as its keys grow, not only the workers that clients are connected to.
    */
   admit(denyOom: boolean): boolean {
     const maxmemory = this.host.config.maxmemory;
     if (maxmemory <= 0) return true;
     if (this.averageKeyBytes === 0 && this.host.keyspace.totalKeys() > 0) this.sample();
+    // Published at every command, so the other workers' shares are computed from current figures
+    // (a figure a timer tick old let one worker starve the other of keys).
+    this.host.stats.set(this.host.id, STAT_MEMORY, this.own());
     if (this.used() <= maxmemory) return true;
     if (this.host.config.maxmemoryPolicy === 'noeviction') return !denyOom;
     return this.evict() || this.othersCanEvict() || !denyOom;

@@ -225,6 +225,8 @@ const OPS: Record<string, InternalOp> = {
     out.simple('OK');
   },
   '@stats'(shard, _request, out) {
+    // INFO's used_memory adds every worker's published estimate: make this one current.
+    shard.memory.sample();
     out.bulk(JSON.stringify(shard.localStats()));
   },
   '@pause'(shard, request, out) {

@@ -48,7 +48,11 @@ function digitCount(n: number): number {
  */
 export const errorReplyCounts = new Map<string, number>();
 
+/** Every error reply written by this thread (a command whose run moves it failed: INFO failed_calls). */
+export const errorReplyTotal = { count: 0 };
+
 function countError(s: string): void {
+  errorReplyTotal.count++;
   const space = s.indexOf(' ');
   const code = space < 0 ? s : s.slice(0, space);
   errorReplyCounts.set(code, (errorReplyCounts.get(code) ?? 0) + 1);

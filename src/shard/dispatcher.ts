@@ -165,7 +165,12 @@ export class Dispatcher {
 
   commandStatsSnapshot(): Record<string, [number, number, number, number]> {
     const out: Record<string, [number, number, number, number]> = {};
-    for (const [name, stats] of this.commandStats) if (stats[0] + stats[2] > 0) out[name] = stats;
+    for (const [name, stats] of this.commandStats) if (stats[0] + stats[2] + stats[3] > 0) out[name] = [...stats];
+    // Keyed commands fail where they run (here, or on the worker their keys hopped to).
+    for (const [name, failed] of this.shard.executor.failedCalls) {
+      const stats = (out[name] ??= [0, 0, 0, 0]);
+      stats[3] += failed;
+    }
     return out;
   }
 
@@ -185,6 +190,7 @@ export class Dispatcher {
 
   resetStats(): void {
     for (const stats of this.commandStats.values()) stats.fill(0);
+    this.shard.executor.failedCalls.clear();
     errorReplyCounts.clear();
   }
 

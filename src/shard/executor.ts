@@ -1,5 +1,6 @@
 import type { CommandContext, CommandHandler, NotifyClass } from '../commands/context.ts';
-import type { ReplyWriter } from '../resp/reply-writer.ts';
+import { errorReplyTotal, type ReplyWriter } from '../resp/reply-writer.ts';
+import { lookupCommand } from '../commands/table.ts';
 import type { Database } from './database.ts';
 import type { Keyspace } from './keyspace.ts';
 import type { ClientState } from './client-state.ts';
@@ -82,6 +83,14 @@ export class Executor implements CommandContext {
    * Runs one handler against `db` with replies into `reply`. A thrown exception becomes an -ERR
    * reply (and is logged): a bug in one command must never take the worker down.
    */
+  /** INFO commandstats failed_calls of the commands this worker executed, by command name. */
+  readonly failedCalls = new Map<string, number>();
+
+  private noteFailure(argv: string[]): void {
+    const name = lookupCommand(argv[0]!, argv)?.name ?? argv[0]!.toLowerCase();
+    this.failedCalls.set(name, (this.failedCalls.get(name) ?? 0) + 1);
+  }
+
   execute(handler: CommandHandler, argv: string[], db: Database, client: ClientState, reply: ReplyWriter): void {
     this.db = db;
     this.client = client;
@@ -91,6 +100,7 @@ export class Executor implements CommandContext {
     this.blockRequest = null;
     this.blockHandler = handler;
     const replyStart = reply.pos;
+    const errorsBefore = errorReplyTotal.count;
     try {
       handler(this, argv);
     } catch (err) {
@@ -99,6 +109,8 @@ export class Executor implements CommandContext {
       reply.error(`ERR internal error in '${argv[0]}': ${message.replace(/[\r\n]+/g, ' ')}`);
       console.error(`shoal: command '${argv[0]}' threw:`, err);
     }
+    // A blocked command that only registered its wait has not failed, whatever it wrote meanwhile.
+    if (errorReplyTotal.count !== errorsBefore && this.blockRequest === null) this.noteFailure(argv);
     if (this.tracker !== null) this.tracker.commandExecuted(argv, client);
     const effects = this.effects as string[][] | null;
     if (effects !== null) {

@@ -161,6 +161,19 @@ export const serverCommands: SessionFamily = {
           out.simple('OK');
         });
       }
+      if (sub === 'populate') {
+        // DEBUG POPULATE count [prefix] [size]: keys prefix:0..count-1 (default "key") holding
+        // "value:N", added where absent; each worker adds the keys it owns.
+        const count = Number(argv[2]);
+        const size = argv.length > 4 ? Number(argv[4]) : 0;
+        if (argv.length < 3 || argv.length > 5 || !/^\d+$/.test(argv[2]!) || (argv.length > 4 && !/^\d+$/.test(argv[4]!))) {
+          out.error(argv.length < 3 || argv.length > 5 ? `ERR wrong number of arguments for 'debug|populate' command` : 'ERR value is out of range, must be positive');
+          return;
+        }
+        const request = ['@populate', String(count), argv[3] ?? 'key', String(size)];
+        return Promise.all(Array.from({ length: shard.workerCount }, (_, w) => shard.request(w, request, session.conn.client.dbIndex, 2, session.txId)))
+          .then(() => out.simple('OK'));
+      }
       if (sub === 'log') {
         console.log(`DEBUG LOG: ${argv.slice(2).join(' ')}`);
         out.simple('OK');

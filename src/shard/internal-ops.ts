@@ -3,6 +3,7 @@ import type { ReplyWriter } from '../resp/reply-writer.ts';
 import { encodeValue, decodeValue } from '../ipc/value-transfer.ts';
 import { dbSizeShard, flushShard, keysShard, randomKeyShard, scanShard } from '../commands/keyspace-scan.ts';
 import { slotRange } from '../ipc/slot-table.ts';
+import { keyHashSlot } from '../cluster/key-slot.ts';
 import { globMatch } from '../commands/glob.ts';
 import type { Shard } from './shard.ts';
 import { encodeShardDb, loadShardFromRdb } from '../persistence/rdb-snapshot.ts';
@@ -142,6 +143,25 @@ const OPS: Record<string, InternalOp> = {
     flushDatabase(shard, request.db);
     shard.tracking.flushed();
     out.simple('OK');
+  },
+  /** DEBUG POPULATE's share: the keys of `count` that this worker owns. */
+  '@populate'(shard, request, out) {
+    const [, countArg, prefix, sizeArg] = request.argv as [string, string, string, string];
+    const count = Number(countArg);
+    const size = Number(sizeArg);
+    const db = shard.keyspace.dbs[request.db]!;
+    shard.keyspace.now = Date.now();
+    let added = 0;
+    for (let j = 0; j < count; j++) {
+      const key = `${prefix}:${j}`;
+      if (shard.slots.ownerOf(keyHashSlot(key)) !== shard.id || shard.keyspace.exists(db, key)) continue;
+      let value = `value:${j}`;
+      // As Redis: with a size, the value is that long, zero-padded or cut.
+      if (size > 0) value = value.length >= size ? value.slice(0, size) : value + '\0'.repeat(size - value.length);
+      shard.keyspace.addKey(db, key, value);
+      added++;
+    }
+    out.integer(added);
   },
   '@flushall'(shard, _request, out) {
     for (let i = 0; i < shard.keyspace.dbs.length; i++) flushDatabase(shard, i);

@@ -43,7 +43,8 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    console.error('shoal: fatal:', err);
+    if (err instanceof Error && err.name === 'StartupError') console.error(`# ${err.message}`);
+    else console.error('shoal: fatal:', err);
     process.exit(1);
   },
 );

@@ -357,7 +357,12 @@ function load(reader: RdbReader, handler: RdbLoadHandler, verifyChecksum: boolea
     const crc = reader.checksum();
     const stored = reader.bytes(8);
     const zero = stored.every((b) => b === 0);
-    if (verifyChecksum && !zero && !crc.matches(stored, 0)) throw new RdbLoadError('Wrong RDB checksum. Aborting now.');
+    if (verifyChecksum && !zero && !crc.matches(stored, 0)) {
+      // Redis's two log lines for this case (tools and tests look for "RDB CRC error").
+      const expected = Buffer.from(stored).reverse().toString('hex').replace(/^0+(?=.)/, '');
+      const got = crc.toHex().replace(/^0+(?=.)/, '');
+      throw new RdbLoadError(`Wrong RDB checksum expected: (${expected}) got (${got}). Aborting now.\nInternal error in RDB reading offset ${reader.offset}, function at rdb.c:0 -> RDB CRC error`);
+    }
   }
   return { version, keys, emptyKeysSkipped: empty, bytes: reader.offset };
 }

@@ -1,3 +1,4 @@
+import { StartupError } from './startup-error.ts';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Socket } from 'node:net';
 import type { ServerConfig } from '../config/server-config.ts';
@@ -81,7 +82,7 @@ export class Supervisor {
           resolve(msg.loaded ?? -1);
         } else if (msg.type === 'load-failed') {
           w.off('message', onMessage);
-          reject(new Error(`loading the RDB file failed: ${msg.error}`));
+          reject(new StartupError(`Fatal error loading the DB: ${msg.error?.replace(/^Error: /, '')} Exiting.`));
         }
       };
       w.on('message', onMessage);

@@ -56,11 +56,11 @@ export function applyControlEffect(aof: AofWriter | null, effect: EffectFrame, o
 function repairTornTail(fd: number, file: string, options: AofWriterOptions): void {
   const tail = scanAofTail(file);
   if (tail.corruptAt !== null) {
-    throw new Error(`Bad file format reading the append only file ${file} at offset ${tail.corruptAt}: use redis-check-aof --fix`);
+    throw new Error(`Bad file format reading the append only file ${path.basename(file)} (at offset ${tail.corruptAt}): make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
   }
   if (tail.validLength === tail.fileLength) return;
   if (options.loadTruncated === false) {
-    throw new Error(`Unexpected end of file ${file} (aof-load-truncated is no): use redis-check-aof --fix`);
+    throw new Error(`Unexpected end of file reading the append only file ${path.basename(file)}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`);
   }
   (options.warn ?? console.warn)(`!!! Warning: short read while loading the AOF file ${file}!!! AOF truncated from ${tail.fileLength} to ${tail.validLength} bytes`);
   fs.ftruncateSync(fd, tail.validLength);

@@ -33,6 +33,8 @@ export class Acceptor {
   private readonly servers: net.Server[] = [];
   private readonly config: ServerConfig;
   private readonly supervisor: Supervisor;
+  /** Connections accepted before the data is loaded, handed over by open(); null once open. */
+  private waiting: net.Socket[] | null = [];
 
   constructor(config: ServerConfig, supervisor: Supervisor) {
     this.config = config;
@@ -45,7 +47,13 @@ export class Acceptor {
       const optional = raw.startsWith('-');
       const address = optional ? raw.slice(1) : raw;
       const host = address === '*' ? '0.0.0.0' : address === '::*' ? '::' : address;
-      const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
+      const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
+        if (this.waiting === null) this.accept(socket);
+        else {
+          socket.on('error', () => socket.destroy());
+          this.waiting.push(socket);
+        }
+      });
       try {
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
@@ -61,6 +69,13 @@ export class Acceptor {
         throw err;
       }
     }
+  }
+
+  /** The data is loaded: connections are handed to the workers from now on, the waiting ones first. */
+  open(): void {
+    const waiting = this.waiting ?? [];
+    this.waiting = null;
+    for (const socket of waiting) if (!socket.destroyed) this.accept(socket);
   }
 
   get port(): number {

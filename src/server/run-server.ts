@@ -13,12 +13,24 @@ function log(level: string, message: string): void {
 /** Starts the workers and the listener, and shuts down on SIGTERM/SIGINT or SHUTDOWN. */
 export async function runServer(config: ServerConfig): Promise<void> {
   log('*', `shoal starting (Redis 7.0.15 compatible), ${config.threads} shard workers`);
-  log('*', ` PID: ${process.pid}`);
   const supervisor = new Supervisor(config);
   const logThreadData = {
     effectRings: supervisor.effectRings, sequence: supervisor.sequence, logControl: supervisor.logControl, configArgs: config.toArgs(),
     logPorts: supervisor.logPorts, replState: supervisor.replState,
   };
+  // As Redis: the port is bound before the data is loaded, so a client (or a test harness) that
+  // connects during a long load waits for its first reply instead of being refused; its socket is
+  // handed to a worker once the load is done.
+  const acceptor = new Acceptor(config, supervisor);
+  try {
+    await acceptor.listen();
+  } catch (err) {
+    log('#', `Failed listening on port ${config.port} (tcp), aborting: ${(err as Error).message}`);
+    await supervisor.stop();
+    process.exit(1);
+  }
+  log('*', ` PID: ${process.pid}`);
+  log('*', `Server initialized, listening on port ${acceptor.port}`);
   // Without an AOF the log thread records nothing at start (it reads the sequence when it does): it
   // boots while the workers load. With one it starts after the replay, at the sequence it left.
   const earlyLogThread = config.appendonly ? null : LogThread.start(logThreadData);
@@ -31,7 +43,8 @@ export async function runServer(config: ServerConfig): Promise<void> {
       const commands = aof.replay.length > 0 ? await supervisor.replayAof(aof.replay) : 0;
       log('*', `DB loaded from append only file: ${((Date.now() - loadStarted) / 1000).toFixed(3)} seconds (${Math.max(0, loaded)} keys from the base, ${commands} commands replayed)`);
     } catch (err) {
-      log('#', `Bad file format reading the append only file: ${(err as Error).message}`);
+      // The replaying worker's words (Redis's: "Bad file format ..." or "Unexpected end of file ...").
+      log('#', (err as Error).message.replace(/^(Error: )+/, ''));
       await supervisor.stop();
       process.exit(1);
     }
@@ -40,19 +53,19 @@ export async function runServer(config: ServerConfig): Promise<void> {
   // and is the link to a primary: it always runs (workers record effects only when it needs them).
   let logThread: LogThread | null = null;
   {
-    logThread = await (earlyLogThread ?? LogThread.start(logThreadData));
+    try {
+      logThread = await (earlyLogThread ?? LogThread.start(logThreadData));
+    } catch (err) {
+      // An AOF the log thread cannot append to (corrupt before its end, or truncated without
+      // aof-load-truncated): Redis's message as the log's last line, then exit.
+      log('#', (err as Error).message.replace(/^Error: /, ''));
+      await supervisor.stop();
+      process.exit(1);
+    }
     supervisor.onConfigSet = (pairs) => logThread?.configSet(pairs);
     log('*', `Log thread started${logThread.aofPath ? `, appending to ${logThread.aofPath}` : ''}`);
   }
-  const acceptor = new Acceptor(config, supervisor);
-  try {
-    await acceptor.listen();
-  } catch (err) {
-    log('#', `Failed listening on port ${config.port} (tcp), aborting: ${(err as Error).message}`);
-    await supervisor.stop();
-    process.exit(1);
-  }
-  log('*', `Server initialized, listening on port ${acceptor.port}`);
+  acceptor.open();
   log('*', 'Ready to accept connections tcp');
 
   // Save points (save <seconds> <changes>) start a background save (BGSAVE, the server keeps serving)

@@ -768,7 +768,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
           offset += n;
           conn.feed(Buffer.from(chunk.subarray(0, n)));
           await this.untilIdle(conn);
-          if (conn.closed) throw new Error(`bad command in ${file} near byte ${offset - conn.parser.bufferedBytes()}`);
+          if (conn.closed) throw new Error(`Bad file format reading the append only file ${path.basename(file)} (near byte ${offset - conn.parser.bufferedBytes()}): make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
         }
       } finally {
         fs.closeSync(fd);
@@ -776,7 +776,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       const leftover = conn.parser.incompleteCommandBytes();
       if (leftover > 0) {
         if (f !== files.length - 1 || this.config.get('aof-load-truncated') !== 'yes') {
-          throw new Error(`unexpected end of file in ${file} (${leftover} bytes of an incomplete command)`);
+          throw new Error(`Unexpected end of file reading the append only file ${path.basename(file)} (${leftover} bytes of an incomplete command). You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`);
         }
         console.warn(`shoal: !!! Warning: short read while loading the AOF file ${path.basename(file)}!!! AOF loaded anyway because aof-load-truncated is enabled`);
         fs.truncateSync(file, offset - leftover);

@@ -43,7 +43,8 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof Error && err.name === 'StartupError') console.error(`# ${err.message}`);
+    // In the log (stdout), where Redis writes it and where tools look for it.
+    if (err instanceof Error && err.name === 'StartupError') console.log(`# ${err.message}`);
     else console.error('shoal: fatal:', err);
     process.exit(1);
   },

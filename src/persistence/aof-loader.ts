@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { manifestFileName, parseManifest, type AofFileInfo } from '../log/aof-manifest.ts';
+import { AofManifestError, manifestFileName, parseManifest, type AofFileInfo } from '../log/aof-manifest.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 
 /**
@@ -22,6 +22,10 @@ export function aofLoadPlan(config: ServerConfig): AofLoadPlan | null {
   const manifest = path.join(aofDir, manifestFileName(config.appendfilename));
   if (!fs.existsSync(manifest)) return null;
   const files: AofFileInfo[] = parseManifest(fs.readFileSync(manifest, 'latin1'));
+  // As Redis: every file the manifest names must be there, or nothing is loaded.
+  for (const f of files) {
+    if (f.type !== 'h' && !fs.existsSync(path.join(aofDir, f.fileName))) throw new AofManifestError(`Fatal error: can't open the append log file ${f.fileName} for reading: No such file or directory`);
+  }
   const base = files.find((f) => f.type === 'b');
   const plan: AofLoadPlan = { aofDir, rdbBase: null, replay: [] };
   if (base !== undefined) {

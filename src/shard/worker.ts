@@ -64,14 +64,13 @@ process.on('uncaughtException', (err) => {
 // Without an AOF, the RDB file is the dataset: every worker reads it and keeps the keys of its slots.
 // With one, an RDB base file of the AOF is loaded the same way (the rest is replayed by worker 0).
 let loaded = -1;
-const file = config.appendonly ? aofLoadPlan(config)?.rdbBase ?? null : rdbPath(config);
-if (file !== null && fs.existsSync(file)) {
-  try {
-    loaded = loadShardFromRdb(file, shard.keyspace, shard.slots, data.id, config);
-  } catch (err) {
-    port.postMessage({ type: 'load-failed', id: data.id, error: String(err) });
-    throw err;
-  }
+try {
+  // A broken AOF manifest (missing file, bad format) stops start-up like a corrupt RDB file.
+  const file = config.appendonly ? aofLoadPlan(config)?.rdbBase ?? null : rdbPath(config);
+  if (file !== null && fs.existsSync(file)) loaded = loadShardFromRdb(file, shard.keyspace, shard.slots, data.id, config);
+} catch (err) {
+  port.postMessage({ type: 'load-failed', id: data.id, error: String(err) });
+  throw err;
 }
 
 port.postMessage({ type: 'ready', id: data.id, loaded });

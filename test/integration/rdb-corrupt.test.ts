@@ -7,7 +7,7 @@ import { startShoal } from '../helpers/shoal-server.ts';
 
 // A dump.rdb whose CRC-64 does not match is refused at start-up, as Redis refuses it: the server
 // says so in Redis's words ("RDB CRC error") and exits instead of serving a partial dataset.
-describe('a corrupt RDB file', () => {
+describe('corrupt persistence files at start-up', () => {
   it('stops the server at start-up with a CRC error', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-corrupt-'));
     try {
@@ -30,6 +30,29 @@ describe('a corrupt RDB file', () => {
       );
       expect(failure).toMatch(/exited with 1 before it was ready/);
       expect(failure).toMatch(/RDB CRC error/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an AOF manifest that names a missing file stops start-up too', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-manifest-'));
+    try {
+      const aofDir = path.join(dir, 'appendonlydir');
+      fs.mkdirSync(aofDir);
+      fs.writeFileSync(path.join(aofDir, 'appendonly.aof.1.incr.aof'), '*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n');
+      fs.writeFileSync(path.join(aofDir, 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+      const failure = await startShoal(['--dir', dir, '--appendonly', 'yes'], 1).then(
+        async (s) => {
+          await s.stop();
+          return 'started';
+        },
+        (err: Error) => err.message,
+      );
+      expect(failure).toMatch(/exited with 1 before it was ready/);
+      expect(failure).toMatch(/appendonly\.aof\.2\.incr\.aof for reading: No such file or directory/);
+      // Nothing was created in its place.
+      expect(fs.existsSync(path.join(aofDir, 'appendonly.aof.2.incr.aof'))).toBe(false);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { EffectFrame } from './effect-merger.ts';
 import { scanAofTail } from './aof-tail.ts';
+import { StreamEncoder } from './stream-encoder.ts';
 import {
   type AofFileInfo, incrFileName, manifestFileName, parseManifest, writeManifestAtomically, fsyncDirectory,
 } from './aof-manifest.ts';
@@ -22,8 +23,6 @@ export interface AofWriterOptions {
   /** Where warnings go (the log thread's console by default). */
   warn?: (message: string) => void;
 }
-
-const CRLF = 0x0a0d; // "\r\n" as a little-endian uint16
 
 /** An effect whose name starts with '@' is a control marker between the workers and the log thread, never a command. */
 export function isControlEffect(effect: EffectFrame): boolean {
@@ -78,10 +77,8 @@ export class AofWriter {
   incrPath: string;
   fsyncPolicy: AppendFsync;
   private fd: number;
-  private out = Buffer.allocUnsafe(64 * 1024);
-  private pos = 0;
-  private selectedDb = -1;
-  private openTx = 0;
+  /** The batch not yet written: the same encoding the replicas get. */
+  private readonly encoder = new StreamEncoder();
   /** Bytes written since the last fsync. */
   private unsynced = 0;
   bytesWritten = 0;
@@ -157,7 +154,8 @@ export class AofWriter {
     const listed = files.some((f) => f.type === 'i' && path.join(this.aofDir, f.fileName) === this.incrPath);
     this.incrPath = path.join(this.aofDir, name);
     this.fd = fs.openSync(this.incrPath, 'w', 0o644);
-    this.selectedDb = -1;
+    // A new file is read on its own: it starts with a SELECT.
+    this.encoder.forceSelect();
     fs.fsyncSync(this.fd);
     fsyncDirectory(this.aofDir);
     if (listed) {
@@ -168,30 +166,7 @@ export class AofWriter {
 
   /** Adds one effect to the current batch (nothing reaches the file before flush()). */
   append(effect: EffectFrame): void {
-    if (effect.txId !== this.openTx) {
-      if (this.openTx !== 0) this.command1('EXEC');
-      this.openTx = 0;
-      if (effect.txId !== 0) {
-        this.select(effect.db);
-        this.command1('MULTI');
-        this.openTx = effect.txId;
-      }
-    }
-    this.select(effect.db);
-    const data = effect.data;
-    let src = effect.argsOffset;
-    this.header(0x2a, effect.argc);
-    for (let i = 0; i < effect.argc; i++) {
-      const len = data.readUInt32LE(src);
-      src += 4;
-      this.header(0x24, len);
-      this.reserve(len + 2);
-      data.copy(this.out, this.pos, src, src + len);
-      this.pos += len;
-      this.out.writeUInt16LE(CRLF, this.pos);
-      this.pos += 2;
-      src += len;
-    }
+    this.encoder.append(effect);
   }
 
   /**
@@ -200,20 +175,16 @@ export class AofWriter {
    * effects are waiting.
    */
   endTransaction(): void {
-    if (this.openTx !== 0) {
-      this.command1('EXEC');
-      this.openTx = 0;
-    }
+    this.encoder.endTransaction();
   }
 
   /** Writes the batch; fsyncs it with appendfsync always. Returns the bytes written. */
   flush(): number {
-    const length = this.pos;
+    const bytes = this.encoder.take();
+    const length = bytes.length;
     if (length === 0) return 0;
     let done = 0;
-    while (done < length) done += fs.writeSync(this.fd, this.out, done, length - done);
-    this.pos = 0;
-    if (this.out.length > 4 * 1024 * 1024) this.out = Buffer.allocUnsafe(64 * 1024);
+    while (done < length) done += fs.writeSync(this.fd, bytes, done, length - done);
     this.bytesWritten += length;
     this.unsynced += length;
     if (this.fsyncPolicy === 'always') this.fsync();
@@ -239,47 +210,5 @@ export class AofWriter {
     this.fsync();
     fs.closeSync(this.fd);
     this.fd = -1;
-  }
-
-  // ---- encoding ----
-
-  private select(db: number): void {
-    if (db === this.selectedDb) return;
-    const dbText = String(db);
-    this.header(0x2a, 2);
-    this.bulk('SELECT');
-    this.bulk(dbText);
-    this.selectedDb = db;
-  }
-
-  private command1(name: string): void {
-    this.header(0x2a, 1);
-    this.bulk(name);
-  }
-
-  private bulk(text: string): void {
-    this.header(0x24, text.length);
-    this.reserve(text.length + 2);
-    this.pos += this.out.write(text, this.pos, 'latin1');
-    this.out.writeUInt16LE(CRLF, this.pos);
-    this.pos += 2;
-  }
-
-  /** `*<n>\r\n` or `$<n>\r\n`. */
-  private header(prefix: number, n: number): void {
-    this.reserve(16);
-    this.out[this.pos++] = prefix;
-    this.pos += this.out.write(String(n), this.pos, 'latin1');
-    this.out.writeUInt16LE(CRLF, this.pos);
-    this.pos += 2;
-  }
-
-  private reserve(bytes: number): void {
-    if (this.pos + bytes <= this.out.length) return;
-    let size = this.out.length * 2;
-    while (size < this.pos + bytes) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
-    this.out.copy(grown, 0, 0, this.pos);
-    this.out = grown;
   }
 }

@@ -1,5 +1,5 @@
 // Replication as the log thread runs it. As a primary: the merged effect stream encoded as RESP
-// (stream-encoder.ts) into the backlog and to every online replica; PSYNC answered with +CONTINUE and
+// (log/stream-encoder.ts) into the backlog and to every online replica; PSYNC answered with +CONTINUE and
 // the missing bytes when the backlog holds them, else a full resync from a snapshot the replica's
 // worker takes (its sequence number is matched to a stream offset here); ACK offsets, WAIT, PINGs.
 // As a replica: the link to the primary (primary-link.ts), the RDB loaded into the workers, the stream
@@ -13,7 +13,7 @@ import type { ServerConfig } from '../config/server-config.ts';
 import type { EffectFrame } from '../log/effect-merger.ts';
 import { seqBefore } from '../log/log-control.ts';
 import { ReplicationBacklog } from './backlog.ts';
-import { StreamEncoder } from './stream-encoder.ts';
+import { StreamEncoder } from '../log/stream-encoder.ts';
 import { ReplicationState, ROLE_MASTER, ROLE_REPLICA, type ReplicationView } from './repl-state.ts';
 import type { LogToWorker, WorkerToLog } from './messages.ts';
 import { PrimaryLink } from './primary-link.ts';

@@ -1,8 +1,8 @@
-// Encodes merged write effects as the replication stream: RESP multibulk commands, a SELECT whenever
-// the database changes (or when a new replica needs one to start from), MULTI … EXEC around the
-// effects of one cross-worker transaction id. One buffer per batch; the log thread appends it to the
-// backlog and sends it to the replicas.
-import type { EffectFrame } from '../log/effect-merger.ts';
+// Encodes merged write effects as Redis's command stream: RESP multibulk commands, a SELECT whenever
+// the database changes (or when a reader needs one to start from: a new replica, a new AOF file),
+// MULTI … EXEC around the effects of one cross-worker transaction id. One buffer per batch: the AOF
+// writer writes it to the file, and replication appends it to the backlog and sends it to replicas.
+import type { EffectFrame } from './effect-merger.ts';
 
 const CRLF = 0x0a0d; // "\r\n" as a little-endian uint16
 

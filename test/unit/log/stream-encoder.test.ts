@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StreamEncoder } from '../../../src/replication/stream-encoder.ts';
+import { StreamEncoder } from '../../../src/log/stream-encoder.ts';
 import { EffectFrame } from '../../../src/log/effect-merger.ts';
 import { encodeRequest, requestLength } from '../../../src/ipc/frames.ts';
 

@@ -8,9 +8,10 @@
 // (position + 1) with linear probing, and each position's 32-bit hash (to reject most probes
 // without touching the strings, and to rehash without rehashing strings). About 80 bytes per pair.
 //
-// Positions are dense, as the rest of shoal expects (HRANDFIELD picks one, HSCAN walks them):
-// deleting moves the last pair into the hole. Deleting from the slot table shifts the following
-// run of the cluster back (no tombstones), so lookups never slow down after many deletes.
+// The dense positions and the slot table are DenseHashIndex's (dense-hash-index.ts), shared with
+// the sets' member-table.ts.
+
+import { DenseHashIndex } from './dense-hash-index.ts';
 
 /** Per-process seed, so that the layout of a table is not predictable from the fields alone. */
 const SEED = (Math.random() * 0x100000000) | 0;
@@ -79,30 +80,17 @@ function headerLength(n: number): number {
   return n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5;
 }
 
-const MIN_SLOTS = 16;
-
-export class PackedHashTable {
-  /** The pairs, dense in [0, size). */
-  private pairs: string[] = [];
-  /** hashes[i]: hashString of pairs[i]'s field. */
-  private hashes = new Int32Array(8);
-  /** Open-addressing slots: 0 empty, else position + 1. Length is a power of two. */
-  private slots = new Int32Array(MIN_SLOTS);
-  private mask = MIN_SLOTS - 1;
-
-  get size(): number {
-    return this.pairs.length;
-  }
-
+/** The pairs (entries, one flat string each) indexed by their field's hash (dense-hash-index.ts). */
+export class PackedHashTable extends DenseHashIndex<string> {
   fieldAt(i: number): string {
-    const pair = this.pairs[i]!;
+    const pair = this.entries[i]!;
     let start = 1;
     while (pair.charCodeAt(start - 1) >= 0x80) start++;
     return pair.slice(start, fieldEnd(pair));
   }
 
   valueAt(i: number): string {
-    const pair = this.pairs[i]!;
+    const pair = this.entries[i]!;
     return pair.slice(fieldEnd(pair));
   }
 
@@ -116,7 +104,7 @@ export class PackedHashTable {
     const h = hashString(field);
     const at = this.find(field, h);
     if (at >= 0) {
-      this.pairs[at] = packPair(field, value);
+      this.entries[at] = packPair(field, value);
       return false;
     }
     this.append(field, value, h);
@@ -130,47 +118,20 @@ export class PackedHashTable {
 
   /** Removes a field; true when it was there. */
   delete(field: string): boolean {
-    const h = hashString(field);
-    const slot = this.findSlot(field, h);
+    const slot = this.findSlot(field, hashString(field));
     if (slot < 0) return false;
-    const at = this.slots[slot]! - 1;
-    this.removeSlot(slot);
-    const last = this.pairs.length - 1;
-    if (at !== last) {
-      // Move the last pair into the hole and point its slot at the new position.
-      const movedHash = this.hashes[last]!;
-      let s = movedHash & this.mask;
-      while (this.slots[s] !== last + 1) s = (s + 1) & this.mask;
-      this.slots[s] = at + 1;
-      this.pairs[at] = this.pairs[last]!;
-      this.hashes[at] = movedHash;
-    }
-    this.pairs.pop();
+    this.deleteSlot(slot);
     return true;
   }
 
   clone(): PackedHashTable {
     const copy = new PackedHashTable();
-    copy.pairs = this.pairs.slice();
-    copy.hashes = this.hashes.slice();
-    copy.slots = this.slots.slice();
-    copy.mask = this.mask;
+    this.copyInto(copy);
     return copy;
   }
 
   private append(field: string, value: string, h: number): void {
-    const at = this.pairs.length;
-    if ((at + 1) * 4 > this.slots.length * 3) this.resize(this.slots.length * 2);
-    if (at === this.hashes.length) {
-      const hashes = new Int32Array(at * 2);
-      hashes.set(this.hashes);
-      this.hashes = hashes;
-    }
-    this.pairs.push(packPair(field, value));
-    this.hashes[at] = h;
-    let s = h & this.mask;
-    while (this.slots[s] !== 0) s = (s + 1) & this.mask;
-    this.slots[s] = at + 1;
+    this.appendEntry(packPair(field, value), h);
   }
 
   private find(field: string, h: number): number {
@@ -187,41 +148,8 @@ export class PackedHashTable {
       const p = slots[s]!;
       if (p === 0) return -1;
       if (this.hashes[p - 1] !== h) continue;
-      const pair = this.pairs[p - 1]!;
+      const pair = this.entries[p - 1]!;
       if (fieldEnd(pair) === header + field.length && pair.startsWith(field, header)) return s;
     }
-  }
-
-  /** Empties a slot, shifting back later members of its cluster that may not skip the hole. */
-  private removeSlot(hole: number): void {
-    const slots = this.slots;
-    const mask = this.mask;
-    let s = hole;
-    for (;;) {
-      s = (s + 1) & mask;
-      const p = slots[s]!;
-      if (p === 0) break;
-      const home = this.hashes[p - 1]! & mask;
-      // p may move to the hole when its home is not in the cyclic range (hole, s].
-      const inRange = hole <= s ? home > hole && home <= s : home > hole || home <= s;
-      if (!inRange) {
-        slots[hole] = p;
-        hole = s;
-      }
-    }
-    slots[hole] = 0;
-  }
-
-  private resize(capacity: number): void {
-    const slots = new Int32Array(capacity);
-    const mask = capacity - 1;
-    const hashes = this.hashes;
-    for (let i = 0; i < this.pairs.length; i++) {
-      let s = hashes[i]! & mask;
-      while (slots[s] !== 0) s = (s + 1) & mask;
-      slots[s] = i + 1;
-    }
-    this.slots = slots;
-    this.mask = mask;
   }
 }

@@ -57,10 +57,13 @@ export async function waitForPing(port: number): Promise<void> {
   throw new Error(`server on ${port} did not answer PING`);
 }
 
-/** Starts 'redis' (redis-server) or 'shoal' with `threads` workers, without persistence, on a free port. */
-export async function startServer(name: string, threads: number): Promise<Server> {
+/**
+ * Starts 'redis' (redis-server) or 'shoal' with `threads` workers, without persistence, on a free
+ * port; `extra` directives follow the common ones (e.g. --dir, --replicaof).
+ */
+export async function startServer(name: string, threads: number, extra: readonly string[] = []): Promise<Server> {
   const port = await freePort();
-  const common = ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'];
+  const common = ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...extra];
   const child = name === 'redis'
     ? spawn('redis-server', common, { stdio: 'ignore' })
     : spawn(process.execPath, [`${ROOT}src/main.ts`, ...common, '--threads', String(threads)], { stdio: 'ignore' });

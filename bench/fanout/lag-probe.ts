@@ -8,12 +8,9 @@
 import net from 'node:net';
 import RedisParser from 'redis-parser';
 import { createLatencyHistogram, type LatencyHistogram } from '../latency-histogram.ts';
+import { encodeCommand } from './resp-command.ts';
 
 const PROBE_KEY = 'fanout:probe';
-
-function encode(argv: string[]): string {
-  return `*${argv.length}\r\n${argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`;
-}
 
 /** A connection that sends one command at a time and hands each reply to a callback. */
 class SerialClient {
@@ -50,7 +47,7 @@ class SerialClient {
   call(argv: string[]): Promise<unknown> {
     return new Promise((resolve) => {
       this.onReply = resolve;
-      this.socket.write(encode(argv));
+      this.socket.write(encodeCommand(argv));
     });
   }
 

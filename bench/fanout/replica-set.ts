@@ -1,15 +1,13 @@
 // A primary and its followers as real processes (shoal or redis-server), each in its own directory,
 // started for one step of the fan-out benchmark and stopped after it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort, waitForPing } from '../bench-servers.ts';
+import { startServer } from '../bench-servers.ts';
+import { encodeCommand } from './resp-command.ts';
 import type { ServerKind } from './fanout-options.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface ServerProcess {
   port: number;
@@ -25,13 +23,8 @@ export interface ReplicaSet {
 }
 
 async function startProcess(kind: ServerKind, threads: number, extra: string[]): Promise<ServerProcess> {
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), `fanout-${kind}-`));
-  const common = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra];
-  const child = kind === 'redis'
-    ? spawn('redis-server', common, { stdio: 'ignore' })
-    : spawn(process.execPath, [`${ROOT}src/main.ts`, ...common, '--threads', String(threads)], { stdio: 'ignore' });
-  await waitForPing(port);
+  const { port, child } = await startServer(kind, threads, ['--dir', dir, ...extra]);
   return { port, child, dir };
 }
 
@@ -53,7 +46,7 @@ export function command(port: number, ...argv: string[]): Promise<string> {
     const socket = net.connect(port, '127.0.0.1');
     let text = '';
     socket.on('connect', () => {
-      socket.write(`*${argv.length}\r\n${argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`);
+      socket.write(encodeCommand(argv));
     });
     socket.on('data', (d) => {
       text += d.toString('latin1');

@@ -2,15 +2,12 @@
 // SETs of random keys in flight, counting the replies (and the errors, never hidden) until stopped.
 import net from 'node:net';
 import { RespReplyReader, type ReplySink } from '../reply-reader.ts';
+import { encodeCommand } from './resp-command.ts';
 
 export interface WriteLoadResult {
   requests: number;
   errors: number;
   seconds: number;
-}
-
-function encodeSet(key: string, value: string): Buffer {
-  return Buffer.from(`*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${value.length}\r\n${value}\r\n`, 'latin1');
 }
 
 class LoadConnection implements ReplySink {
@@ -28,7 +25,7 @@ class LoadConnection implements ReplySink {
     // enough randomness for replication (every write is streamed whatever its key) and costs no
     // encoding per request.
     this.batch = [];
-    for (let i = 0; i < pipeline; i++) this.batch.push(encodeSet(`fanout:${Math.floor(Math.random() * keyMaximum)}`, value));
+    for (let i = 0; i < pipeline; i++) this.batch.push(Buffer.from(encodeCommand(['SET', `fanout:${Math.floor(Math.random() * keyMaximum)}`, value])));
     this.socket = net.connect(port, '127.0.0.1');
     this.socket.setNoDelay(true);
     this.socket.on('connect', () => this.sendBatch());

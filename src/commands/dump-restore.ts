@@ -75,7 +75,7 @@ function restore(ctx: CommandContext, argv: string[]): void {
   const deleted = replace && keyspace.deleteKey(db, key);
   let ttl = Number(ttlArg);
   if (ttl !== 0 && !absttl) ttl += keyspace.now;
-  if (ttl !== 0 && ttl <= keyspace.now && !keyspace.isReplica) {
+  if (ttl !== 0 && ttl <= keyspace.now && !keyspace.isReplica && !keyspace.loading) {
     // Already expired: the key is gone (a replaced one is deleted, and that is what propagates).
     if (deleted) {
       ctx.propagate(['DEL', key]);

@@ -372,7 +372,7 @@ function expireGeneric(ctx: CommandContext, argv: string[], name: string, relati
 
   // A time in the past deletes the key, except while replaying the primary's stream or the AOF and on
   // a replica, which wait for the primary's explicit DEL (checkAlreadyExpired).
-  if (when <= BigInt(keyspace.now) && !keyspace.isReplica && !ctx.client.isMaster) {
+  if (when <= BigInt(keyspace.now) && !keyspace.isReplica && !keyspace.loading && !ctx.client.isMaster) {
     keyspace.deleteKey(db, key);
     ctx.propagate([ctx.config.lazyfreeLazyExpire ? 'UNLINK' : 'DEL', key]);
     ctx.changed(key, 'del', 'g');

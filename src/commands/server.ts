@@ -182,6 +182,15 @@ export const serverCommands: SessionFamily = {
         const until = Date.now() + ms;
         while (Date.now() < until) { /* DEBUG SLEEP blocks the server by design */ }
         out.simple('OK');
+      } else if (sub === 'aof-flush-sleep') {
+        // The log thread writes the AOF: it sleeps this many microseconds before each write.
+        const micros = Number(argv[2]);
+        if (argv.length !== 3 || !Number.isInteger(micros) || micros < 0) {
+          out.error(argv.length !== 3 ? `ERR wrong number of arguments for 'debug|aof-flush-sleep' command` : 'ERR value is out of range, must be positive');
+          return;
+        }
+        shard.toMain({ type: 'aof-flush-sleep', micros });
+        out.simple('OK');
       } else if (sub === 'set-active-expire') {
         shard.activeExpiryEnabled = argv[2] !== '0';
         out.simple('OK');

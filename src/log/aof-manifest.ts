@@ -23,16 +23,27 @@ export function incrFileName(appendfilename: string, seq: number): string {
   return `${appendfilename}.${seq}.incr.aof`;
 }
 
-/** Parses a manifest's text with Redis 7.0's rules (comments, at least 6 fields, known types, monotonic incr seq). */
+/** Redis reads the manifest with fgets into a buffer of this many characters (plus the NUL). */
+const MANIFEST_MAX_LINE = 1024;
+
+/**
+ * Parses a manifest's text with Redis 7.0's rules: lines read as fgets reads them (at most 1024
+ * characters, so a longer line, or a last line without its newline, is "too long"), comments, at
+ * least 6 fields in pairs, known types, monotonic incr seq.
+ */
 export function parseManifest(text: string): AofFileInfo[] {
   const out: AofFileInfo[] = [];
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  if (lines.length === 0) throw new AofManifestError('Found an empty AOF manifest');
+  if (text.length === 0) throw new AofManifestError('Found an empty AOF manifest');
   let maxIncr = 0;
   let base = false;
-  for (const raw of lines) {
+  let pos = 0;
+  while (pos < text.length) {
+    const newline = text.indexOf('\n', pos);
+    const end = Math.min(newline < 0 ? text.length : newline + 1, pos + MANIFEST_MAX_LINE);
+    const raw = text.slice(pos, end);
+    pos = end;
     if (raw.startsWith('#')) continue;
+    if (!raw.endsWith('\n')) throw new AofManifestError('The AOF manifest file contains too long line');
     const line = raw.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
     const argv = line === '' ? null : splitArgs(line);
     if (argv === null || argv.length < 6 || argv.length % 2 !== 0) throw new AofManifestError('Invalid AOF manifest file format');

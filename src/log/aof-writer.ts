@@ -24,6 +24,9 @@ export interface AofWriterOptions {
   warn?: (message: string) => void;
 }
 
+/** Atomics.wait on a word nobody notifies: a blocking sleep of the log thread (DEBUG AOF-FLUSH-SLEEP). */
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
+
 /** An effect whose name starts with '@' is a control marker between the workers and the log thread, never a command. */
 export function isControlEffect(effect: EffectFrame): boolean {
   return effect.argc > 0 && effect.data[effect.argsOffset + 4] === 0x40;
@@ -82,6 +85,8 @@ export class AofWriter {
   /** Bytes written since the last fsync. */
   private unsynced = 0;
   bytesWritten = 0;
+  /** DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each write (tests widen races with it). */
+  flushSleepMicros = 0;
 
   private constructor(aofDir: string, incrPath: string, fd: number, policy: AppendFsync) {
     this.aofDir = aofDir;
@@ -183,6 +188,7 @@ export class AofWriter {
     const bytes = this.encoder.take();
     const length = bytes.length;
     if (length === 0) return 0;
+    if (this.flushSleepMicros > 0) Atomics.wait(SLEEPER, 0, 0, this.flushSleepMicros / 1000);
     let done = 0;
     while (done < length) done += fs.writeSync(this.fd, bytes, done, length - done);
     this.bytesWritten += length;

@@ -31,7 +31,8 @@ export type ToLogThread =
   | { type: 'capture'; on: boolean }
   | { type: 'captured' }
   | { type: 'stats' }
-  | { type: 'config-set'; pairs: Array<[string, string]> };
+  | { type: 'config-set'; pairs: Array<[string, string]> }
+  | { type: 'aof-flush-sleep'; micros: number };
 
 export interface LogThreadStats {
   type: 'stats';
@@ -104,6 +105,11 @@ export class LogThread {
   /** Relays CONFIG SET (appendfsync takes effect at once). */
   configSet(pairs: Array<[string, string]>): void {
     this.worker.postMessage({ type: 'config-set', pairs } satisfies ToLogThread);
+  }
+
+  /** DEBUG AOF-FLUSH-SLEEP: the AOF writer sleeps this long before each write (0 = never). */
+  aofFlushSleep(micros: number): void {
+    this.worker.postMessage({ type: 'aof-flush-sleep', micros } satisfies ToLogThread);
   }
 
   /**

@@ -72,10 +72,14 @@ const replication = new LogReplication(data.logPorts ?? [], data.replState ?? ne
   nextSequence: () => merger.nextSequence,
 });
 
+/** DEBUG AOF-FLUSH-SLEEP's value, kept for a writer opened later. */
+let aofFlushSleepMicros = 0;
+
 const sink = (effect: EffectFrame): void => {
   // BGREWRITEAOF's marker (src/persistence/aof-rewrite.ts): switches the AOF file here, goes nowhere else.
   if (isControlEffect(effect)) {
     aof = applyControlEffect(aof, effect, aofOptions());
+    if (aof !== null) aof.flushSleepMicros = aofFlushSleepMicros;
     return;
   }
   if (aof !== null) aof.append(effect);
@@ -169,6 +173,10 @@ port.on('message', (msg: ToLogThread) => {
         type: 'stats', nextSequence: merger.nextSequence, merged: merger.merged, stale: merger.stale,
         aofBytes: aof?.bytesWritten ?? 0, aofPath: aof?.incrPath ?? null,
       });
+      break;
+    case 'aof-flush-sleep':
+      aofFlushSleepMicros = msg.micros;
+      if (aof !== null) aof.flushSleepMicros = msg.micros;
       break;
     case 'config-set':
       config.set(msg.pairs);

@@ -6,7 +6,7 @@
 // they would not be recorded either.
 import path from 'node:path';
 import type { Shard } from '../shard/shard.ts';
-import { aofLoadPlan } from './aof-loader.ts';
+import { aofLoadPlan, replayList } from './aof-loader.ts';
 import { seqBefore } from '../log/log-control.ts';
 
 async function everyWorker(shard: Shard, argv: string[]): Promise<void> {
@@ -32,7 +32,8 @@ export async function debugLoadAof(shard: Shard): Promise<string | null> {
   try {
     if (plan.rdbBase !== null) await everyWorker(shard, ['@rdb-reload', plan.rdbBase]);
     else await everyWorker(shard, ['@flushall']);
-    if (plan.replay.length > 0) await shard.replayAof(plan.replay);
+    const { files, starts } = replayList(plan);
+    if (files.length > 0) await shard.replayAof(files, starts);
     console.log(`shoal: DB reloaded by DEBUG LOADAOF from ${path.basename(plan.aofDir)}`);
     return null;
   } catch (err) {

@@ -108,5 +108,7 @@ export function persistenceDone(shard: Shard, request: Request, out: ReplyWriter
 /** '@aof-replaying 1|0': DEBUG LOADAOF's replay runs (no effects are recorded meanwhile). */
 export function aofReplaying(shard: Shard, request: Request, out: ReplyWriter): void {
   shard.persistence.replayingAof = request.argv[1] === '1';
+  // Nothing expires while the AOF loads (as Redis while loading).
+  shard.keyspace.loading = shard.persistence.replayingAof;
   out.simple('OK');
 }

@@ -2,7 +2,7 @@ import type { ServerConfig } from '../config/server-config.ts';
 import { Supervisor } from './supervisor.ts';
 import { Acceptor } from './acceptor.ts';
 import { LogThread } from '../log/log-thread-client.ts';
-import { aofLoadPlan } from '../persistence/aof-loader.ts';
+import { aofLoadPlan, prepareAofOnStart, replayList } from '../persistence/aof-loader.ts';
 
 function log(level: string, message: string): void {
   const now = new Date();
@@ -13,6 +13,17 @@ function log(level: string, message: string): void {
 /** Starts the workers and the listener, and shuts down on SIGTERM/SIGINT or SHUTDOWN. */
 export async function runServer(config: ServerConfig): Promise<void> {
   log('*', `shoal starting (Redis 7.0.15 compatible), ${config.threads} shard workers`);
+  // The AOF directory is checked, upgraded from an old single file or given its first base before
+  // the workers read it; a failure is reported (and start-up stopped) after the PID line, where
+  // Redis reports it.
+  let aofStartError: string | null = null;
+  if (config.appendonly) {
+    try {
+      prepareAofOnStart(config, (message) => log('*', message));
+    } catch (err) {
+      aofStartError = (err as Error).message;
+    }
+  }
   const supervisor = new Supervisor(config);
   const logThreadData = {
     effectRings: supervisor.effectRings, sequence: supervisor.sequence, logControl: supervisor.logControl, configArgs: config.toArgs(),
@@ -31,6 +42,11 @@ export async function runServer(config: ServerConfig): Promise<void> {
   }
   log('*', ` PID: ${process.pid}`);
   log('*', `Server initialized, listening on port ${acceptor.port}`);
+  if (aofStartError !== null) {
+    log('#', aofStartError);
+    await supervisor.stop();
+    process.exit(1);
+  }
   // Without an AOF the log thread records nothing at start (it reads the sequence when it does): it
   // boots while the workers load. With one it starts after the replay, at the sequence it left.
   const earlyLogThread = config.appendonly ? null : LogThread.start(logThreadData);
@@ -40,7 +56,8 @@ export async function runServer(config: ServerConfig): Promise<void> {
   const aof = config.appendonly ? aofLoadPlan(config) : null;
   if (aof !== null) {
     try {
-      const commands = aof.replay.length > 0 ? await supervisor.replayAof(aof.replay) : 0;
+      const { files, starts } = replayList(aof);
+      const commands = files.length > 0 ? await supervisor.replayAof(files, starts) : 0;
       log('*', `DB loaded from append only file: ${((Date.now() - loadStarted) / 1000).toFixed(3)} seconds (${Math.max(0, loaded)} keys from the base, ${commands} commands replayed)`);
     } catch (err) {
       // The replaying worker's words (Redis's: "Bad file format ..." or "Unexpected end of file ...").
@@ -63,6 +80,7 @@ export async function runServer(config: ServerConfig): Promise<void> {
       process.exit(1);
     }
     supervisor.onConfigSet = (pairs) => logThread?.configSet(pairs);
+    supervisor.onAofFlushSleep = (micros) => logThread?.aofFlushSleep(micros);
     log('*', `Log thread started${logThread.aofPath ? `, appending to ${logThread.aofPath}` : ''}`);
   }
   acceptor.open();

@@ -33,6 +33,8 @@ export class Supervisor {
   /** SHUTDOWN from a client: `save` true (SAVE), false (NOSAVE) or undefined (as configured). */
   onShutdownRequest: (save: boolean | undefined) => void = () => {};
   onConfigSet: (pairs: Array<[string, string]>) => void = () => {};
+  /** DEBUG AOF-FLUSH-SLEEP from a worker, for the log thread (which writes the AOF). */
+  onAofFlushSleep: (micros: number) => void = () => {};
 
   constructor(config: ServerConfig) {
     this.config = config;
@@ -90,7 +92,7 @@ export class Supervisor {
   }
 
   /** Replays AOF files through worker 0 (once every worker runs); resolves the number of commands. */
-  replayAof(files: string[]): Promise<number> {
+  replayAof(files: string[], starts: number[] = []): Promise<number> {
     const worker = this.workers[0]!;
     return new Promise((resolve, reject) => {
       const onMessage = (msg: { type: string; ok?: boolean; commands?: number; error?: string }): void => {
@@ -100,7 +102,7 @@ export class Supervisor {
         else reject(new Error(msg.error));
       };
       worker.on('message', onMessage);
-      worker.postMessage({ type: 'replay-aof', files });
+      worker.postMessage({ type: 'replay-aof', files, starts });
     });
   }
 
@@ -132,6 +134,8 @@ export class Supervisor {
       this.config.set(msg.pairs);
       this.onConfigSet(msg.pairs);
       void from;
+    } else if (msg.type === 'aof-flush-sleep') {
+      this.onAofFlushSleep((msg as { micros?: number }).micros ?? 0);
     } else if (msg.type === 'shutdown') {
       this.onShutdownRequest((msg as { save?: boolean }).save);
     }

@@ -114,7 +114,7 @@ export class ActiveExpiry {
   private run(timeLimitMs: number, tuning: ExpiryTuning): void {
     const keyspace = this.keyspace;
     // A replica never expires keys on its own: it waits for the primary's DEL.
-    if (keyspace.isReplica || Date.now() < keyspace.expiryPausedUntil) return;
+    if (keyspace.isReplica || keyspace.loading || Date.now() < keyspace.expiryPausedUntil) return;
     const dbs = keyspace.dbs;
     const start = performance.now();
     const clockBefore = keyspace.now;

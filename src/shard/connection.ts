@@ -295,8 +295,14 @@ export class Connection {
     this.slots = rest;
   }
 
+  /** A connection without a socket (the AOF replay): its replies go here, if anywhere. */
+  replayOutput: ((bytes: Buffer) => void) | null = null;
+
   private write(bytes: Buffer): void {
-    if (this.socket === null) return;
+    if (this.socket === null) {
+      this.replayOutput?.(bytes);
+      return;
+    }
     this.socket.write(bytes);
     if (this.outputLimitHard > 0 && this.socket.writableLength > this.outputLimitHard) {
       console.warn(`shoal: closing client ${this.id}: output buffer ${this.socket.writableLength} > hard limit`);

@@ -30,6 +30,11 @@ export class Keyspace {
    * does, so that a paused server's dataset, and what it propagates, do not change.
    */
   expiryPausedUntil = 0;
+  /**
+   * While the AOF is replayed nothing expires (Redis's keyIsExpired while loading): a key given a
+   * past PEXPIREAT keeps its value and its later writes, and expires once the load is over.
+   */
+  loading = false;
   private readonly listener: KeyspaceListener;
 
   constructor(listener: KeyspaceListener) {
@@ -39,7 +44,7 @@ export class Keyspace {
 
   /** True when the key has an expiry in the past (the key may or may not exist). */
   isExpired(db: Database, key: string): boolean {
-    if (db.expires.size === 0) return false;
+    if (db.expires.size === 0 || this.loading) return false;
     const at = db.expires.get(key);
     return at !== undefined && at <= this.now;
   }

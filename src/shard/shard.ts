@@ -752,15 +752,36 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
    * chunk's commands (hops and cross-shard transactions included) before the next. A truncated last
    * command is cut off when aof-load-truncated is yes, as Redis does; otherwise loading fails.
    */
-  async replayAof(files: string[]): Promise<number> {
+  async replayAof(files: string[], starts: readonly number[] = []): Promise<number> {
+    // Every worker treats its keys as loading meanwhile: nothing expires (see Keyspace.loading).
+    const everyWorker = (on: string): Promise<unknown> => Promise.all(Array.from({ length: this.workerCount }, (_, w) => this.request(w, ['@aof-replaying', on], 0, 2)));
+    await everyWorker('1');
+    try {
+      return await this.replayAofFiles(files, starts);
+    } finally {
+      await everyWorker('0');
+    }
+  }
+
+  private async replayAofFiles(files: string[], starts: readonly number[]): Promise<number> {
     const conn = new Connection(0, null, this, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, false);
     const before = this.commandsProcessed;
     const chunk = Buffer.allocUnsafe(1024 * 1024);
+    // As Redis, a command the server does not know stops the load (other errors are the command's own).
+    let unknownCommand: string | null = null;
+    conn.replayOutput = (bytes) => {
+      if (unknownCommand !== null) return;
+      const at = bytes.indexOf("-ERR unknown command '", 0, 'latin1');
+      if (at >= 0) {
+        const text = bytes.toString('latin1', at + 22, Math.min(bytes.length, at + 22 + 300));
+        unknownCommand = text.slice(0, Math.max(0, text.indexOf("', with args")));
+      }
+    };
     for (let f = 0; f < files.length; f++) {
       const file = files[f]!;
       if (!fs.existsSync(file)) continue;
       const fd = fs.openSync(file, 'r');
-      let offset = 0;
+      let offset = starts[f] ?? 0;
       try {
         for (;;) {
           const n = fs.readSync(fd, chunk, 0, chunk.length, offset);
@@ -768,6 +789,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
           offset += n;
           conn.feed(Buffer.from(chunk.subarray(0, n)));
           await this.untilIdle(conn);
+          if (unknownCommand !== null) throw new Error(`Unknown command '${unknownCommand}' reading the append only file ${path.basename(file)}`);
           if (conn.closed) throw new Error(`Bad file format reading the append only file ${path.basename(file)} (near byte ${offset - conn.parser.bufferedBytes()}): make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>`);
         }
       } finally {

@@ -17,7 +17,7 @@ export type ToWorker =
   | { type: 'config-set'; pairs: Array<[string, string]> }
   | { type: 'shutdown' }
   | { type: 'save' }
-  | { type: 'replay-aof'; files: string[] };
+  | { type: 'replay-aof'; files: string[]; starts?: number[] };
 
 const data = workerData as ShardWorkerData;
 const port = parentPort!;
@@ -44,7 +44,7 @@ port.on('message', (msg: ToWorker) => {
       );
       break;
     case 'replay-aof':
-      shard.replayAof(msg.files).then(
+      shard.replayAof(msg.files, msg.starts).then(
         (commands) => port.postMessage({ type: 'replayed', ok: true, commands }),
         (err: unknown) => port.postMessage({ type: 'replayed', ok: false, error: String(err) }),
       );

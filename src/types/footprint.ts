@@ -26,13 +26,12 @@ export function estimatePayloadBytes(value: RedisValue, samples: number): number
     : value instanceof HashValue || value instanceof SetValue || value instanceof ZSetValue ? value.size
       : -1;
   if (count < 0 || samples <= 0 || count <= Math.max(EXACT_UP_TO, samples)) return encodeValue(value)[1].length;
+  // A list's element i is O(i / 128) chunks away: sample whole chunks instead.
+  if (value instanceof ListValue) return 2 + Math.round(value.sampledElementBytes(samples) * count);
   let sampled = 0;
   for (let s = 0; s < samples; s++) {
     const i = Math.floor(((s + 0.5) * count) / samples);
-    if (value instanceof ListValue) {
-      const v = value.get(i);
-      sampled += varintBytes(v.length) + v.length;
-    } else if (value instanceof HashValue) {
+    if (value instanceof HashValue) {
       const f = value.fieldAt(i);
       const v = value.valueAt(i);
       sampled += varintBytes(f.length) + f.length + varintBytes(v.length) + v.length;

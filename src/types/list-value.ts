@@ -39,13 +39,18 @@ class Chunk {
   packed: Buffer | null = null;
   packedPos = 0;
 
-  constructor(capacity: number, atHead: boolean) {
-    this.items = new Array<string>(capacity).fill(HOLE);
+  /** `items`: a cleared array of `capacity` slots to reuse (one a packed chunk gave up), else a new one. */
+  constructor(capacity: number, atHead: boolean, items?: string[]) {
+    this.items = items ?? new Array<string>(capacity).fill(HOLE);
     this.start = this.end = atHead ? capacity : 0;
   }
 
-  /** Replaces the array by one string (done to full interior chunks). */
-  pack(): void {
+  /**
+   * Replaces the array by one Buffer (done to full interior chunks). Returns the array, cleared, for
+   * the chunk that is being created next to this one: filling a big list then allocates one array
+   * per list instead of one per 128 elements, which is garbage the young generation has to scan.
+   */
+  pack(): string[] {
     // Written byte by byte into a scratch Buffer and read back as latin1: one flat string, several
     // times faster than Array.join and without the cons nodes a += rope would keep.
     let size = 0;
@@ -76,25 +81,33 @@ class Chunk {
     this.packedPos = 0;
     this.end -= this.start;
     this.start = 0;
+    const items = this.items;
     this.items = NO_ITEMS;
+    return items.fill(HOLE);
   }
 
   /** Back to an array of CHUNK_MAX slots holding the live elements at its start. */
   unpack(): void {
-    const live = this.decode(0, this.end - this.start);
+    const size = this.end - this.start;
     const items = new Array<string>(CHUNK_MAX).fill(HOLE);
-    for (let i = 0; i < live.length; i++) items[i] = live[i]!;
+    this.decodeInto(0, size, items);
     this.items = items;
     this.start = 0;
-    this.end = live.length;
+    this.end = size;
     this.packed = null;
   }
 
   /** Live elements [from, to) of a packed chunk, decoded. */
   decode(from: number, to: number): string[] {
+    const out: string[] = new Array(to - from);
+    this.decodeInto(from, to, out);
+    return out;
+  }
+
+  /** Live elements [from, to) of a packed chunk, decoded into out[0 .. to - from). */
+  decodeInto(from: number, to: number, out: string[]): void {
     // One native call for the chunk's bytes, then cheap slices of that string.
     const packed = latin1Slice(this.packed!, this.packedPos, this.packed!.length);
-    const out: string[] = new Array(to - from);
     let pos = 0;
     for (let i = 0; i < to; i++) {
       let n = packed.charCodeAt(pos++);
@@ -111,7 +124,11 @@ class Chunk {
       if (i >= from) out[i - from] = packed.slice(pos, pos + n);
       pos += n;
     }
-    return out;
+  }
+
+  /** Serialized bytes (length varint + bytes) of the live elements of a packed chunk. */
+  get packedBytes(): number {
+    return this.packed!.length - this.packedPos;
   }
 
   /** Drops n elements from the head of a packed chunk (trims). */
@@ -239,6 +256,31 @@ export class ListValue implements RedisObject {
       else for (let i = chunk.start; i < chunk.end; i++) out[n++] = chunk.items[i]!;
     }
     return out;
+  }
+
+  /**
+   * Average serialized bytes per element (length varint + bytes), measured on the chunks at
+   * `samples` positions spread over the list: O(samples), where get(i) walks chunks (size estimates
+   * for maxmemory's sampling and MEMORY USAGE, which run every timer tick).
+   */
+  sampledElementBytes(samples: number): number {
+    const count = this.last - this.first;
+    if (count === 0) return 0;
+    let bytes = 0;
+    let elements = 0;
+    for (let s = 0; s < samples; s++) {
+      const chunk = this.chunks[this.first + Math.floor(((s + 0.5) * count) / samples)]!;
+      if (chunk.packed !== null) {
+        bytes += chunk.packedBytes;
+        elements += chunk.size;
+      } else {
+        // An unpacked chunk counts as its size times its middle element, like a packed one of that size.
+        const n = chunk.items[chunk.start + (chunk.size >> 1)]!.length;
+        bytes += (n + (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : 4)) * chunk.size;
+        elements += chunk.size;
+      }
+    }
+    return bytes / elements;
   }
 
   /** Number of chunks (memory reports and tests). */
@@ -507,6 +549,12 @@ export class ListValue implements RedisObject {
 
   /** A new empty chunk at the head or the tail, with room to grow towards the outside. */
   private newChunk(atHead: boolean): Chunk {
+    let recycled: string[] | undefined;
+    if (this.length !== 0) {
+      // The current end chunk is full and about to become an interior one: pack it.
+      const neighbour = this.chunks[atHead ? this.first : this.last - 1]!;
+      if (neighbour.packed === null && neighbour.size === CHUNK_MAX) recycled = neighbour.pack();
+    }
     let chunk: Chunk;
     if (this.length === 0) {
       this.spare = undefined;
@@ -516,12 +564,8 @@ export class ListValue implements RedisObject {
       this.spare = undefined;
       chunk.start = chunk.end = atHead ? CHUNK_MAX : 0;
     } else {
-      chunk = new Chunk(CHUNK_MAX, atHead);
-    }
-    if (this.length !== 0) {
-      // The current end chunk is full and about to become an interior one: pack it.
-      const neighbour = this.chunks[atHead ? this.first : this.last - 1]!;
-      if (neighbour.packed === null && neighbour.size === CHUNK_MAX) neighbour.pack();
+      // A full chunk's array has CHUNK_MAX slots: the packed neighbour's is the right size.
+      chunk = new Chunk(CHUNK_MAX, atHead, recycled);
     }
     if (atHead) {
       if (this.first === 0) this.regrow();

@@ -87,4 +87,36 @@ describe('ListValue packed chunks', () => {
     expect(list.toArray()).toEqual(model);
     expect(ListValue.from(model).clone().toArray()).toEqual(model);
   });
+
+  it('keeps both ends intact when a chunk packed by a push lends its array to the next chunk', () => {
+    const list = new ListValue();
+    const model: string[] = [];
+    for (let i = 0; i < CHUNK_MAX * 4 + 3; i++) {
+      list.pushTail(`t${i}`);
+      model.push(`t${i}`);
+      list.pushHead(`h${i}`);
+      model.unshift(`h${i}`);
+    }
+    expect(list.packedChunkCount).toBeGreaterThanOrEqual(4);
+    expect(list.toArray()).toEqual(model);
+    // The chunks made from recycled arrays hold no stale elements past their live window.
+    for (let i = 0; i < CHUNK_MAX + 1; i++) expect(list.popTail()).toBe(model.pop());
+    for (let i = 0; i < CHUNK_MAX + 1; i++) expect(list.popHead()).toBe(model.shift());
+    expect(list.toArray()).toEqual(model);
+  });
+
+  it('measures bytes per element on sampled chunks as the serialized form counts them', () => {
+    const list = new ListValue();
+    let exact = 0;
+    // Element sizes change along the list (17, 200 and 3 bytes), so the samples must spread over it.
+    for (let i = 0; i < CHUNK_MAX * 30; i++) {
+      const v = i < CHUNK_MAX * 10 ? `element:${String(i).padStart(9, '0')}` : i < CHUNK_MAX * 20 ? 'x'.repeat(200) : 'abc';
+      exact += v.length + (v.length < 0x80 ? 1 : 2);
+      list.pushTail(v);
+    }
+    const average = exact / list.length;
+    expect(Math.abs(list.sampledElementBytes(30) - average) / average).toBeLessThan(0.02);
+    expect(Math.abs(list.sampledElementBytes(5) - average) / average).toBeLessThan(0.35);
+    expect(new ListValue().sampledElementBytes(5)).toBe(0);
+  });
 });

@@ -74,7 +74,7 @@ function blockingPop(ctx: CommandContext, argv: string[], fromHead: boolean): vo
   ctx.block(keys, timeoutMs, 'null-array');
 }
 
-function blockingMove(ctx: CommandContext, source: string, destination: string, fromHead: boolean, toHead: boolean, timeoutText: string): void {
+function blockingMove(ctx: CommandContext, source: string, destination: string, fromHead: boolean, toHead: boolean, timeoutText: string, rpoplpush = false): void {
   const timeoutMs = timeoutOrReply(ctx, timeoutText);
   if (timeoutMs === undefined) return;
   const value = ctx.keyspace.lookupWrite(ctx.db, source);
@@ -88,8 +88,11 @@ function blockingMove(ctx: CommandContext, source: string, destination: string, 
   }
   const start = ctx.reply.pos;
   moveGeneric(ctx, source, destination, fromHead, toHead);
-  // Replicated as the non-blocking move that it became.
-  if (ctx.reply.buf[start] === 0x24) ctx.propagate(['LMOVE', source, destination, fromHead ? 'LEFT' : 'RIGHT', toHead ? 'LEFT' : 'RIGHT']);
+  // Replicated as the non-blocking move that it became (BRPOPLPUSH as RPOPLPUSH, as Redis does).
+  if (ctx.reply.buf[start] === 0x24) {
+    if (rpoplpush) ctx.propagate(['RPOPLPUSH', source, destination]);
+    else ctx.propagate(['LMOVE', source, destination, fromHead ? 'LEFT' : 'RIGHT', toHead ? 'LEFT' : 'RIGHT']);
+  }
 }
 
 function where(text: string | undefined): boolean | undefined {
@@ -105,7 +108,7 @@ function zsetKeysFrom(argv: string[], numkeysIndex: number): string[] {
 export const blockingCommands: CommandFamily = {
   blpop: (ctx, argv) => blockingPop(ctx, argv, true),
   brpop: (ctx, argv) => blockingPop(ctx, argv, false),
-  brpoplpush: (ctx, argv) => blockingMove(ctx, argv[1]!, argv[2]!, false, true, argv[3]!),
+  brpoplpush: (ctx, argv) => blockingMove(ctx, argv[1]!, argv[2]!, false, true, argv[3]!, true),
   blmove(ctx, argv) {
     const fromHead = where(argv[3]);
     const toHead = where(argv[4]);

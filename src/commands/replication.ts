@@ -102,8 +102,9 @@ export const replicationCommands: SessionFamily = {
       out.simple('OK');
     },
   },
-  replicaof: { handler: replicaof },
-  slaveof: { handler: replicaof },
+  // allWorkers: inside MULTI the role change is awaited under every worker's lock, as EXEC runs async commands.
+  replicaof: { allWorkers: true, handler: replicaof },
+  slaveof: { allWorkers: true, handler: replicaof },
   wait: {
     async handler({ shard, out }, argv) {
       if (shard.replication.state.isReplica) {

@@ -93,7 +93,8 @@ export const serverCommands: SessionFamily = {
         await fromAllWorkers(session, ['@resetstat'], 0);
         out.simple('OK');
       } else if (sub === 'rewrite') {
-        const error = shard.config.rewrite();
+        const view = shard.replication.state.read();
+        const error = shard.config.rewrite(view === null ? undefined : view.role === 'slave' ? { host: view.masterHost, port: view.masterPort } : null);
         if (error !== null) out.error(error);
         else out.simple('OK');
       } else if (sub === 'help') {
@@ -180,6 +181,7 @@ export const serverCommands: SessionFamily = {
       } else if (sub === 'sleep') {
         const ms = Number(argv[2] ?? '0') * 1000;
         const until = Date.now() + ms;
+        shard.replication.debugSleep(ms);
         while (Date.now() < until) { /* DEBUG SLEEP blocks the server by design */ }
         out.simple('OK');
       } else if (sub === 'aof-flush-sleep') {

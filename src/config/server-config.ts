@@ -243,10 +243,11 @@ export class ServerConfig {
   }
 
   /** CONFIG REWRITE into the config file. Returns null or the error text without '-'. */
-  rewrite(): string | null {
+  rewrite(replicaOf?: ReplicaOf | null): string | null {
     if (this.configFile === undefined) return 'ERR The server is running without a config file';
     try {
-      rewriteConfigFile(this.configFile, (d) => this.values.get(d.name)!);
+      // replicaOf, when given: the link as it is now (REPLICAOF changes it at run time, not CONFIG SET).
+      rewriteConfigFile(this.configFile, (d) => (d.name === 'replicaof' && replicaOf !== undefined ? replicaOf : this.values.get(d.name)!));
     } catch (e) {
       return `ERR Rewriting config file: ${strerror(e)}`;
     }

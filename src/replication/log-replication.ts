@@ -17,8 +17,10 @@ import { StreamEncoder } from '../log/stream-encoder.ts';
 import { ReplicationState, ROLE_MASTER, ROLE_REPLICA, type ReplicationView } from './repl-state.ts';
 import type { LogToWorker, WorkerToLog } from './messages.ts';
 import { PrimaryLink } from './primary-link.ts';
+import { readReplicationAux } from './snapshot.ts';
 
 const NO_REPLID = '0000000000000000000000000000000000000000';
+const NEWLINE = new Uint8Array([0x0a]);
 
 function newReplid(): string {
   return crypto.randomBytes(20).toString('hex');
@@ -38,6 +40,8 @@ interface ReplicaLink {
   /** Full resync: the first effect after the snapshot, and the stream offset the replica starts after. */
   snapshotSeq: number | null;
   startOffset: number | null;
+  /** repl-diskless-sync-delay: the snapshot starts when this fires (more replicas may arrive meanwhile). */
+  delayTimer: NodeJS.Timeout | null;
 }
 
 interface Wait {
@@ -79,7 +83,7 @@ export class LogReplication {
   private masterHost = '';
   private masterPort = 0;
   private link: PrimaryLink | null = null;
-  private linkState: 'connect' | 'connecting' | 'sync' | 'connected' = 'connect';
+  private linkState: 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected' = 'connect';
   private linkDownSince = Date.now();
   /** The stream offset applied by the master client (slave_repl_offset) and received (slave_read_repl_offset). */
   private applied = 0;
@@ -112,7 +116,17 @@ export class LogReplication {
         }
       }
     }, 1000));
-    if (config.masterHost !== null && config.masterHost !== undefined) this.replicaOf(config.masterHost, config.masterPort);
+    if (config.masterHost !== null && config.masterHost !== undefined) {
+      this.replicaOf(config.masterHost, config.masterPort);
+      // Restarted from its own RDB: the history it holds (aux fields) is offered to the primary with PSYNC.
+      const aux = config.get('appendonly') === 'yes' ? null : readReplicationAux(path.resolve(config.dir, config.dbfilename));
+      if (aux !== null) {
+        this.replid = aux.replid;
+        this.applied = aux.offset;
+        this.received = aux.offset;
+        this.synced = true;
+      }
+    }
     this.publish();
   }
 
@@ -244,6 +258,7 @@ export class LogReplication {
         link.state = 'send_bulk';
         const eof = link.capaEof && this.config.get('repl-diskless-sync') === 'yes';
         this.post(link.worker, { t: 'fullsync', cid: link.cid, replid: link.sync ? '' : this.replid, offset, eof, rdb: msg.rdb });
+        if (!eof) this.putOnline(link, offset + 1);
         break;
       }
       case 'applied':
@@ -258,6 +273,9 @@ export class LogReplication {
       case 'master-reset-done':
         this.onMasterReset(msg.offset);
         break;
+      case 'sleep':
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, msg.ms);
+        break;
       case 'kill-master-link':
         // As Redis after CLIENT KILL of its master client: reconnect, and continue with PSYNC.
         this.link?.close('killed by CLIENT KILL');
@@ -268,7 +286,7 @@ export class LogReplication {
   private onPsync(worker: number, msg: Extract<WorkerToLog, { t: 'psync' }>): void {
     const link: ReplicaLink = {
       worker, cid: msg.cid, ip: msg.ip, port: msg.listeningPort, state: 'wait_bgsave', capaEof: msg.capaEof, sync: msg.sync,
-      ackOffset: 0, ackTime: Date.now(), snapshotSeq: null, startOffset: null,
+      ackOffset: 0, ackTime: Date.now(), snapshotSeq: null, startOffset: null, delayTimer: null,
     };
     this.links.set(`${worker}:${msg.cid}`, link);
     const backlog = this.backlog;
@@ -296,9 +314,41 @@ export class LogReplication {
       this.publish();
       return;
     }
-    this.pendingSnapshots++;
-    this.post(worker, { t: 'snapshot', cid: msg.cid });
+    const delay = this.disklessDelay(link);
+    if (delay > 0) {
+      // As Redis: a diskless transfer waits repl-diskless-sync-delay seconds for more replicas (they
+      // get keep-alive newlines meanwhile), unless repl-diskless-sync-max-replicas are waiting already.
+      link.delayTimer = setTimeout(() => {
+        link.delayTimer = null;
+        if (this.links.get(`${link.worker}:${link.cid}`) === link) this.startSnapshot(link);
+      }, delay * 1000);
+    } else this.startSnapshot(link);
     this.publish();
+  }
+
+  private disklessDelay(link: ReplicaLink): number {
+    if (!link.capaEof || this.config.get('repl-diskless-sync') !== 'yes') return 0;
+    const max = Number(this.config.get('repl-diskless-sync-max-replicas') ?? '0');
+    if (max > 0) {
+      let waiting = 0;
+      for (const l of this.links.values()) if (l.delayTimer !== null) waiting++;
+      if (waiting + 1 >= max) {
+        // This one completes the set: every waiting replica starts now.
+        for (const l of this.links.values()) {
+          if (l.delayTimer === null) continue;
+          clearTimeout(l.delayTimer);
+          l.delayTimer = null;
+          this.startSnapshot(l);
+        }
+        return 0;
+      }
+    }
+    return Number(this.config.get('repl-diskless-sync-delay') ?? '5');
+  }
+
+  private startSnapshot(link: ReplicaLink): void {
+    this.pendingSnapshots++;
+    this.post(link.worker, { t: 'snapshot', cid: link.cid });
   }
 
   private snapshotDone(): void {
@@ -336,7 +386,9 @@ export class LogReplication {
       this.snapshotDone();
       const eof = link.capaEof && this.config.get('repl-diskless-sync') === 'yes';
       this.post(link.worker, { t: 'fullsync', cid: link.cid, replid: link.sync ? '' : this.replid, offset, eof });
-      // The stream follows the first ACK (the replica loaded the payload), as Redis does.
+      // As Redis: after a payload of known length the stream follows at once (SYNC clients never
+      // acknowledge); after an EOF-marked one it follows the first ACK (the replica loaded it).
+      if (!eof) this.putOnline(link, offset + 1);
     }
   }
 
@@ -359,6 +411,8 @@ export class LogReplication {
    * finds no link.
    */
   private forgetLink(link: ReplicaLink): void {
+    if (link.delayTimer !== null) clearTimeout(link.delayTimer);
+    link.delayTimer = null;
     if (this.links.delete(`${link.worker}:${link.cid}`) && link.snapshotSeq !== null && link.startOffset === null) this.snapshotDone();
     this.countGoodReplicas();
   }
@@ -497,6 +551,9 @@ export class LogReplication {
       psyncReplid: this.synced ? this.replid : '?',
       psyncOffset: this.synced ? this.applied + 1 : -1,
     }, {
+      handshaking: () => {
+        if (this.link === link) this.linkState = 'handshake';
+      },
       fullResync: (replid, offset) => {
         this.linkState = 'sync';
         this.replid = replid;
@@ -591,10 +648,18 @@ export class LogReplication {
     const timeout = Number(this.config.get('repl-timeout') ?? '60') * 1000;
     if (this.role === 'slave' && this.link !== null) {
       // As Redis: a primary silent for repl-timeout (it PINGs every repl-ping-replica-period) is gone.
-      if (now - this.link.lastIo > timeout) this.link.close('timeout: no data from the primary');
+      if (now - this.link.lastIo > timeout) {
+        // Redis's words for each stage, which its tests look for in the log.
+        if (this.linkState === 'connecting' || this.linkState === 'handshake') console.log('shoal: Timeout connecting to the MASTER...');
+        else if (this.linkState === 'sync') console.log('shoal: Timeout receiving bulk data from MASTER... If the problem persists try to set the \'repl-timeout\' parameter in redis.conf to a larger value.');
+        else console.log('shoal: MASTER timeout: no data nor PING received...');
+        this.link.close('timeout: no data from the primary');
+      }
       else if (this.linkState === 'connected') this.link.sendAck(this.applied);
     }
     for (const link of [...this.links.values()]) {
+      // Replicas waiting for their payload get a newline every second, as Redis sends, so they do not time out.
+      if (link.state === 'wait_bgsave' && this.role === 'master') this.post(link.worker, { t: 'write', cid: link.cid, bytes: NEWLINE });
       if (link.state === 'online' && !link.sync && now - link.ackTime > timeout) {
         console.warn(`shoal: disconnecting timedout replica ${link.ip}:${link.port}`);
         this.dropLink(link);
@@ -664,6 +729,7 @@ export class LogReplication {
       syncFull: this.syncFull,
       syncPartialOk: this.syncPartialOk,
       syncPartialErr: this.syncPartialErr,
+      synced: this.synced,
     };
     this.state.publish(view);
   }

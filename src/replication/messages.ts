@@ -22,7 +22,9 @@ export type WorkerToLog =
   | { t: 'getack'; offset: number }
   | { t: 'master-reset-done'; offset: number }
   /** CLIENT KILL matched the link to our primary (TYPE master, ADDR host:port). */
-  | { t: 'kill-master-link' };
+  | { t: 'kill-master-link' }
+  /** DEBUG SLEEP: the log thread blocks for that long too. */
+  | { t: 'sleep'; ms: number };
 
 export type LogToWorker =
   | { t: 'write'; cid: number; bytes: Uint8Array }

@@ -4,6 +4,8 @@
 import net from 'node:net';
 
 export interface PrimaryLinkEvents {
+  /** The TCP connection is up: the handshake starts (ROLE says "handshake"). */
+  handshaking?(): void;
   /** +FULLRESYNC: the RDB follows. */
   fullResync(replid: string, offset: number): void;
   /** The whole RDB payload arrived. */
@@ -52,7 +54,10 @@ export class PrimaryLink {
     if (handshake.announceIp) this.steps.push(['REPLCONF', 'ip-address', handshake.announceIp]);
     this.steps.push(['REPLCONF', 'capa', 'eof', 'capa', 'psync2']);
     this.steps.push(['PSYNC', handshake.psyncReplid, String(handshake.psyncOffset)]);
-    this.socket.on('connect', () => this.nextStep());
+    this.socket.on('connect', () => {
+      this.events.handshaking?.();
+      this.nextStep();
+    });
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (err) => this.close(`error: ${err.message}`));
     this.socket.on('close', () => this.close('connection closed'));

@@ -38,7 +38,7 @@ export interface ReplicationView {
   // replica side
   masterHost: string;
   masterPort: number;
-  /** connect, connecting, sync, connected (ROLE's states). */
+  /** connect, connecting, handshake, sync, connected (ROLE's states). */
   linkState: string;
   lastIoSecondsAgo: number;
   syncInProgress: boolean;
@@ -48,6 +48,8 @@ export interface ReplicationView {
   syncFull: number;
   syncPartialOk: number;
   syncPartialErr: number;
+  /** A replica whose history (replid, replOffset) a primary can continue with PSYNC. */
+  synced: boolean;
 }
 
 export class ReplicationState {

@@ -5,6 +5,7 @@
 import type { Shard } from '../shard/shard.ts';
 import { integerReply, arrayElements } from '../resp/reply-scan.ts';
 import { RdbFileWriter, readRdbFileSync } from '../persistence/rdb-file.ts';
+import { stringReply } from '../resp/reply-scan.ts';
 
 function decodePart(reply: Buffer): { keys: number; expires: number; entries: Buffer } {
   const [keys, expires, entries] = arrayElements(reply)!;
@@ -81,4 +82,37 @@ export function readStreamDb(file: string): number {
     if (!(err instanceof HeaderRead)) throw err;
   }
   return db;
+}
+
+/**
+ * The aux fields a saved RDB carries on a replica (repl-stream-db, repl-id, repl-offset), asked of
+ * worker 0, which runs the master client, under the save's locks: what the file holds is the primary's
+ * history up to that offset, so after a restart the replica continues it with PSYNC, as Redis does.
+ */
+export async function replicationSaveAux(shard: Shard, txId: number): Promise<Array<[string, string]>> {
+  if (!shard.replication.available) return [];
+  const reply = await shard.request(0, ['@repl-save-info'], 0, 2, txId);
+  return JSON.parse(stringReply(reply) ?? '[]') as Array<[string, string]>;
+}
+
+/** What a replica's RDB file says about the history it holds (see replicationSaveAux), or null. */
+export function readReplicationAux(file: string): { replid: string; offset: number; db: number } | null {
+  let replid = '';
+  let offset = -1;
+  let db = 0;
+  try {
+    readRdbFileSync(file, {
+      aux(key, value) {
+        if (key === 'repl-id') replid = value;
+        else if (key === 'repl-offset') offset = Number(value);
+        else if (key === 'repl-stream-db') db = Number(value) || 0;
+      },
+      key() {
+        throw new HeaderRead();
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof HeaderRead)) return null;
+  }
+  return replid.length === 40 && Number.isSafeInteger(offset) && offset >= 0 ? { replid, offset, db } : null;
 }

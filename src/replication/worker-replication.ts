@@ -9,7 +9,9 @@ import type { Shard } from '../shard/shard.ts';
 import { Connection } from '../shard/connection.ts';
 import { ReplicationState } from './repl-state.ts';
 import type { LogToWorker, WorkerToLog } from './messages.ts';
-import { takeReplicationSnapshot, loadIntoWorkers, readStreamDb } from './snapshot.ts';
+import { takeReplicationSnapshot, loadIntoWorkers, readStreamDb, readReplicationAux } from './snapshot.ts';
+import { rdbPath } from '../persistence/rdb-snapshot.ts';
+import { ReplicaKeyExpiry } from './replica-key-expiry.ts';
 import { clientMatches } from '../commands/client.ts';
 import type { ReplicationView } from './repl-state.ts';
 
@@ -56,6 +58,19 @@ export class WorkerReplication {
     this.configChanged();
     this.port?.on('message', (msg: LogToWorker) => this.onMessage(msg));
     this.port?.unref();
+    // A replica restarted from its own RDB continues the primary's stream in the database it was in.
+    if (shard.id === 0 && shard.config.masterHost !== null && shard.config.get('appendonly') !== 'yes') {
+      this.masterDb = readReplicationAux(rdbPath(shard.config))?.db ?? 0;
+    }
+  }
+
+  /** Worker 0, under a save's locks: the aux fields of replicationSaveAux() ([] when not a synced replica). */
+  saveInfoAux(): Array<[string, string]> {
+    const view = this.state.read();
+    if (view === null || view.role !== 'slave' || !view.synced) return [];
+    const offset = this.master !== null ? this.appliedOffset() : view.replOffset;
+    const db = this.master?.client.dbIndex ?? this.masterDb;
+    return [['repl-stream-db', String(db)], ['repl-id', view.replid], ['repl-offset', String(offset)]];
   }
 
   configChanged(): void {
@@ -138,6 +153,30 @@ export class WorkerReplication {
     });
   }
 
+  private readonly replicaExpiry = new ReplicaKeyExpiry();
+  private replicaExpiryTimer: NodeJS.Timeout | null = null;
+
+  /** A replica tracks (and deletes in time) the keys its own clients give an expiry; a primary does not. */
+  private replicaRoleChanged(replica: boolean): void {
+    if (replica && this.replicaExpiryTimer === null) {
+      this.shard.executor.replicaExpiry = this.replicaExpiry;
+      this.replicaExpiryTimer = setInterval(() => {
+        if (!this.shard.lock.held) this.replicaExpiry.cycle(this.shard.keyspace);
+      }, 100);
+      this.replicaExpiryTimer.unref();
+    } else if (!replica && this.replicaExpiryTimer !== null) {
+      clearInterval(this.replicaExpiryTimer);
+      this.replicaExpiryTimer = null;
+      this.shard.executor.replicaExpiry = null;
+      this.replicaExpiry.clear();
+    }
+  }
+
+  /** DEBUG SLEEP: the log thread stops too (it sends the keep-alives and PINGs a sleeping Redis would not). */
+  debugSleep(ms: number): void {
+    this.post({ t: 'sleep', ms });
+  }
+
   replicaof(host: string | null, port: number): Promise<string> {
     const rid = this.nextWaitId++;
     return new Promise((resolve) => {
@@ -183,6 +222,13 @@ export class WorkerReplication {
       }
       case 'role':
         this.shard.keyspace.isReplica = msg.replica;
+        this.replicaRoleChanged(msg.replica);
+        // As Redis: clients blocked on keys would be served by the primary's writes; they are told instead.
+        if (msg.replica) {
+          for (const blocked of this.shard.blocking.all()) {
+            this.shard.unblock(blocked, 'error', 'UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)');
+          }
+        }
         break;
       case 'load':
         this.enqueue({ file: msg.file });

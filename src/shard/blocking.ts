@@ -71,6 +71,11 @@ export class BlockingRegistry {
     }
   }
 
+  /** Every blocked command (a copy: unblocking removes entries). */
+  all(): BlockedCommand[] {
+    return [...this.byClient.values()];
+  }
+
   byClientId(clientId: number): BlockedCommand | undefined {
     return this.byClient.get(clientId);
   }

@@ -45,6 +45,8 @@ export class Executor implements CommandContext {
   blockHandler: CommandHandler | null = null;
   /** Set once any client enabled CLIENT TRACKING (null until then: no cost for the untracked). */
   tracker: KeyTracker | null = null;
+  /** On a replica: the keys its own clients give an expiry (null on a primary: no cost there). */
+  replicaExpiry: { noteWrite(db: Database, argv: readonly string[]): void } | null = null;
   private readonly sink: ChangeSink;
   private effects: string[][] | null = null;
 
@@ -101,6 +103,8 @@ export class Executor implements CommandContext {
     this.blockHandler = handler;
     const replyStart = reply.pos;
     const errorsBefore = errorReplyTotal.count;
+    const replicaExpiry = this.replicaExpiry;
+    if (replicaExpiry !== null) this.keyspace.replicaClientWriting = !client.isMaster;
     try {
       handler(this, argv);
     } catch (err) {
@@ -112,6 +116,10 @@ export class Executor implements CommandContext {
     // A blocked command that only registered its wait has not failed, whatever it wrote meanwhile.
     if (errorReplyTotal.count !== errorsBefore && this.blockRequest === null) this.noteFailure(argv);
     if (this.tracker !== null) this.tracker.commandExecuted(argv, client);
+    if (replicaExpiry !== null) {
+      this.keyspace.replicaClientWriting = false;
+      if (this.dirty !== dirtyBefore && !client.isMaster) replicaExpiry.noteWrite(db, argv);
+    }
     const effects = this.effects as string[][] | null;
     if (effects !== null) {
       for (const effect of effects) this.sink.emitEffect(db.index, effect);

@@ -49,6 +49,16 @@ export class Keyspace {
     return at !== undefined && at <= this.now;
   }
 
+  /** On a replica: the command running is from a client of this replica, not the master client. */
+  replicaClientWriting = false;
+
+  /** Deletes an expired key as expiry does (counted, notified). */
+  deleteExpired(db: Database, key: string): void {
+    db.delete(key);
+    this.expiredKeys++;
+    this.listener.keyExpired(db, key);
+  }
+
   /** Removes the key if it has expired; true when it did (or, on a replica, when it logically has). */
   expireIfNeeded(db: Database, key: string): boolean {
     if (!this.isExpired(db, key)) return false;
@@ -73,7 +83,12 @@ export class Keyspace {
 
   /** A value for a write command (no hit/miss counting). */
   lookupWrite(db: Database, key: string): RedisValue | undefined {
-    if (this.expireIfNeeded(db, key)) return undefined;
+    if (this.expireIfNeeded(db, key)) {
+      // A writable replica's own client writing an expired key deletes it first, as Redis does (the
+      // master client never does: the primary's DEL is on its way).
+      if (this.replicaClientWriting && db.has(key)) this.deleteExpired(db, key);
+      return undefined;
+    }
     return db.get(key);
   }
 

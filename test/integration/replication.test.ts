@@ -16,7 +16,7 @@ describe('redis-server replicates from a shoal primary', () => {
   let r: Redis;
 
   beforeAll(async () => {
-    primary = await startShoal(['--threads', '2']);
+    primary = await startShoal(['--threads', '2', '--repl-diskless-sync-delay', '0']);
     p = new Redis({ port: primary.port, lazyConnect: true });
     await p.connect();
     await writeLoad(p, 20, 7);

@@ -4,6 +4,7 @@ import { integerReply, arrayElements } from '../resp/reply-scan.ts';
 import type { Shard } from '../shard/shard.ts';
 import type { SessionFamily } from '../shard/session.ts';
 import { rdbPath, writeRdbSnapshot, type EncodedShardDb } from '../persistence/rdb-snapshot.ts';
+import { replicationSaveAux } from '../replication/snapshot.ts';
 import { SnapshotBusyError, streamRdbSnapshot } from '../persistence/snapshot-stream.ts';
 import type { SnapshotKind } from '../persistence/persistence-state.ts';
 import { rewriteAof } from '../persistence/aof-rewrite.ts';
@@ -39,10 +40,11 @@ export async function saveSnapshot(shard: Shard): Promise<number> {
   for (const w of workers) await shard.request(w, ['@lock'], 0, 2, txId);
   let written: number;
   try {
+    const aux = await replicationSaveAux(shard, txId);
     written = await writeRdbSnapshot(rdbPath(shard.config), shard.config, shard.keyspace.dbs.length, async (db) => {
       const replies = await Promise.all(workers.map((w) => shard.request(w, ['@rdb-encode'], db, 2, txId)));
       return replies.map(decodePart);
-    });
+    }, aux);
   } finally {
     for (const w of workers) shard.send(w, ['@unlock'], 0, 2, null, txId);
   }

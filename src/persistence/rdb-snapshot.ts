@@ -42,11 +42,12 @@ export async function writeRdbSnapshot(
   config: ServerConfig,
   databases: number,
   partsOf: (db: number) => Promise<EncodedShardDb[]>,
+  aux: ReadonlyArray<readonly [string, string]> = [],
 ): Promise<number> {
   const temp = path.join(path.dirname(file), `temp-${process.pid}-${Date.now()}.rdb`);
   const fd = fs.openSync(temp, 'w');
   try {
-    const writer = new RdbFileWriter((chunk) => fs.writeSync(fd, chunk), { compression: config.rdbcompression, checksum: config.rdbchecksum });
+    const writer = new RdbFileWriter((chunk) => fs.writeSync(fd, chunk), { compression: config.rdbcompression, checksum: config.rdbchecksum, aux });
     writer.begin();
     for (let db = 0; db < databases; db++) {
       const parts = await partsOf(db);

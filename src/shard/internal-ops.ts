@@ -325,6 +325,10 @@ const OPS: Record<string, InternalOp> = {
     const value = shard.keyspace.dbs[request.db]!.get(request.argv[1]!);
     out.bulk(value === undefined ? '0'.repeat(40) : valueDigest(value).toString('hex'));
   },
+  '@repl-save-info'(shard, _request, out) {
+    // Worker 0 on a replica: the aux fields that let a saved RDB continue the primary's history (PSYNC).
+    out.bulk(JSON.stringify(shard.replication.saveInfoAux()));
+  },
   '@resetstat'(shard, _request, out) {
     shard.resetStats();
     out.simple('OK');

@@ -538,14 +538,14 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   }
 
   /** Ends a wait without serving it: a timeout reply, CLIENT UNBLOCK's error, or nothing (client gone). */
-  unblock(blocked: BlockedCommand, how: 'timeout' | 'error' | 'drop'): void {
+  unblock(blocked: BlockedCommand, how: 'timeout' | 'error' | 'drop', error = 'UNBLOCKED client unblocked via CLIENT UNBLOCK'): void {
     if (!this.blocking.isWaiting(blocked)) return;
     this.blocking.remove(blocked);
     if (how === 'drop') return;
     const out = this.blockedReply;
     out.reset();
     out.proto = blocked.resp;
-    if (how === 'error') out.error('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+    if (how === 'error') out.error(error);
     else if (blocked.timeoutReply === 'nil') out.nil();
     else out.nullArray();
     blocked.target.complete(out.buf, 0, out.pos);

@@ -1,4 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
+// node:fs, not node:fs/promises: the promise API loads readline and more (start-up CPU), and a
+// report is written once, at the end.
+import { readFileSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { BenchOptions } from './options.ts';
@@ -55,10 +57,10 @@ async function runMain(options: BenchOptions, argv: string[]): Promise<number> {
 async function writeOutputs(report: BenchReport, jsonOut: string | null, htmlOut: string | null, hdrPrefix: string | null): Promise<void> {
   const { formatConsoleReport } = await import('./console-report.ts');
   process.stdout.write(formatConsoleReport(report));
-  if (jsonOut !== null) await writeFile(jsonOut, JSON.stringify(report, null, 2) + '\n');
+  if (jsonOut !== null) writeFileSync(jsonOut, JSON.stringify(report, null, 2) + '\n');
   if (htmlOut !== null) {
     const { renderHtmlReport } = await import('./html-report.ts');
-    await writeFile(htmlOut, renderHtmlReport(report));
+    writeFileSync(htmlOut, renderHtmlReport(report));
   }
   if (hdrPrefix !== null) {
     const { writeHgrmFiles } = await import('./hgrm-output.ts');
@@ -82,7 +84,7 @@ async function reportMain(argv: string[]): Promise<number> {
   if (inputs.length === 0) throw new UsageError('report needs at least one JSON file written by --json-out');
   const reports: { label: string; report: BenchReport }[] = [];
   for (const path of inputs) {
-    const report = JSON.parse(await readFile(path, 'utf8')) as BenchReport;
+    const report = JSON.parse(readFileSync(path, 'utf8')) as BenchReport;
     if (report.tool !== 'shoal bench') throw new Error(`${path} is not a shoal bench JSON report`);
     reports.push({ label: path.replace(/^.*\//, '').replace(/\.json$/, ''), report });
   }

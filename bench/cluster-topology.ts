@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import net from 'node:net';
-import RedisParser from 'redis-parser';
+import type RedisParser from 'redis-parser';
 import { encodeCommand } from './bench-connection.ts';
 import { SLOT_COUNT } from '../src/cluster/key-slot.ts';
 
@@ -41,7 +42,9 @@ export function queryOnce(host: string, port: number, commands: Buffer[]): Promi
   return new Promise((resolve, reject) => {
     const replies: unknown[] = [];
     const socket = net.connect({ host, port });
-    const parser = new RedisParser({
+    // Required here, not imported: only cluster mode needs it, and loading it costs every run.
+    const Parser = createRequire(import.meta.url)('redis-parser') as typeof RedisParser;
+    const parser = new Parser({
       returnReply: (reply: unknown) => {
         replies.push(reply);
         if (replies.length === commands.length) {

@@ -1,47 +1,23 @@
-import type { Histogram } from 'hdr-histogram-js';
-// The package's index also loads its log reader/writer (whose Intl number formatters alone cost
-// ~25 ms of start-up), Recorder and every JS histogram class; the bench needs only these three.
-import { build } from 'hdr-histogram-js/dist/HistogramBuilder.js';
-import { decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js/dist/encoding.js';
-import { initWebAssemblySync } from 'hdr-histogram-js/dist/wasm/index.js';
+import { createRequire } from 'node:module';
+import { HdrHistogram } from './hdr-histogram.ts';
 
-// Latency histograms: hdr-histogram-js in WebAssembly mode, values in microseconds, 3 significant
+// Latency histograms: HdrHistogram (bench/hdr-histogram.ts), values in microseconds, 3 significant
 // digits. A thread records into its own histograms and hands them over encoded (compressed base64);
 // the main thread decodes and adds them. Percentiles are only ever read from a merged histogram,
 // never averaged.
 
-export type LatencyHistogram = Histogram;
-
-/** One hour in microseconds: far beyond any latency a run should see; autoResize covers the rest. */
-const HIGHEST_TRACKABLE_US = 3_600_000_000;
-
-let wasmReady = false;
-
-function ensureWasm(): void {
-  if (!wasmReady) {
-    initWebAssemblySync();
-    wasmReady = true;
-  }
-}
+export type LatencyHistogram = HdrHistogram;
 
 export function createLatencyHistogram(): LatencyHistogram {
-  ensureWasm();
-  return build({
-    useWebAssembly: true,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_TRACKABLE_US,
-    numberOfSignificantValueDigits: 3,
-    autoResize: true,
-  });
+  return new HdrHistogram();
 }
 
 export function encodeHistogram(histogram: LatencyHistogram): string {
-  return encodeIntoCompressedBase64(histogram);
+  return histogram.encodeIntoCompressedBase64();
 }
 
 export function decodeHistogram(encoded: string): LatencyHistogram {
-  ensureWasm();
-  return decodeFromCompressedBase64(encoded, 32, true);
+  return HdrHistogram.decodeFromCompressedBase64(encoded);
 }
 
 /** A new histogram holding the values of all `parts` (which are left as they are). */
@@ -54,11 +30,7 @@ export function addHistograms(parts: readonly LatencyHistogram[]): LatencyHistog
 /** Decodes every encoded histogram and adds it into one new histogram. */
 export function mergeEncodedHistograms(encoded: readonly string[]): LatencyHistogram {
   const merged = createLatencyHistogram();
-  for (const item of encoded) {
-    const part = decodeHistogram(item);
-    merged.add(part);
-    part.destroy();
-  }
+  for (const item of encoded) merged.add(decodeHistogram(item));
   return merged;
 }
 
@@ -114,7 +86,15 @@ export function percentileCurve(histogram: LatencyHistogram, pointsPerDecade = 2
   return points;
 }
 
-/** The .hgrm percentile-distribution text of HdrHistogram, values in milliseconds. */
+/**
+ * The .hgrm percentile-distribution text of HdrHistogram, values in milliseconds: written by
+ * hdr-histogram-js (its own format code), which is loaded only for this.
+ */
 export function hgrmText(histogram: LatencyHistogram): string {
-  return histogram.outputPercentileDistribution(5, 1000);
+  const hdr = createRequire(import.meta.url)('hdr-histogram-js') as typeof import('hdr-histogram-js');
+  hdr.initWebAssemblySync();
+  const copy = hdr.decodeFromCompressedBase64(histogram.encodeIntoCompressedBase64(), 32, true);
+  const text = copy.outputPercentileDistribution(5, 1000);
+  copy.destroy();
+  return text;
 }

@@ -1,4 +1,5 @@
-import RedisParser from 'redis-parser';
+import { createRequire } from 'node:module';
+import type RedisParser from 'redis-parser';
 import { RespReplyReader, type ReplyReader, type ReplyReaderName, type ReplySink } from './reply-reader.ts';
 
 /**
@@ -16,8 +17,11 @@ export class RedisParserReplyReader implements ReplyReader {
   private readonly parser: RedisParser;
 
   constructor(sink: ReplySink) {
+    // Loaded only when asked for: redis-parser and redis-errors (which loads node:assert) cost
+    // start-up CPU in every run otherwise.
+    const Parser = createRequire(import.meta.url)('redis-parser') as typeof RedisParser;
     // Buffers, not strings: decoding every reply as UTF-8 is work the bench does not need.
-    this.parser = new RedisParser({
+    this.parser = new Parser({
       returnBuffers: true,
       returnReply: () => sink.onReply(0),
       returnError: (error: Error) => sink.onErrorReply(error.message, 0),

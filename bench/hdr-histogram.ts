@@ -1,0 +1,240 @@
+import { deflateSync, inflateSync } from 'node:zlib';
+
+// An HdrHistogram of latencies in plain JavaScript, with the one layout the bench uses (lowest
+// discernible value 1, 3 significant digits, growing as far as needed): the same buckets, the same
+// percentile and mean arithmetic and the same compressed base64 form (V2 encoding, zlib) as
+// hdr-histogram-js, so reports stay readable by HdrHistogram tools and older reports still load.
+//
+// Why not hdr-histogram-js itself: loading it (its WebAssembly module ships deflated in base64 and is
+// inflated by pako, then compiled) cost about 0.07 s of CPU per run, ~0.09 us per request of a
+// 800 000-request run, more than all of the recording (bench/RESULTS.md, start-up). Recording here
+// is an array increment, with no call into WebAssembly.
+
+/** log2 of half the sub-buckets of a bucket: 2048 sub-buckets resolve 3 significant digits. */
+const SUB_BUCKET_HALF_COUNT_MAGNITUDE = 10;
+const SUB_BUCKET_HALF_COUNT = 1 << SUB_BUCKET_HALF_COUNT_MAGNITUDE;
+const SIGNIFICANT_DIGITS = 3;
+const LOWEST_DISCERNIBLE_VALUE = 1;
+/** The highest trackable value written into encodings (one hour in microseconds, as before). */
+const NOMINAL_HIGHEST_TRACKABLE = 3_600_000_000;
+
+const V2_ENCODING_COOKIE = 0x1c849303 | 0x10;
+const V2_COMPRESSED_ENCODING_COOKIE = 0x1c849304 | 0x10;
+const COOKIE_BASE_MASK = ~0xf0;
+const TWO_POW_32 = 2 ** 32;
+
+/** Index into the counts array of a non-negative integer value. */
+function countsIndex(value: number): number {
+  const log2 = value < TWO_POW_32 ? 31 - Math.clz32(value) : Math.floor(Math.log2(value));
+  const bucket = Math.max(log2 - SUB_BUCKET_HALF_COUNT_MAGNITUDE, 0);
+  return bucket * SUB_BUCKET_HALF_COUNT + Math.floor(value / 2 ** bucket);
+}
+
+function bucketOfIndex(index: number): number {
+  return Math.max(Math.floor(index / SUB_BUCKET_HALF_COUNT) - 1, 0);
+}
+
+/** The lowest value counted at `index`. */
+function valueFromIndex(index: number): number {
+  let bucket = Math.floor(index / SUB_BUCKET_HALF_COUNT) - 1;
+  let subBucket = (index % SUB_BUCKET_HALF_COUNT) + SUB_BUCKET_HALF_COUNT;
+  if (bucket < 0) {
+    subBucket -= SUB_BUCKET_HALF_COUNT;
+    bucket = 0;
+  }
+  return subBucket * 2 ** bucket;
+}
+
+/** The highest value counted at `index`. */
+function highestValueAtIndex(index: number): number {
+  return valueFromIndex(index) + 2 ** bucketOfIndex(index) - 1;
+}
+
+/** The value HdrHistogram reports for a whole bucket in the mean: the middle of its range. */
+function medianValueAtIndex(index: number): number {
+  return valueFromIndex(index) + Math.floor(2 ** bucketOfIndex(index) / 2);
+}
+
+/** One unit in the last place of a double (hdr-histogram-js's ulp). */
+function ulp(x: number): number {
+  return Math.pow(2, Math.floor(Math.log2(x)) - 52);
+}
+
+export class HdrHistogram {
+  private counts = new Float64Array(16 * SUB_BUCKET_HALF_COUNT);
+  /** One past the highest index with a count. */
+  private usedLength = 0;
+  totalCount = 0;
+  /** The largest value recorded (after add() or decoding: the top of its bucket). */
+  maxValue = 0;
+
+  recordValue(value: number): void {
+    this.recordValueWithCount(value, 1);
+  }
+
+  recordValueWithCount(value: number, count: number): void {
+    if (!(value >= 0)) throw new Error('Histogram recorded value cannot be negative.');
+    const index = countsIndex(value);
+    if (index >= this.counts.length) this.grow(index);
+    this.counts[index] += count;
+    if (index >= this.usedLength) this.usedLength = index + 1;
+    this.totalCount += count;
+    if (value > this.maxValue) this.maxValue = value;
+  }
+
+  /** Adds the counts of `other` into this histogram. */
+  add(other: HdrHistogram): void {
+    if (other.usedLength > this.counts.length) this.grow(other.usedLength - 1);
+    const counts = this.counts;
+    const from = other.counts;
+    for (let i = 0; i < other.usedLength; i++) counts[i] += from[i];
+    if (other.usedLength > this.usedLength) this.usedLength = other.usedLength;
+    this.totalCount += other.totalCount;
+    if (other.maxValue > this.maxValue) this.maxValue = other.maxValue;
+  }
+
+  get mean(): number {
+    if (this.totalCount === 0) return 0;
+    let total = 0;
+    for (let i = 0; i < this.usedLength; i++) {
+      const count = this.counts[i];
+      if (count !== 0) total += medianValueAtIndex(i) * count;
+    }
+    return total / this.totalCount;
+  }
+
+  /**
+   * The value at or below which `percentile` % of the recorded values lie, at the top of its bucket
+   * (at the bottom for percentile 0), as HdrHistogram computes it.
+   */
+  getValueAtPercentile(percentile: number): number {
+    const requested = Math.min(percentile, 100);
+    const fpCount = (requested / 100) * this.totalCount;
+    // Round up, without letting a 1-ulp error of the product skip a count.
+    const countAtPercentile = Math.max(Math.ceil(fpCount - ulp(fpCount)), 1);
+    let cumulative = 0;
+    for (let i = 0; i < this.usedLength; i++) {
+      cumulative += this.counts[i];
+      if (cumulative >= countAtPercentile) return percentile === 0 ? valueFromIndex(i) : highestValueAtIndex(i);
+    }
+    return 0;
+  }
+
+  /** Nothing to release (the WebAssembly histograms this replaced needed it); kept for callers. */
+  destroy(): void {}
+
+  /** HdrHistogram's V2 compressed encoding in base64 (hdr-histogram-js encodeIntoCompressedBase64). */
+  encodeIntoCompressedBase64(): string {
+    // Header (40 bytes) then the counts, each a ZigZag LEB128 number of at most 9 bytes, a run of
+    // zero counts written as one negative number.
+    const payload = Buffer.allocUnsafe(40 + 9 * this.usedLength);
+    payload.writeInt32BE(V2_ENCODING_COOKIE, 0);
+    payload.writeInt32BE(1, 8); // normalizing index offset, as hdr-histogram-js writes it
+    payload.writeInt32BE(SIGNIFICANT_DIGITS, 12);
+    writeInt64(payload, 16, LOWEST_DISCERNIBLE_VALUE);
+    writeInt64(payload, 24, Math.max(NOMINAL_HIGHEST_TRACKABLE, this.usedLength === 0 ? 0 : highestValueAtIndex(this.usedLength - 1)));
+    writeInt64(payload, 32, 1); // integer-to-double conversion ratio
+    let position = 40;
+    let index = 0;
+    while (index < this.usedLength) {
+      const count = this.counts[index++];
+      let zeros = 0;
+      if (count === 0) {
+        zeros = 1;
+        while (index < this.usedLength && this.counts[index] === 0) {
+          zeros++;
+          index++;
+        }
+      }
+      position = writeZigZag(payload, position, zeros > 1 ? -zeros : count);
+    }
+    payload.writeInt32BE(position - 40, 4);
+    const compressed = deflateSync(payload.subarray(0, position));
+    const out = Buffer.allocUnsafe(8 + compressed.length);
+    out.writeInt32BE(V2_COMPRESSED_ENCODING_COOKIE, 0);
+    out.writeInt32BE(compressed.length, 4);
+    compressed.copy(out, 8);
+    return out.toString('base64');
+  }
+
+  /** Reads what encodeIntoCompressedBase64 (or hdr-histogram-js) wrote. */
+  static decodeFromCompressedBase64(encoded: string): HdrHistogram {
+    const data = Buffer.from(encoded.trim(), 'base64');
+    if (data.length < 8 || (data.readInt32BE(0) & COOKIE_BASE_MASK) !== (V2_COMPRESSED_ENCODING_COOKIE & COOKIE_BASE_MASK)) {
+      throw new Error('Encoding not supported, only V2 is supported');
+    }
+    const payload = inflateSync(data.subarray(8, 8 + data.readInt32BE(4)));
+    if ((payload.readInt32BE(0) & COOKIE_BASE_MASK) !== (V2_ENCODING_COOKIE & COOKIE_BASE_MASK)) {
+      throw new Error('The buffer does not contain a Histogram (no valid V2 encoding cookie found)');
+    }
+    const digits = payload.readInt32BE(12);
+    const lowest = readInt64(payload, 16);
+    if (digits !== SIGNIFICANT_DIGITS || lowest !== LOWEST_DISCERNIBLE_VALUE) {
+      throw new Error(`unsupported histogram layout (${digits} significant digits, lowest value ${lowest}): the bench writes 3 and 1`);
+    }
+    const histogram = new HdrHistogram();
+    const end = 40 + payload.readInt32BE(4);
+    let position = 40;
+    let index = 0;
+    while (position < end) {
+      // ZigZag LEB128: seven bits per byte, the ninth byte whole.
+      let shift = 1;
+      let raw = 0;
+      for (let byteNumber = 0; ; byteNumber++) {
+        const byte = payload[position++];
+        if (byteNumber === 8) {
+          raw += byte * shift;
+          break;
+        }
+        raw += (byte & 0x7f) * shift;
+        if ((byte & 0x80) === 0) break;
+        shift *= 128;
+      }
+      const value = raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2;
+      if (value < 0) {
+        index += -value;
+        continue;
+      }
+      if (value > 0) {
+        if (index >= histogram.counts.length) histogram.grow(index);
+        histogram.counts[index] = value;
+        histogram.usedLength = index + 1;
+        histogram.totalCount += value;
+      }
+      index++;
+    }
+    histogram.maxValue = histogram.usedLength === 0 ? 0 : highestValueAtIndex(histogram.usedLength - 1);
+    return histogram;
+  }
+
+  private grow(index: number): void {
+    let length = this.counts.length;
+    while (length <= index) length *= 2;
+    const grown = new Float64Array(length);
+    grown.set(this.counts);
+    this.counts = grown;
+  }
+}
+
+function writeInt64(target: Buffer, offset: number, value: number): void {
+  target.writeUInt32BE(Math.floor(value / TWO_POW_32), offset);
+  target.writeUInt32BE(value % TWO_POW_32, offset + 4);
+}
+
+function readInt64(source: Buffer, offset: number): number {
+  return source.readUInt32BE(offset) * TWO_POW_32 + source.readUInt32BE(offset + 4);
+}
+
+function writeZigZag(target: Buffer, position: number, value: number): number {
+  let raw = value >= 0 ? value * 2 : -value * 2 - 1;
+  for (let byteNumber = 0; byteNumber < 8; byteNumber++) {
+    if (raw < 128) {
+      target[position++] = raw;
+      return position;
+    }
+    target[position++] = (raw % 128) | 0x80;
+    raw = Math.floor(raw / 128);
+  }
+  target[position++] = raw;
+  return position;
+}

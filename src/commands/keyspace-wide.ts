@@ -102,7 +102,8 @@ export const keyspaceWideCommands: SessionFamily = {
         return;
       }
       await fromAllWorkers(session, ['@flushall']);
-      session.shard.emitEffect(0, ['FLUSHALL']);
+      // In the client's database, as Redis propagates it: the AOF and replicas get no SELECT for it.
+      session.shard.emitEffect(session.conn.client.dbIndex, ['FLUSHALL']);
       session.out.simple('OK');
     },
   },

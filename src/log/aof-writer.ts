@@ -20,6 +20,8 @@ export interface AofWriterOptions {
   appendfsync: AppendFsync;
   /** aof-load-truncated: cut a torn last command (true) or refuse to append to such a file (false). */
   loadTruncated?: boolean;
+  /** aof-timestamp-enabled, read at each write (CONFIG SET changes it at runtime). */
+  annotateTimestamps?: () => boolean;
   /** Where warnings go (the log thread's console by default). */
   warn?: (message: string) => void;
 }
@@ -87,12 +89,17 @@ export class AofWriter {
   bytesWritten = 0;
   /** DEBUG AOF-FLUSH-SLEEP: microseconds to sleep before each write (tests widen races with it). */
   flushSleepMicros = 0;
+  /** aof-timestamp-enabled: a "#TS:<unix seconds>" line goes before the first write of each second. */
+  annotateTimestamps: () => boolean = () => false;
+  /** The second of the last annotation written. */
+  private annotatedSecond = 0;
 
-  private constructor(aofDir: string, incrPath: string, fd: number, policy: AppendFsync) {
+  private constructor(aofDir: string, incrPath: string, fd: number, policy: AppendFsync, options: AofWriterOptions) {
     this.aofDir = aofDir;
     this.incrPath = incrPath;
     this.fd = fd;
     this.fsyncPolicy = policy;
+    if (options.annotateTimestamps !== undefined) this.annotateTimestamps = options.annotateTimestamps;
   }
 
   /**
@@ -117,7 +124,7 @@ export class AofWriter {
         fs.closeSync(fd);
         throw err;
       }
-      return new AofWriter(aofDir, incrPath, fd, options.appendfsync);
+      return new AofWriter(aofDir, incrPath, fd, options.appendfsync, options);
     }
     const seq = 1 + Math.max(0, ...files.filter((f) => f.type !== 'b').map((f) => f.seq));
     const name = incrFileName(options.appendfilename, seq);
@@ -126,7 +133,7 @@ export class AofWriter {
     fs.fsyncSync(fd);
     fsyncDirectory(aofDir);
     writeManifestAtomically(aofDir, options.appendfilename, [...files, { fileName: name, seq, type: 'i' }]);
-    return new AofWriter(aofDir, incrPath, fd, options.appendfsync);
+    return new AofWriter(aofDir, incrPath, fd, options.appendfsync, options);
   }
 
   /**
@@ -139,7 +146,7 @@ export class AofWriter {
     fs.mkdirSync(aofDir, { recursive: true });
     const incrPath = path.join(aofDir, name);
     const fd = fs.openSync(incrPath, 'w', 0o644);
-    return new AofWriter(aofDir, incrPath, fd, options.appendfsync);
+    return new AofWriter(aofDir, incrPath, fd, options.appendfsync, options);
   }
 
   /**
@@ -189,12 +196,25 @@ export class AofWriter {
     const length = bytes.length;
     if (length === 0) return 0;
     if (this.flushSleepMicros > 0) Atomics.wait(SLEEPER, 0, 0, this.flushSleepMicros / 1000);
+    if (this.annotateTimestamps()) this.annotate();
     let done = 0;
     while (done < length) done += fs.writeSync(this.fd, bytes, done, length - done);
     this.bytesWritten += length;
     this.unsynced += length;
     if (this.fsyncPolicy === 'always') this.fsync();
     return length;
+  }
+
+  /** Writes "#TS:<seconds>\r\n" when the second changed since the last one (Redis's timestamp annotation). */
+  private annotate(): void {
+    const second = Math.floor(Date.now() / 1000);
+    if (second <= this.annotatedSecond) return;
+    this.annotatedSecond = second;
+    const line = Buffer.from(`#TS:${second}\r\n`, 'latin1');
+    let done = 0;
+    while (done < line.length) done += fs.writeSync(this.fd, line, done, line.length - done);
+    this.bytesWritten += line.length;
+    this.unsynced += line.length;
   }
 
   /** The everysec timer's job: fsync when something was written since the last one. */

@@ -13,6 +13,7 @@ function aofOptions(): Parameters<typeof applyControlEffect>[2] {
   return {
     dir: config.dir, appenddirname: config.appenddirname, appendfilename: config.appendfilename,
     appendfsync: config.appendfsync as AppendFsync, enabled: config.appendonly,
+    annotateTimestamps: () => config.get('aof-timestamp-enabled') === 'yes',
   };
 }
 import { LOG_ACTIVE, LOG_DURABLE, LOG_MERGED, LOG_SLEEPING } from './log-control.ts';
@@ -45,6 +46,7 @@ if (config.appendonly) {
     appendfilename: config.appendfilename,
     appendfsync: config.appendfsync as AppendFsync,
     loadTruncated: config.get('aof-load-truncated') !== 'no',
+    annotateTimestamps: () => config.get('aof-timestamp-enabled') === 'yes',
   });
 }
 let captured: CapturedEffect[] | null = null;

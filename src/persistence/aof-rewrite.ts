@@ -137,6 +137,8 @@ export function rewriteAof(shard: Shard): BackgroundJob {
         // Takes number `sequence` itself: the log thread switches files exactly here.
         shard.effects.emit(0, [AOF_REWRITE_MARKER, newIncr]);
       };
+      // As Redis's rewrite in RESP form, the base starts with a timestamp annotation when those are on.
+      if (!preamble && config.get('aof-timestamp-enabled') === 'yes') sink(Buffer.from(`#TS:${Math.floor(Date.now() / 1000)}\r\n`, 'latin1'));
       if (preamble) {
         const result = await streamRdbSnapshot(shard, sink, { kind: 'aof', atPoint, backpressure, onStarted: () => settle(), rdb: { aofBase: true } });
         cowBytes = result.cowBytes;

@@ -48,6 +48,7 @@ const RESERVE_SLACK = 64 * 1024;
 const CR = 0x0d;
 const LF = 0x0a;
 const STAR = 0x2a;
+const HASH = 0x23;
 const DOLLAR = 0x24;
 const MINUS = 0x2d;
 
@@ -103,6 +104,11 @@ function parseLongLong(buf: Uint8Array, start: number, end: number): number {
 
 export class RequestParser {
   limits: ParserLimits;
+  /**
+   * Reading an AOF file (Redis's loadSingleAppendOnlyFile): commands are multibulk only, a line
+   * starting with '#' is an annotation to skip, anything else is a format error.
+   */
+  aofFormat = false;
 
   /** The bytes being parsed: the socket's own chunk when nothing was pending, else `own`. */
   private buf: Buffer = Buffer.alloc(0);
@@ -191,12 +197,15 @@ export class RequestParser {
       if (this.reqType === REQ_NONE) {
         if (this.pos >= this.end) return null;
         this.reqType = this.buf[this.pos] === STAR ? REQ_MULTIBULK : REQ_INLINE;
+        if (this.aofFormat && this.reqType === REQ_INLINE && this.buf[this.pos] !== HASH) throw new ProtocolError('Bad file format');
       }
       const argv = this.reqType === REQ_MULTIBULK ? this.parseMultibulk() : this.parseInline();
       if (argv === null) return null;
+      // In an AOF, a line that is not a multibulk is an annotation ('#TS:...'), skipped.
+      const annotation = this.aofFormat && this.reqType === REQ_INLINE;
       this.reqType = REQ_NONE;
       // Redis skips empty commands (blank inline lines, *0, *-1) without replying.
-      if (argv.length > 0) return argv;
+      if (argv.length > 0 && !annotation) return argv;
     }
   }
 

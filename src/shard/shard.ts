@@ -328,7 +328,9 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     if (this.dirtyConnections.size === 0) return;
     // appendfsync always: as Redis answers only after the fsync of its event loop iteration, the
     // replies of this turn wait until every effect sequenced so far is durable (group commit).
-    if (this.config.appendfsync === 'always' && this.effects.active) {
+    // With the AOF on and any fsync policy, Redis writes it (write(2), in beforeSleep) before it
+    // sends the replies: an acknowledged write survives a crash of the process.
+    if ((this.config.appendfsync === 'always' || this.config.appendonly) && this.effects.active) {
       const need = this.effects.nextSequence();
       if (seqBefore(this.effects.durableSequence(), need)) {
         for (const conn of this.dirtyConnections) this.heldForDurability.add(conn);
@@ -765,6 +767,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   private async replayAofFiles(files: string[], starts: readonly number[]): Promise<number> {
     const conn = new Connection(0, null, this, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, false);
+    conn.parser.aofFormat = true;
     const before = this.commandsProcessed;
     const chunk = Buffer.allocUnsafe(1024 * 1024);
     // As Redis, a command the server does not know stops the load (other errors are the command's own).

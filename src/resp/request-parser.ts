@@ -45,6 +45,8 @@ const MIN_OWN_SIZE = 16 * 1024;
 /** Headroom kept after a reserved big bulk: one socket read (64KB) that straddles its end still fits. */
 const RESERVE_SLACK = 64 * 1024;
 
+const EMPTY = Buffer.alloc(0);
+
 const CR = 0x0d;
 const LF = 0x0a;
 const STAR = 0x2a;
@@ -111,7 +113,7 @@ export class RequestParser {
   aofFormat = false;
 
   /** The bytes being parsed: the socket's own chunk when nothing was pending, else `own`. */
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = EMPTY;
   private pos = 0;
   private end = 0;
   /** Our tail buffer: holds an incomplete request's bytes across feeds. */
@@ -129,6 +131,8 @@ export class RequestParser {
   private multibulkLeft = 0;
   private bulkLen = -1;
   private argv: string[] = [];
+  /** Arguments of the current command read so far (argv may be preallocated beyond them). */
+  private argc = 0;
   /** Bytes consumed so far by the command being parsed (0 between commands). */
   private commandBytes = 0;
 
@@ -150,8 +154,12 @@ export class RequestParser {
     return this.commandBytes + (this.end - this.pos);
   }
 
-  feed(chunk: Buffer): void {
-    const add = chunk.length;
+  /**
+   * Takes the first `length` bytes of chunk. Until the next feed, the parser may go on reading them
+   * where they are (no copy); a caller that reuses chunk calls releaseInput() first.
+   */
+  feed(chunk: Buffer, length = chunk.length): void {
+    const add = length;
     if (add === 0) return;
     const tail = this.end - this.pos;
     if (tail === 0 && !this.reserved) {
@@ -164,13 +172,27 @@ export class RequestParser {
     }
     const own = this.own;
     if (this.buf === own && own.length - this.end >= add) {
-      chunk.copy(own, this.end);
+      chunk.copy(own, this.end, 0, add);
       this.end += add;
       return;
     }
     this.moveTail(tail + add, tail + add);
-    chunk.copy(this.buf, this.end);
+    chunk.copy(this.buf, this.end, 0, add);
     this.end += add;
+  }
+
+  /**
+   * The caller is about to reuse the bytes it fed (a worker's shared read buffer): what is not
+   * parsed yet moves to the parser's own buffer, and nothing of the caller's is referenced after.
+   */
+  releaseInput(): void {
+    if (this.buf === this.own) return;
+    if (this.end > this.pos) {
+      this.moveTail(this.end - this.pos, this.end - this.pos);
+      return;
+    }
+    this.buf = EMPTY;
+    this.pos = this.end = 0;
   }
 
   /**
@@ -263,6 +285,9 @@ export class RequestParser {
       this.consumeTo(cr + 2);
       if (count <= 0) return this.takeArgv();
       this.multibulkLeft = count;
+      // Sized once for the arguments announced (a short command's array is then 2-3 slots, not the
+      // 17 a first push() reserves); a huge announced count grows as the arguments actually arrive.
+      if (count <= PREALLOCATE_MAX) this.argv = new Array<string>(count);
     }
 
     while (this.multibulkLeft > 0) {
@@ -291,7 +316,8 @@ export class RequestParser {
       const start = this.pos;
       // The command name repeats request after request: reuse one string for it, which also keeps
       // its hash for the command table lookup.
-      this.argv.push(this.argv.length === 0 && len <= INTERN_MAX ? internName(this.buf, start, len) : latin1Slice(this.buf, start, start + len));
+      const index = this.argc++;
+      this.argv[index] = index === 0 && len <= INTERN_MAX ? internName(this.buf, start, len) : latin1Slice(this.buf, start, start + len);
       this.consumeTo(start + len + 2);
       this.bulkLen = -1;
       this.multibulkLeft--;
@@ -317,12 +343,15 @@ export class RequestParser {
   private takeArgv(): string[] {
     const argv = this.argv;
     this.argv = [];
+    this.argc = 0;
     this.commandBytes = 0;
     return argv;
   }
 }
 
 const INTERN_MAX = 24;
+/** Redis too preallocates argv for at most 1024 arguments before they arrive. */
+const PREALLOCATE_MAX = 1024;
 const internSlots: Array<string | undefined> = new Array(256);
 
 /** A string for the bytes [start, start+len) taken from a small cache of recent command names. */

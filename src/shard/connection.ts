@@ -46,6 +46,9 @@ export class ReplySlot {
 /** What the connection needs from its worker. */
 export interface ConnectionHost {
   dispatch(connection: Connection, argv: string[]): void;
+  /** Around the requests one read made ready: per-batch checks of dispatch (dispatcher.ts beginBatch). */
+  beginBatch(connection: Connection): void;
+  endBatch(): void;
   /** True while a cross-shard transaction holds this worker: client commands wait. */
   isLocked(): boolean;
   /** Reads the clock (and sets the keyspace's notion of now). */
@@ -134,7 +137,6 @@ export class Connection {
     // A client that half-closes after its last request still gets every reply, including those
     // other workers compute after its FIN arrived (Redis answers all it read before EOF).
     socket.allowHalfOpen = true;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       this.peerEnded = true;
       this.host.outputReady(this);
@@ -162,13 +164,18 @@ export class Connection {
     return this.channels.size + this.patterns.size > 0;
   }
 
-  private onData(chunk: Buffer): void {
+  /**
+   * Bytes read from the socket, in the worker's shared read buffer (shared-read-buffer.ts): they are
+   * parsed and run now, and what remains of an incomplete request is copied out before returning.
+   */
+  onRead(bytes: Buffer, length: number): void {
     if (this.closed) return;
     this.lastInteraction = this.host.clockNow();
     const started = this.host.inputStarted();
     if (this.tracking !== null) this.host.beforeTrackedInput(this);
-    this.parser.feed(chunk);
+    this.parser.feed(bytes, length);
     this.processInput();
+    this.parser.releaseInput();
     this.host.inputEnded(started);
     if (!this.closed && this.parser.bufferedBytes() > this.parser.limits.maxQueryBufferLen) {
       // Redis closes a client whose query buffer passes client-query-buffer-limit.
@@ -181,6 +188,7 @@ export class Connection {
   processInput(): void {
     // One clock reading per batch of requests: expiry decisions within a batch share it.
     this.host.clockNow();
+    this.host.beginBatch(this);
     this.paused = false;
     while (!this.closed && !this.barrier && !this.closeAfterReply) {
       if (this.host.isLocked()) {
@@ -200,6 +208,7 @@ export class Connection {
       if (argv === null) break;
       this.host.dispatch(this, argv);
     }
+    this.host.endBatch();
     this.host.outputReady(this);
   }
 

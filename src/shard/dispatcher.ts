@@ -45,7 +45,74 @@ export class Dispatcher {
     this.shard = shard;
   }
 
+  /**
+   * The connection whose batch of requests is being dispatched, when nothing about it or this worker
+   * needs a per-command check (see plainState): its keyed commands take the short path. Null
+   * otherwise, and between batches.
+   */
+  private plainConn: Connection | null = null;
+  /** When the previous command of the batch ended (performance.now()): each command's SLOWLOG start. */
+  private clock = 0;
+
+  /**
+   * Before a connection's batch of requests: most of dispatch()'s checks depend on state that only a
+   * command changes, so they are made here once for the batch instead of once per command.
+   */
+  beginBatch(conn: Connection): void {
+    this.plainConn = this.plainState(conn) ? conn : null;
+    this.clock = performance.now();
+  }
+
+  endBatch(): void {
+    this.plainConn = null;
+  }
+
+  /**
+   * True when no check of dispatch() can refuse or divert a keyed command of this connection: replies
+   * on, authenticated, no MULTI, tracking, subscriptions, MONITOR, CLIENT PAUSE, busy script, failed
+   * BGSAVE, maxmemory, replica or min-replicas-to-write.
+   */
+  private plainState(conn: Connection): boolean {
+    const shard = this.shard;
+    if (conn.replyMode !== REPLY_ON || !conn.authenticated || conn.multi !== null || conn.tracking !== null || conn.isSubscriber) return false;
+    if (!conn.client.isMaster) {
+      const replication = shard.replication;
+      if (replication.state.isReplica || replication.minReplicasToWrite > 0 || shard.config.maxmemory > 0) return false;
+    }
+    return shard.persistence.lastBgsaveOk && shard.pausedUntil === 0 && shard.monitorsAnywhere === 0 && busyScript() === null;
+  }
+
   dispatch(conn: Connection, argv: string[]): void {
+    if (conn === this.plainConn) {
+      const spec = lookupCommand(argv[0]!, argv);
+      if (spec !== undefined && checkArity(spec, argv.length) === undefined) {
+        const route = (spec.route as Route | undefined) ?? this.routeOf(spec);
+        const handler = route.handler;
+        if (route.session === undefined && handler !== undefined) {
+          route.stats[0]++;
+          conn.client.lastCommand = spec.name;
+          const started = this.clock;
+          this.routeKeyed(conn, argv, spec, handler, conn.reply, route.singleKey);
+          const ended = performance.now();
+          this.clock = ended;
+          if (!this.blockedHere && this.shard.config.slowlogLogSlowerThan >= 0 && (spec.flags & CommandFlag.SKIP_SLOWLOG) === 0) {
+            this.shard.slowlogRecord(conn, argv, ended - started);
+          }
+          this.blockedHere = false;
+          return;
+        }
+      }
+      // Anything else (connection commands, errors) goes through every check; it may change the
+      // state the batch was judged plain on.
+      this.dispatchChecked(conn, argv);
+      this.plainConn = this.plainState(conn) ? conn : null;
+      this.clock = performance.now();
+      return;
+    }
+    this.dispatchChecked(conn, argv);
+  }
+
+  private dispatchChecked(conn: Connection, argv: string[]): void {
     const spec = lookupCommand(argv[0]!, argv);
     let out = conn.reply;
     if (conn.replyMode !== REPLY_ON) {

@@ -13,6 +13,7 @@ import type { Database } from './database.ts';
 import { Executor, type ChangeSink } from './executor.ts';
 import { ClientState } from './client-state.ts';
 import { Connection, ReplySlot, type ConnectionHost } from './connection.ts';
+import { readIntoSharedBuffer, SHARED_READ_BUFFER_BYTES } from './shared-read-buffer.ts';
 import { ShardLock } from './shard-lock.ts';
 import { WatchRegistry } from './watch-registry.ts';
 import { PubSubHub } from './pubsub-hub.ts';
@@ -183,15 +184,27 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   // ---- connections ----
 
-  adopt(socket: Socket, clientId: number): void {
+  /** A client socket the acceptor transferred: from now on it reads into the worker's shared buffer. */
+  adopt(received: Socket, clientId: number): void {
+    let conn: Connection | null = null;
+    const socket = readIntoSharedBuffer(received, this.readBuffer, (bytes, length) => conn!.onRead(bytes, length));
+    conn = this.attach(socket, clientId);
+    socket.resume();
+  }
+
+  /** Serves a client socket whose reads the caller delivers to the connection's onRead. */
+  attach(socket: Socket, clientId: number): Connection {
     const conn = new Connection(
       clientId, socket, this, this.config.protoMaxBulkLen, this.config.clientQueryBufferLimit, this.config.requirepass !== '',
     );
     conn.outputLimitHard = this.config.clientOutputBufferLimit.normal[0];
     this.connections.set(clientId, conn);
     this.connectionsReceived++;
-    socket.resume();
+    return conn;
   }
+
+  /** Every client socket of this worker reads into this one buffer (shared-read-buffer.ts). */
+  private readonly readBuffer = Buffer.allocUnsafe(SHARED_READ_BUFFER_BYTES);
 
   /** Time spent parsing and dispatching a connection's input (debug timing only). */
   inputStarted(): number {
@@ -217,6 +230,14 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.mesh.markAwake();
     this.commandsProcessed++;
     this.dispatcher.dispatch(connection, argv);
+  }
+
+  beginBatch(connection: Connection): void {
+    this.dispatcher.beginBatch(connection);
+  }
+
+  endBatch(): void {
+    this.dispatcher.endBatch();
   }
 
   clockNow(): number {

@@ -10,7 +10,7 @@ import { encodeShardDb, loadShardFromRdb } from '../persistence/rdb-snapshot.ts'
 import { shardDigests, valueDigest } from '../replication/digest.ts';
 import { debugObjectText } from '../replication/debug-object.ts';
 import { SCRIPT_OPS } from '../scripting/script-ops.ts';
-import { aofReplaying, persistenceDone, snapshotAbort, snapshotBegin, snapshotChunk } from '../persistence/snapshot-ops.ts';
+import { abortRdbSnapshot, aofReplaying, persistenceDone, snapshotAbort, snapshotBegin, snapshotChunk } from '../persistence/snapshot-ops.ts';
 
 /** Request flag: the sender wants no reply (unlock, publish of notifications, write-backs). */
 export const NO_REPLY = 1;
@@ -165,6 +165,8 @@ const OPS: Record<string, InternalOp> = {
     out.integer(added);
   },
   '@flushall'(shard, _request, out) {
+    // As Redis's FLUSHALL kills a saving child: the running BGSAVE is dropped.
+    abortRdbSnapshot(shard);
     for (let i = 0; i < shard.keyspace.dbs.length; i++) flushDatabase(shard, i);
     shard.tracking.flushed();
     out.simple('OK');

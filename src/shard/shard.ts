@@ -900,6 +900,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       errorReplies: [...errorReplyCounts.values()].reduce((a, n) => a + n, 0),
       commandStats: this.dispatcher.commandStatsSnapshot(),
       errorStats: Object.fromEntries(errorReplyCounts),
+      saveProgress: this.persistence.progress(),
     };
   }
 

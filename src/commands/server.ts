@@ -9,8 +9,8 @@ import type { SlowLogEntry } from '../shard/slowlog.ts';
 import { saveSnapshot } from './persistence.ts';
 import { rdbPath } from '../persistence/rdb-snapshot.ts';
 import { debugLoadAof } from '../persistence/aof-reload.ts';
+import { aofDirOf, deleteAofHistory } from '../persistence/aof-rewrite.ts';
 import { debugDigest } from './replication.ts';
-import { keyHashSlot } from '../cluster/key-slot.ts';
 
 /** Server-level commands that run on the client's own worker (INFO, CONFIG, COMMAND, TIME ...). */
 export const serverCommands: SessionFamily = {
@@ -89,6 +89,8 @@ export const serverCommands: SessionFamily = {
         await Promise.all(Array.from({ length: shard.workerCount }, (_, w) => (w === shard.id ? Promise.resolve(Buffer.alloc(0)) : shard.request(w, request, 0, 2, session.txId))));
         shard.toMain({ type: 'config-set', pairs });
         shard.configChanged(pairs);
+        // As Redis: turning aof-disable-auto-gc off deletes the history files kept meanwhile.
+        if (pairs.some(([k, v]) => k.toLowerCase() === 'aof-disable-auto-gc' && v.toLowerCase() === 'no')) deleteAofHistory(aofDirOf(shard), shard.config.appendfilename);
         out.simple('OK');
       } else if (sub === 'resetstat') {
         await fromAllWorkers(session, ['@resetstat'], 0);
@@ -194,17 +196,9 @@ export const serverCommands: SessionFamily = {
         }
         shard.toMain({ type: 'aof-flush-sleep', micros });
         out.simple('OK');
-      } else if (sub === 'replicate' && argv.length >= 3) {
-        // DEBUG REPLICATE cmd [arg ...]: sent to the replicas (and the AOF) as it is, never run here.
-        shard.emitEffect(session.conn.client.dbIndex, argv.slice(2));
-        shard.afterCommand();
-        out.simple('OK');
-      } else if (sub === 'object' && argv.length === 3) {
-        const key = argv[2]!;
-        return shard.request(shard.slots.ownerOf(keyHashSlot(key)), ['@debug-object', key], session.conn.client.dbIndex, 2, session.txId).then((reply) => out.raw(reply));
       } else if (sub === 'set-active-expire') {
-        // Every worker's expiry cycle: the keys a test means are on any of them.
-        return fromAllWorkers(session, ['@set-active-expire', argv[2] === '0' ? '0' : '1'], 0).then(() => out.simple('OK'));
+        shard.activeExpiryEnabled = argv[2] !== '0';
+        out.simple('OK');
       } else {
         out.error(`ERR unknown subcommand '${argv[1]}'. Try DEBUG HELP.`);
       }

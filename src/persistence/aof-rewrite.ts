@@ -24,6 +24,7 @@ import { RDB_OPCODE_EOF, RDB_VERSION } from './rdb-format.ts';
 import { createDumpPayload } from './dump.ts';
 import { announceDone, settleOnce, type BackgroundJob } from './background-job.ts';
 import { AsyncFileSink } from './async-file-sink.ts';
+import { RewriteChild } from './aof-rewrite-child.ts';
 
 export const AOF_REWRITE_MARKER = '@aof-rewrite-start';
 
@@ -35,6 +36,21 @@ export function readManifest(aofDir: string, appendfilename: string): AofFileInf
   const file = path.join(aofDir, manifestFileName(appendfilename));
   if (!fs.existsSync(file)) return [];
   return parseManifest(fs.readFileSync(file, 'latin1'));
+}
+
+/**
+ * Deletes the history files the manifest lists and rewrites it without them (Redis's
+ * aofDelHistoryFiles: after a rewrite, and when aof-disable-auto-gc is turned off).
+ */
+export function deleteAofHistory(aofDir: string, appendfilename: string): void {
+  const files = readManifest(aofDir, appendfilename);
+  const history = files.filter((f) => f.type === 'h');
+  if (history.length === 0) return;
+  for (const f of history) {
+    console.log(`shoal: Removing the history file ${f.fileName} in the background`);
+    fs.rmSync(path.join(aofDir, f.fileName), { force: true });
+  }
+  writeManifestAtomically(aofDir, appendfilename, files.filter((f) => f.type !== 'h'));
 }
 
 /** Total size of the base and incremental files (auto-aof-rewrite's measure, aof_current_size). */
@@ -118,6 +134,13 @@ export function rewriteAof(shard: Shard): BackgroundJob {
   const file = new AsyncFileSink(path.join(aofDir, `temp-rewriteaof-bg-${process.pid}-${Date.now()}.aof`));
   const startedAt = Date.now();
   const { promise: started, settle, settled } = settleOnce();
+  // The process that stands for the rewrite (see aof-rewrite-child.ts), from the snapshot's start.
+  let child: RewriteChild | null = null;
+  const killed = (): Error | null => (child?.killed === true ? new Error(`Background AOF rewrite terminated by signal ${child.signal ?? 'unknown'}`) : null);
+  const onStarted = (): void => {
+    child = new RewriteChild();
+    settle();
+  };
   const done = (async (): Promise<boolean> => {
     let cowBytes = 0;
     try {
@@ -140,15 +163,17 @@ export function rewriteAof(shard: Shard): BackgroundJob {
       // As Redis's rewrite in RESP form, the base starts with a timestamp annotation when those are on.
       if (!preamble && config.get('aof-timestamp-enabled') === 'yes') sink(Buffer.from(`#TS:${Math.floor(Date.now() / 1000)}\r\n`, 'latin1'));
       if (preamble) {
-        const result = await streamRdbSnapshot(shard, sink, { kind: 'aof', atPoint, backpressure, onStarted: () => settle(), rdb: { aofBase: true } });
+        const result = await streamRdbSnapshot(shard, sink, { kind: 'aof', atPoint, backpressure, onStarted, abortedBy: killed, rdb: { aofBase: true } });
         cowBytes = result.cowBytes;
       } else {
         const encoder = new CommandBaseEncoder(sink, config.rdbcompression);
-        const result = await streamSnapshotEntries(shard, (chunk) => encoder.entries(chunk), { kind: 'aof', atPoint, backpressure, onStarted: () => settle() });
+        const result = await streamSnapshotEntries(shard, (chunk) => encoder.entries(chunk), { kind: 'aof', atPoint, backpressure, onStarted, abortedBy: killed });
         cowBytes = result.cowBytes;
       }
       await file.finish();
       if (markerSeq >= 0) await logPassed(shard, (markerSeq + 1) >>> 0);
+      const stop = killed();
+      if (stop !== null) throw stop;
       // The manifest as the log thread left it (it may have added the new incr file).
       const current = readManifest(aofDir, name);
       const oldBase = current.find((f) => f.type === 'b');
@@ -158,17 +183,22 @@ export function rewriteAof(shard: Shard): BackgroundJob {
       fsyncDirectory(aofDir);
       const keep: AofFileInfo[] = [{ fileName: baseName, seq: baseSeq, type: 'b' }];
       if (markerSeq >= 0) keep.push({ fileName: newIncr, seq: newIncrSeq, type: 'i' });
-      const history = current
-        .filter((f) => f.type === 'h' || (f.type === 'b') || (f.type === 'i' && f.fileName !== newIncr))
-        .map((f) => ({ ...f, type: 'h' as const }));
+      // Redis's order: the rewritten incr files (earliest first), the old base, then older history.
+      const history: AofFileInfo[] = [
+        ...current.filter((f) => f.type === 'i' && f.fileName !== newIncr),
+        ...current.filter((f) => f.type === 'b'),
+        ...current.filter((f) => f.type === 'h'),
+      ].map((f) => ({ ...f, type: 'h' as const }));
       writeManifestAtomically(aofDir, name, [...keep, ...history]);
-      for (const f of history) fs.rmSync(path.join(aofDir, f.fileName), { force: true });
-      if (history.length > 0) writeManifestAtomically(aofDir, name, keep);
+      // aof-disable-auto-gc yes keeps the history files (and their manifest lines) until it is turned off.
+      if (config.get('aof-disable-auto-gc') !== 'yes') deleteAofHistory(aofDir, name);
       shard.persistence.aofBaseSize = aofCurrentSize(aofDir, name);
+      (child as RewriteChild | null)?.end();
       console.log(`shoal: Background AOF rewrite finished successfully (base ${baseName}${markerSeq >= 0 ? `, incr ${newIncr} from sequence ${markerSeq}` : ''})`);
       announceDone(shard, 'aof', true, startedAt, cowBytes);
       return true;
     } catch (err) {
+      (child as RewriteChild | null)?.end();
       await file.discard();
       if (!settled()) {
         settle(err);

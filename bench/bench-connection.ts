@@ -1,10 +1,14 @@
-import net from 'node:net';
+import type net from 'node:net';
 import { createReplyReader } from './redis-parser-reader.ts';
 import type { ReplyReader, ReplyReaderName, ReplySink } from './reply-reader.ts';
+import { SocketWriter, WRITE_DONE, WRITE_PENDING } from './socket-writer.ts';
 
 // One TCP connection of a bench client. Requests are encoded into a preallocated output buffer and
 // written once per batch; what is in flight is kept in typed-array rings (no object per request),
 // and replies are matched to requests in order.
+
+// Built-ins through process.getBuiltinModule (no ESM facade, see bench/cli.ts).
+const { connect } = process.getBuiltinModule('node:net');
 
 /** Ring entry tags below zero mark requests that are not part of the workload. */
 export const ENTRY_SETUP = -1;
@@ -30,6 +34,7 @@ export class BenchConnection implements ReplySink {
   readonly address: string;
   private readonly owner: ConnectionOwner;
   private readonly socket: net.Socket;
+  private readonly writer: SocketWriter;
   private readonly reader: ReplyReader;
   // Output: requests are appended at outEnd; [outStart, outEnd) is not yet written. A range the
   // socket could not send at once belongs to it until sent, so the buffer is then not rewound: when it
@@ -75,10 +80,11 @@ export class BenchConnection implements ReplySink {
       this.push(ENTRY_SETUP, 0, 0, command.length, 0);
       this.pendingSetup++;
     }
-    this.socket = net.connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.handleRead } });
+    this.socket = connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.handleRead } });
     this.socket.on('connect', this.handleConnect);
     this.socket.on('error', this.handleError);
     this.socket.on('close', this.handleClose);
+    this.writer = new SocketWriter(this.socket, this.handleDrained);
   }
 
   /** Makes room for `bytes` more bytes at outEnd. */
@@ -107,7 +113,22 @@ export class BenchConnection implements ReplySink {
   flush(): void {
     this.dirty = false;
     if (this.outEnd === this.outStart || this.lost) return;
-    this.socket.write(this.out.subarray(this.outStart, this.outEnd));
+    // While libuv still holds an earlier batch, new requests wait in the buffer behind it and go
+    // out together when it drains (handleDrained).
+    if (this.writer.pending) return;
+    const batch = this.out.subarray(this.outStart, this.outEnd);
+    const written = this.writer.write(batch);
+    if (written === WRITE_DONE) {
+      // The kernel took the whole batch: the next one reuses the buffer from its start.
+      this.outStart = 0;
+      this.outEnd = 0;
+      return;
+    }
+    if (written === WRITE_PENDING) {
+      this.outStart = this.outEnd;
+      return;
+    }
+    this.socket.write(batch);
     this.outStart = this.outEnd;
     if (this.socket.writableLength === 0) {
       // The kernel took the whole batch during write() (the usual case): the socket keeps no
@@ -122,6 +143,21 @@ export class BenchConnection implements ReplySink {
       this.outEnd = 0;
     }
   }
+
+  private readonly handleDrained = (error: string | null): void => {
+    if (error !== null) {
+      this.lastError = error;
+      this.socket.destroy();
+      return;
+    }
+    // The buffer holding the drained batch is free again; what was appended behind it goes now.
+    if (this.outStart === this.outEnd) {
+      this.outStart = 0;
+      this.outEnd = 0;
+    } else {
+      this.flush();
+    }
+  };
 
   close(): void {
     this.closing = true;

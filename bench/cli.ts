@@ -1,10 +1,13 @@
-// node:fs, not node:fs/promises: the promise API loads readline and more (start-up CPU), and a
-// report is written once, at the end.
-import { readFileSync, writeFileSync } from 'node:fs';
-import module from 'node:module';
-import { pathToFileURL } from 'node:url';
 import type { BenchOptions } from './options.ts';
 import type { BenchReport } from './report-model.ts';
+
+// Built-in modules come from process.getBuiltinModule, not import: an ESM import of a built-in
+// builds a module facade that reads every export, which runs lazy getters (node:fs loads its
+// streams that way) and cost ~16 ms of CPU per run for the bench's built-ins (bench/RESULTS.md).
+// node:fs, not node:fs/promises: the promise API loads readline and more, and a report is written
+// once, at the end.
+const { readFileSync, writeFileSync } = process.getBuiltinModule('node:fs');
+const module = process.getBuiltinModule('node:module');
 
 // `shoal bench ...`: run a benchmark and write its reports, or `shoal bench report a.json b.json`
 // to combine earlier JSON reports into one HTML comparison.
@@ -94,6 +97,6 @@ async function reportMain(argv: string[]): Promise<number> {
 }
 
 // Runnable directly: node bench/cli.ts ...
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (import.meta.url === process.getBuiltinModule('node:url').pathToFileURL(process.argv[1] ?? '').href) {
   process.exitCode = await benchMain(process.argv.slice(2));
 }

@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import net from 'node:net';
 import type RedisParser from 'redis-parser';
 import { encodeCommand } from './bench-connection.ts';
 import { SLOT_COUNT } from '../src/cluster/key-slot.ts';
@@ -41,9 +39,9 @@ export class SlotMap {
 export function queryOnce(host: string, port: number, commands: Buffer[]): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const replies: unknown[] = [];
-    const socket = net.connect({ host, port });
+    const socket = process.getBuiltinModule('node:net').connect({ host, port });
     // Required here, not imported: only cluster mode needs it, and loading it costs every run.
-    const Parser = createRequire(import.meta.url)('redis-parser') as typeof RedisParser;
+    const Parser = process.getBuiltinModule('node:module').createRequire(import.meta.url)('redis-parser') as typeof RedisParser;
     const parser = new Parser({
       returnReply: (reply: unknown) => {
         replies.push(reply);

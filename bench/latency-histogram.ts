@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { HdrHistogram } from './hdr-histogram.ts';
 
 // Latency histograms: HdrHistogram (bench/hdr-histogram.ts), values in microseconds, 3 significant
@@ -91,7 +90,7 @@ export function percentileCurve(histogram: LatencyHistogram, pointsPerDecade = 2
  * hdr-histogram-js (its own format code), which is loaded only for this.
  */
 export function hgrmText(histogram: LatencyHistogram): string {
-  const hdr = createRequire(import.meta.url)('hdr-histogram-js') as typeof import('hdr-histogram-js');
+  const hdr = process.getBuiltinModule('node:module').createRequire(import.meta.url)('hdr-histogram-js') as typeof import('hdr-histogram-js');
   hdr.initWebAssemblySync();
   const copy = hdr.decodeFromCompressedBase64(histogram.encodeIntoCompressedBase64(), 32, true);
   const text = copy.outputPercentileDistribution(5, 1000);

@@ -1,4 +1,3 @@
-import module from 'node:module';
 import type { LoadThreadTask } from './load-thread.ts';
 import type { RoundReport, RunFigures } from './report-model.ts';
 import type { ThreadResult } from './thread-recorder.ts';
@@ -14,8 +13,9 @@ export type PoolTask =
   | { kind: 'round-report'; round: number; startedAt: string; threads: ThreadResult[] }
   | { kind: 'overall'; rounds: RunFigures[] };
 
-// Modules are loaded after the compile cache is on: a warm cache halves the start-up CPU.
-module.enableCompileCache();
+// Modules are loaded after the compile cache is on: a warm cache halves the start-up CPU. The
+// built-in comes through process.getBuiltinModule (no ESM facade, see bench/cli.ts).
+process.getBuiltinModule('node:module').enableCompileCache();
 
 export default async function runPoolTask(task: PoolTask): Promise<ThreadResult | RoundReport | RunFigures> {
   switch (task.kind) {

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import type RedisParser from 'redis-parser';
 import { RespReplyReader, type ReplyReader, type ReplyReaderName, type ReplySink } from './reply-reader.ts';
 
@@ -19,7 +18,7 @@ export class RedisParserReplyReader implements ReplyReader {
   constructor(sink: ReplySink) {
     // Loaded only when asked for: redis-parser and redis-errors (which loads node:assert) cost
     // start-up CPU in every run otherwise.
-    const Parser = createRequire(import.meta.url)('redis-parser') as typeof RedisParser;
+    const Parser = process.getBuiltinModule('node:module').createRequire(import.meta.url)('redis-parser') as typeof RedisParser;
     // Buffers, not strings: decoding every reply as UTF-8 is work the bench does not need.
     this.parser = new Parser({
       returnBuffers: true,

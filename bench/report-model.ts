@@ -1,4 +1,3 @@
-import os from 'node:os';
 import type { LatencySummaryMs } from './latency-histogram.ts';
 import type { BenchOptions } from './options.ts';
 import type { ThreadResult } from './thread-recorder.ts';
@@ -67,6 +66,8 @@ export interface BenchReport {
 }
 
 export function machineInfo(): MachineInfo {
+  // Through process.getBuiltinModule, not import (no ESM facade, see bench/cli.ts).
+  const os = process.getBuiltinModule('node:os');
   const cpus = os.cpus();
   return {
     hostname: os.hostname(),

@@ -1,4 +1,3 @@
-import module from 'node:module';
 import { loadClusterTopology } from './cluster-topology.ts';
 import type { LoadThreadTask } from './load-thread.ts';
 import type { PoolTask } from './load-worker.ts';
@@ -29,6 +28,9 @@ export interface LoadPool {
   run(task: PoolTask): Promise<unknown>;
   destroy(): Promise<void>;
 }
+
+// Built-ins through process.getBuiltinModule (no ESM facade, see bench/cli.ts).
+const module = process.getBuiltinModule('node:module');
 
 export async function createLoadPool(threads: number): Promise<LoadPool> {
   // One load thread gains nothing from a worker: it would run alone while this thread waits, and

@@ -97,7 +97,7 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
         break;
       }
       case 'persistence':
-        add(...persistenceInfoFields(shard, sum((s) => s.dirty)));
+        add(...persistenceInfoFields(shard, sum((s) => s.dirty), stats.map((s) => s.saveProgress)));
         break;
       case 'stats':
         add(

@@ -5,7 +5,7 @@ import type { Shard } from '../shard/shard.ts';
 import type { SessionFamily } from '../shard/session.ts';
 import { rdbPath, writeRdbSnapshot, type EncodedShardDb } from '../persistence/rdb-snapshot.ts';
 import { replicationSaveAux } from '../replication/snapshot.ts';
-import { SnapshotBusyError, streamRdbSnapshot } from '../persistence/snapshot-stream.ts';
+import { SnapshotAbortedError, SnapshotBusyError, streamRdbSnapshot } from '../persistence/snapshot-stream.ts';
 import type { SnapshotKind } from '../persistence/persistence-state.ts';
 import { rewriteAof } from '../persistence/aof-rewrite.ts';
 import { announceDone, settleOnce, type BackgroundJob } from '../persistence/background-job.ts';
@@ -84,6 +84,11 @@ export function backgroundSave(shard: Shard): BackgroundJob {
       await file.discard();
       if (!settled()) {
         settle(err);
+        return false;
+      }
+      if (err instanceof SnapshotAbortedError) {
+        console.log('shoal: Background saving terminated: the snapshot was dropped (FLUSHALL)');
+        announceDone(shard, 'rdb', 'aborted', startedAt, cowBytes);
         return false;
       }
       console.error('shoal: Background saving error:', err instanceof Error ? err.message : err);

@@ -11,6 +11,7 @@ import { rdbPath } from '../persistence/rdb-snapshot.ts';
 import { debugLoadAof } from '../persistence/aof-reload.ts';
 import { aofDirOf, deleteAofHistory } from '../persistence/aof-rewrite.ts';
 import { debugDigest } from './replication.ts';
+import { keyHashSlot } from '../cluster/key-slot.ts';
 
 /** Server-level commands that run on the client's own worker (INFO, CONFIG, COMMAND, TIME ...). */
 export const serverCommands: SessionFamily = {
@@ -196,9 +197,17 @@ export const serverCommands: SessionFamily = {
         }
         shard.toMain({ type: 'aof-flush-sleep', micros });
         out.simple('OK');
-      } else if (sub === 'set-active-expire') {
-        shard.activeExpiryEnabled = argv[2] !== '0';
+      } else if (sub === 'replicate' && argv.length >= 3) {
+        // DEBUG REPLICATE cmd [arg ...]: sent to the replicas (and the AOF) as it is, never run here.
+        shard.emitEffect(session.conn.client.dbIndex, argv.slice(2));
+        shard.afterCommand();
         out.simple('OK');
+      } else if (sub === 'object' && argv.length === 3) {
+        const key = argv[2]!;
+        return shard.request(shard.slots.ownerOf(keyHashSlot(key)), ['@debug-object', key], session.conn.client.dbIndex, 2, session.txId).then((reply) => out.raw(reply));
+      } else if (sub === 'set-active-expire') {
+        // Every worker's expiry cycle: the keys a test means are on any of them.
+        return fromAllWorkers(session, ['@set-active-expire', argv[2] === '0' ? '0' : '1'], 0).then(() => out.simple('OK'));
       } else {
         out.error(`ERR unknown subcommand '${argv[1]}'. Try DEBUG HELP.`);
       }

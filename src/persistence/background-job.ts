@@ -7,12 +7,15 @@ export interface BackgroundJob {
   done: Promise<boolean>;
 }
 
-/** Tells every worker how a background job ended (INFO, LASTSAVE, MISCONF). */
-export function announceDone(shard: Shard, kind: SnapshotKind, ok: boolean, startedAt: number, cowBytes: number): void {
+/**
+ * Tells every worker how a background job ended (INFO, LASTSAVE, MISCONF). 'aborted': dropped on
+ * purpose (FLUSHALL), which is neither a success nor an error.
+ */
+export function announceDone(shard: Shard, kind: SnapshotKind, ok: boolean | 'aborted', startedAt: number, cowBytes: number): void {
   const now = Date.now();
   const seconds = String(Math.round((now - startedAt) / 1000));
   for (let w = 0; w < shard.workerCount; w++) {
-    shard.send(w, ['@persistence-done', kind, ok ? 'ok' : 'err', String(now), seconds, String(cowBytes)], 0, 2, null);
+    shard.send(w, ['@persistence-done', kind, ok === 'aborted' ? 'aborted' : ok ? 'ok' : 'err', String(now), seconds, String(cowBytes)], 0, 2, null);
   }
 }
 

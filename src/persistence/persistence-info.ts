@@ -3,16 +3,27 @@
 import type { Shard } from '../shard/shard.ts';
 import { aofCurrentSize, aofDirOf } from './aof-rewrite.ts';
 
-export function persistenceInfoFields(shard: Shard, changesSinceLastSave: number): string[] {
+/** `progress`: every worker's PersistenceState.progress() (summed into current_cow_size, current_save_keys_*). */
+export function persistenceInfoFields(shard: Shard, changesSinceLastSave: number, progress: Array<[number, number, number] | undefined> = []): string[] {
   const p = shard.persistence;
+  let cow = 0;
+  let processed = 0;
+  let total = 0;
+  for (const part of progress) {
+    if (part === undefined) continue;
+    cow += part[0];
+    processed += part[1];
+    total += part[2];
+  }
+  const perc = total > 0 ? (Math.min(processed, total) * 100) / total : 0;
   const config = shard.config;
   const now = Date.now();
   const runningSec = p.running !== null ? String(Math.floor((now - p.runningSince) / 1000)) : '-1';
   const aofOn = config.appendonly;
   const aofStarting = aofOn && !p.aofRewriteInProgress && (p.aofWaitingRewrite || p.appendonlySeen === false);
   const fields = [
-    'loading:0', 'async_loading:0', 'current_cow_peak:0', 'current_cow_size:0', 'current_cow_size_age:0', 'current_fork_perc:0.00',
-    'current_save_keys_processed:0', 'current_save_keys_total:0',
+    'loading:0', 'async_loading:0', `current_cow_peak:${cow}`, `current_cow_size:${cow}`, 'current_cow_size_age:0', `current_fork_perc:${perc.toFixed(2)}`,
+    `current_save_keys_processed:${processed}`, `current_save_keys_total:${total}`,
     `rdb_changes_since_last_save:${changesSinceLastSave}`,
     `rdb_bgsave_in_progress:${p.bgsaveInProgress ? 1 : 0}`,
     `rdb_last_save_time:${Math.floor(shard.lastSave / 1000)}`,
@@ -21,7 +32,7 @@ export function persistenceInfoFields(shard: Shard, changesSinceLastSave: number
     `rdb_current_bgsave_time_sec:${p.bgsaveInProgress ? runningSec : '-1'}`,
     `rdb_saves:${p.rdbSaves}`,
     `rdb_last_cow_size:${p.lastCowSize}`,
-    'rdb_last_load_keys_expired:0', 'rdb_last_load_keys_loaded:0',
+    `rdb_last_load_keys_expired:${p.lastLoadKeysExpired}`, `rdb_last_load_keys_loaded:${p.lastLoadKeysLoaded}`,
     `aof_enabled:${aofOn ? 1 : 0}`,
     // appendonly just turned on (the cron has not seen it yet) or waiting for its first base: Redis
     // starts that rewrite inside CONFIG SET (in progress when the reply arrives), or schedules it

@@ -9,11 +9,19 @@ export type SnapshotKind = 'rdb' | 'aof' | 'sync';
 export class PersistenceState {
   /** This worker's part of the running snapshot, until its last chunk is taken. */
   snapshot: ShardSnapshot | null = null;
+  /** This worker's part once all of it went out, while the job still runs elsewhere (INFO's progress). */
+  finishedPart: ShardSnapshot | null = null;
+  /** The id of the snapshot FLUSHALL dropped here (its coordinator is told so at its next request). */
+  abortedSnapshotId = '';
   /** The kind of the background job running anywhere (set at its start on every worker), or null. */
   running: SnapshotKind | null = null;
   runningSince = 0;
   /** executor.dirty when the running snapshot started (changes after it still count as unsaved). */
   dirtyAtSnapshot = 0;
+
+  /** The last RDB load (start-up, DEBUG RELOAD): keys in the file kept, and dropped as expired (every worker reads the whole file and counts them all). */
+  lastLoadKeysLoaded = 0;
+  lastLoadKeysExpired = 0;
 
   lastBgsaveOk = true;
   lastBgsaveTimeSec = -1;
@@ -36,6 +44,15 @@ export class PersistenceState {
   appendonlySeen: boolean | null = null;
   /** Size of the AOF after the last rewrite (auto-aof-rewrite-percentage's base), and now. */
   aofBaseSize = 0;
+
+  /**
+   * This worker's part of the running background job: [bytes copied on write, keys serialized, keys
+   * when it started] (summed over the workers for INFO's current_cow_size, current_save_keys_*).
+   */
+  progress(): [number, number, number] | undefined {
+    const part = this.running !== null ? (this.snapshot ?? this.finishedPart) : null;
+    return part === null ? undefined : [part.cowBytes, part.keys, part.totalKeys];
+  }
 
   /** Whether a background save is running (rdb_bgsave_in_progress). */
   get bgsaveInProgress(): boolean {

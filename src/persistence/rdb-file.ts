@@ -251,6 +251,8 @@ export interface RdbLoadOptions {
   limits?: EncodingLimits;
   /** Verify the trailing CRC-64 (rdbchecksum). Default true. */
   checksum?: boolean;
+  /** readRdbFileSync: called after each read from the file with the bytes read so far (loading progress). */
+  onRead?: (bytesRead: number) => void;
 }
 
 export interface RdbLoadResult {
@@ -371,7 +373,17 @@ function load(reader: RdbReader, handler: RdbLoadHandler, verifyChecksum: boolea
 export function readRdbFileSync(file: string, handler: RdbLoadHandler, options: RdbLoadOptions = {}): RdbLoadResult {
   const fd = fs.openSync(file, 'r');
   try {
-    return readRdb({ read: (into, offset, length) => fs.readSync(fd, into, offset, length, null) }, handler, options);
+    const onRead = options.onRead;
+    if (onRead === undefined) return readRdb({ read: (into, offset, length) => fs.readSync(fd, into, offset, length, null) }, handler, options);
+    let total = 0;
+    return readRdb({
+      read: (into, offset, length) => {
+        const n = fs.readSync(fd, into, offset, length, null);
+        total += n;
+        onRead(total);
+        return n;
+      },
+    }, handler, options);
   } finally {
     fs.closeSync(fd);
   }

@@ -81,14 +81,46 @@ export function rdbPath(config: ServerConfig): string {
   return path.resolve(config.dir, config.dbfilename);
 }
 
+/** Where a load reports what it read (PersistenceState has the fields: INFO's rdb_last_load_keys_*). */
+export interface LoadFigures {
+  lastLoadKeysLoaded: number;
+  lastLoadKeysExpired: number;
+}
+
+export interface ShardLoadOptions {
+  /** Gets the counts of the whole file (every worker reads all of it, so each has the server's figures). */
+  figures?: LoadFigures;
+  /** Bytes of the file read so far, after each read (INFO's loading_loaded_bytes). */
+  onRead?: (bytesRead: number) => void;
+}
+
+/**
+ * key-load-delay's sleep (loading is synchronous: nothing else waits on this thread). A sleep costs
+ * far more than 50 us of overhead, so the delay accrues and the thread sleeps whole milliseconds
+ * of it: the load lasts about keys x delay, as Redis's per-key usleep makes it.
+ */
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+let sleepOwedMs = 0;
+function sleepMicroseconds(us: number): void {
+  sleepOwedMs += us / 1000;
+  if (sleepOwedMs < 1) return;
+  const whole = Math.floor(sleepOwedMs);
+  sleepOwedMs -= whole;
+  Atomics.wait(sleepCell, 0, 0, whole);
+}
+
 /**
  * Loads the keys of the slots this worker owns from an RDB file (every worker reads the whole file
  * and keeps its own keys: the workers load in parallel). Keys already expired are dropped, as a
  * primary does. Returns the number of keys kept.
  */
-export function loadShardFromRdb(file: string, keyspace: Keyspace, slots: SlotTable, self: number, config: ServerConfig): number {
+export function loadShardFromRdb(file: string, keyspace: Keyspace, slots: SlotTable, self: number, config: ServerConfig, options: ShardLoadOptions = {}): number {
   const now = Date.now();
   let kept = 0;
+  let loaded = 0;
+  let expired = 0;
+  // key-load-delay (microseconds per key, a debugging knob Redis's tests use to make a load slow).
+  const keyDelayUs = Number(config.get('key-load-delay') ?? 0);
   // Function libraries: every worker keeps all of them (as the file has them, Redis's rdbLoad).
   functionLibraries.flush();
   readRdbFileSync(file, {
@@ -97,14 +129,23 @@ export function loadShardFromRdb(file: string, keyspace: Keyspace, slots: SlotTa
       if (typeof result === 'string') console.warn(`shoal: function library in ${file} not loaded: ${result}`);
     },
     key(entry) {
+      if (keyDelayUs > 0) sleepMicroseconds(keyDelayUs);
+      if (entry.expireAt >= 0 && entry.expireAt < now && !keyspace.isReplica) {
+        expired++;
+        return;
+      }
+      loaded++;
       if (slots.ownerOf(keyHashSlot(entry.key)) !== self) return;
-      if (entry.expireAt >= 0 && entry.expireAt < now && !keyspace.isReplica) return;
       const db = keyspace.dbs[entry.db];
       if (db === undefined) return;
       db.set(entry.key, entry.value);
       if (entry.expireAt >= 0) db.setExpire(entry.key, entry.expireAt);
       kept++;
     },
-  }, { limits: config });
+  }, { limits: config, onRead: options.onRead });
+  if (options.figures !== undefined) {
+    options.figures.lastLoadKeysLoaded = loaded;
+    options.figures.lastLoadKeysExpired = expired;
+  }
   return kept;
 }

@@ -36,6 +36,8 @@ export interface ChunkBudget {
   ms: number;
   /** Stop once the chunk holds this many bytes. */
   bytes: number;
+  /** Stop once the chunk holds this many keys (rdb-key-save-delay's pacing; 0: no limit). */
+  keys?: number;
 }
 
 export class ShardSnapshot implements SnapshotHook {
@@ -54,9 +56,13 @@ export class ShardSnapshot implements SnapshotHook {
   private cursorSlot: number;
   private readonly firstSlot: number;
   private readonly endSlot: number;
-  /** Bytes serialized ahead of the cursor because of a write (rdb_last_cow_size). */
+  /** Memory of the old states serialized ahead of the cursor because of a write (rdb_last_cow_size). */
   cowBytes = 0;
   keys = 0;
+  /** Keys of this worker when the snapshot started (current_save_keys_total). */
+  readonly totalKeys: number;
+  /** rdb-key-save-delay: no chunk before this time (ms since the epoch). */
+  resumeAt = 0;
 
   constructor(id: string, kind: string, keyspace: Keyspace, slotRange: [number, number], options: RdbWriterOptions) {
     this.id = id;
@@ -66,6 +72,7 @@ export class ShardSnapshot implements SnapshotHook {
     this.endSlot = Math.min(SLOT_COUNT, slotRange[1]);
     this.preserved = new RdbWriter(options, 4096);
     this.out = new RdbWriter(options, 64 * 1024);
+    this.totalKeys = keyspace.totalKeys();
     this.views = keyspace.dbs.map((db) => {
       const view = db.snapshotView();
       return { slots: view.slots, expires: view.expires, done: new Uint8Array(SLOT_COUNT), detached: false };
@@ -83,9 +90,7 @@ export class ShardSnapshot implements SnapshotHook {
   touch(db: Database, slot: number): void {
     const view = this.views[db.index]!;
     if (view.done[slot] === 1 || view.detached) return;
-    const before = this.preserved.pos;
-    this.preservedDb = this.serializeSlot(this.preserved, this.preservedDb, db.index, view, slot);
-    this.cowBytes += this.preserved.pos - before;
+    this.preservedDb = this.serializeSlot(this.preserved, this.preservedDb, db.index, view, slot, true);
   }
 
   detach(db: Database): void {
@@ -96,11 +101,9 @@ export class ShardSnapshot implements SnapshotHook {
     for (const db of [a, b]) {
       const view = this.views[db.index]!;
       if (view.detached) continue;
-      const before = this.preserved.pos;
       for (let slot = this.firstSlot; slot < this.endSlot; slot++) {
-        if (view.done[slot] === 0) this.preservedDb = this.serializeSlot(this.preserved, this.preservedDb, db.index, view, slot);
+        if (view.done[slot] === 0) this.preservedDb = this.serializeSlot(this.preserved, this.preservedDb, db.index, view, slot, true);
       }
-      this.cowBytes += this.preserved.pos - before;
       // Everything is out: the maps may now change hands freely.
       view.detached = true;
     }
@@ -119,6 +122,7 @@ export class ShardSnapshot implements SnapshotHook {
    */
   nextChunk(budget: ChunkBudget): Buffer {
     const started = performance.now();
+    const keysBefore = this.keys;
     const out = this.out;
     out.pos = 0;
     this.outDb = -1;
@@ -146,12 +150,13 @@ export class ShardSnapshot implements SnapshotHook {
       if (!worked && ++sinceClock < 4096) continue;
       sinceClock = 0;
       if (out.pos >= budget.bytes || performance.now() - started >= budget.ms) break;
+      if (budget.keys !== undefined && budget.keys > 0 && this.keys - keysBefore >= budget.keys) break;
     }
     return out.take();
   }
 
   /** Serializes one slot of one database into `into` (after a SELECTDB when `currentDb` differs); returns the db now selected there. */
-  private serializeSlot(into: RdbWriter, currentDb: number, dbIndex: number, view: DbView, slot: number): number {
+  private serializeSlot(into: RdbWriter, currentDb: number, dbIndex: number, view: DbView, slot: number, copiedOnWrite = false): number {
     view.done[slot] = 1;
     const map = view.slots[slot];
     if (map === undefined || map.size === 0) return currentDb;
@@ -162,8 +167,13 @@ export class ShardSnapshot implements SnapshotHook {
     const expires = view.expires;
     const anyExpires = expires.size > 0;
     for (const [key, value] of map) {
+      const before = into.pos;
       encodeKeyEntry(into, key, value, anyExpires ? (expires.get(key) ?? -1) : -1);
       this.keys++;
+      // The old state kept because of a write: a string counts the memory it held (what Redis's
+      // copied pages measure; a compressible value is a few bytes in the file), an aggregate its
+      // serialized bytes.
+      if (copiedOnWrite) this.cowBytes += typeof value === 'string' ? key.length + value.length : into.pos - before;
     }
     return dbIndex;
   }

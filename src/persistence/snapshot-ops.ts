@@ -17,6 +17,15 @@ const CHUNK_BUDGET: ChunkBudget = {
   bytes: 512 * 1024,
 };
 
+/**
+ * rdb-key-save-delay (microseconds per key, a debugging knob Redis's tests use to keep a save
+ * running): Redis's child sleeps after each key; here a chunk holds about a budget's worth of delayed
+ * keys and the next one is not served before their delay has passed. The worker never sleeps.
+ */
+function pacedBudget(delayUs: number): ChunkBudget {
+  return { ms: CHUNK_BUDGET.ms, bytes: CHUNK_BUDGET.bytes, keys: Math.max(1, Math.floor((CHUNK_BUDGET.ms * 1000) / delayUs)) };
+}
+
 /** '@snapshot-begin id kind' (under the coordinator's lock of every worker). */
 export function snapshotBegin(shard: Shard, request: Request, out: ReplyWriter): void {
   const p = shard.persistence;
@@ -44,13 +53,29 @@ export function snapshotChunk(shard: Shard, request: Request, out: ReplyWriter):
   const p = shard.persistence;
   const snapshot = p.snapshot;
   if (snapshot === null || snapshot.id !== request.argv[1]) {
-    out.error('ERR no such snapshot');
+    out.error(request.argv[1] === p.abortedSnapshotId ? ABORTED_SNAPSHOT : 'ERR no such snapshot');
     return;
   }
-  const chunk = snapshot.nextChunk(CHUNK_BUDGET);
+  // Every worker serializes its part in parallel: each waits workerCount times the delay, so the
+  // save lasts about keys x delay, as Redis's single child does.
+  // Redis's AOF rewrite sleeps per key too (its tests keep a rewrite running with it).
+  const delayUs = snapshot.kind === 'rdb' || snapshot.kind === 'aof' ? Number(shard.config.get('rdb-key-save-delay') ?? 0) * shard.workerCount : 0;
+  if (delayUs > 0) {
+    const wait = snapshot.resumeAt - Date.now();
+    if (wait > 0) {
+      // [ms to wait]: the coordinator asks again later.
+      out.array(1);
+      out.integer(Math.ceil(wait));
+      return;
+    }
+  }
+  const keysBefore = snapshot.keys;
+  const chunk = snapshot.nextChunk(delayUs > 0 ? pacedBudget(delayUs) : CHUNK_BUDGET);
+  if (delayUs > 0) snapshot.resumeAt = Date.now() + ((snapshot.keys - keysBefore) * delayUs) / 1000;
   if (chunk.length === 0 && snapshot.finished) {
     snapshot.release();
     p.snapshot = null;
+    p.finishedPart = snapshot;
     out.array(2);
     out.integer(snapshot.keys);
     out.integer(snapshot.cowBytes);
@@ -73,6 +98,23 @@ export function snapshotAbort(shard: Shard, request: Request, out: ReplyWriter):
 }
 
 /**
+ * FLUSHALL while a BGSAVE runs: as Redis kills its saving child, this worker drops its part; the
+ * coordinator's next chunk request gets ABORTED_SNAPSHOT and the save ends without counting as an
+ * error (no MISCONF, rdb_last_bgsave_status unchanged).
+ */
+export function abortRdbSnapshot(shard: Shard): void {
+  const p = shard.persistence;
+  const snapshot = p.snapshot ?? p.finishedPart;
+  if (p.running !== 'rdb' || snapshot === null || snapshot.kind !== 'rdb') return;
+  snapshot.release();
+  p.snapshot = null;
+  p.finishedPart = null;
+  p.abortedSnapshotId = snapshot.id;
+}
+
+export const ABORTED_SNAPSHOT = 'ERR snapshot aborted';
+
+/**
  * '@persistence-done kind ok|err endedAtMs seconds cowBytes': a background job ended (sent to every
  * worker by its coordinator). A successful RDB save moves LASTSAVE and leaves as unsaved only the
  * changes made after the snapshot's point.
@@ -82,7 +124,11 @@ export function persistenceDone(shard: Shard, request: Request, out: ReplyWriter
   const [, kind, status, endedAt, seconds, cowBytes] = request.argv as [string, SnapshotKind, string, string, string, string];
   const ok = status === 'ok';
   if (p.running === kind) p.running = null;
-  if (kind === 'rdb') {
+  p.finishedPart = null;
+  if (kind === 'rdb' && status === 'aborted') {
+    // Killed on purpose (FLUSHALL): neither a success nor an error.
+    p.lastBgsaveTimeSec = Number(seconds);
+  } else if (kind === 'rdb') {
     p.lastBgsaveOk = ok;
     p.lastBgsaveTimeSec = Number(seconds);
     p.lastCowSize = Number(cowBytes);

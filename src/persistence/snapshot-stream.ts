@@ -18,6 +18,7 @@ import type { Shard } from '../shard/shard.ts';
 import { arrayElements, integerReply, isErrorReply, stringReply } from '../resp/reply-scan.ts';
 import { RdbFileWriter, type RdbSaveOptions } from './rdb-file.ts';
 import type { SnapshotKind } from './persistence-state.ts';
+import { ABORTED_SNAPSHOT } from './snapshot-ops.ts';
 
 export interface SnapshotOptions {
   kind: SnapshotKind;
@@ -47,6 +48,16 @@ export class SnapshotBusyError extends Error {
     this.running = running;
   }
 }
+
+/** Thrown when FLUSHALL dropped the snapshot (a BGSAVE ends neither ok nor failed, as Redis's killed child). */
+export class SnapshotAbortedError extends Error {
+  constructor() {
+    super('the snapshot was aborted');
+  }
+}
+
+/** rdb-key-save-delay's pacing: the longest wait before asking a paused worker again (a FLUSHALL is noticed this soon). */
+const MAX_PACING_WAIT_MS = 100;
 
 let nextSnapshotId = 1;
 
@@ -119,8 +130,17 @@ export async function streamSnapshotEntries(shard: Shard, onChunk: (chunk: Buffe
       // their clients' commands wait.
       await new Promise<void>((resolve) => setImmediate(resolve));
       const reply = await withDeadline(shard.request(w, ['@snapshot-chunk', id], 0, 2), CHUNK_DEADLINE_MS, `worker ${w} did not answer a snapshot chunk request`);
-      if (isErrorReply(reply)) throw new Error(stringReply(reply) ?? 'snapshot chunk failed');
+      if (isErrorReply(reply)) {
+        const message = stringReply(reply) ?? 'snapshot chunk failed';
+        throw message === ABORTED_SNAPSHOT ? new SnapshotAbortedError() : new Error(message);
+      }
       const done = arrayElements(reply);
+      if (done !== null && done.length === 1) {
+        // Paced by rdb-key-save-delay: nothing before this many ms.
+        const wait = Math.min(MAX_PACING_WAIT_MS, integerReply(reply, done[0]![0])!);
+        await new Promise<void>((resolve) => setTimeout(resolve, wait));
+        continue;
+      }
       if (done !== null) {
         keys += integerReply(reply, done[0]![0])!;
         cowBytes += integerReply(reply, done[1]![0])!;

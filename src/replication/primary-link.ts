@@ -166,14 +166,18 @@ export class PrimaryLink {
           if (this.bulkLeft > 0) return;
           this.finishBulk(Buffer.concat(this.bulkChunks, this.bulkLength));
         } else {
-          const before = this.bulkLength;
-          this.bulkChunks.push(this.input);
-          this.bulkLength += this.input.length;
+          // The mark can only be in the new bytes or straddle into them: search that window only
+          // (a payload of hundreds of MB arrives in thousands of chunks), and join the chunks once.
+          const chunk = this.input;
+          const windowStart = Math.max(0, this.bulkLength - (this.eofMark.length - 1));
+          const window = Buffer.concat([tailOf(this.bulkChunks, this.bulkLength - windowStart), chunk]);
+          this.bulkChunks.push(chunk);
+          this.bulkLength += chunk.length;
           this.input = Buffer.alloc(0);
+          const found = window.indexOf(this.eofMark);
+          if (found < 0) return;
+          const at = windowStart + found;
           const all = Buffer.concat(this.bulkChunks, this.bulkLength);
-          this.bulkChunks = [all];
-          const at = all.indexOf(this.eofMark, Math.max(0, before - this.eofMark.length));
-          if (at < 0) return;
           this.input = all.subarray(at + this.eofMark.length);
           this.finishBulk(all.subarray(0, at));
         }
@@ -191,4 +195,16 @@ export class PrimaryLink {
     this.bulkChunks = [];
     this.events.rdb(payload);
   }
+}
+
+/** The last `length` bytes of a list of chunks, as one Buffer. */
+function tailOf(chunks: readonly Buffer[], length: number): Buffer {
+  const parts: Buffer[] = [];
+  for (let i = chunks.length - 1; i >= 0 && length > 0; i--) {
+    const c = chunks[i]!;
+    const take = Math.min(length, c.length);
+    parts.unshift(c.subarray(c.length - take));
+    length -= take;
+  }
+  return Buffer.concat(parts);
 }

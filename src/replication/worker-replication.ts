@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import type { MessagePort } from 'node:worker_threads';
 import type { Shard } from '../shard/shard.ts';
+import type { Database } from '../shard/database.ts';
 import { Connection } from '../shard/connection.ts';
 import { ReplicationState } from './repl-state.ts';
 import type { LogToWorker, WorkerToLog } from './messages.ts';
@@ -155,11 +156,19 @@ export class WorkerReplication {
 
   private readonly replicaExpiry = new ReplicaKeyExpiry();
   private replicaExpiryTimer: NodeJS.Timeout | null = null;
+  /** What the executor tells a replica: its clients' writes, and errors the master client's commands got. */
+  private readonly replicaHooks = {
+    noteWrite: (db: Database, argv: readonly string[]): void => this.replicaExpiry.noteWrite(db, argv),
+    masterCommandFailed(command: string, error: string): void {
+      // Redis's words: the replica and the primary diverge from here (propagation-error-behavior ignore).
+      console.log(`shoal: == CRITICAL == This replica is sending an error to its master: '${error}' after processing the command '${command}'`);
+    },
+  };
 
   /** A replica tracks (and deletes in time) the keys its own clients give an expiry; a primary does not. */
   private replicaRoleChanged(replica: boolean): void {
     if (replica && this.replicaExpiryTimer === null) {
-      this.shard.executor.replicaExpiry = this.replicaExpiry;
+      this.shard.executor.replicaExpiry = this.replicaHooks;
       this.replicaExpiryTimer = setInterval(() => {
         if (!this.shard.lock.held) this.replicaExpiry.cycle(this.shard.keyspace);
       }, 100);

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { ServerConfig } from '../config/server-config.ts';
 import type { Supervisor } from './supervisor.ts';
+import { LoadingClients } from '../persistence/rdb-loading-clients.ts';
 
 const PROTECTED_MODE_ERROR =
   '-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. ' +
@@ -35,10 +36,13 @@ export class Acceptor {
   private readonly supervisor: Supervisor;
   /** Connections accepted before the data is loaded, handed over by open(); null once open. */
   private waiting: net.Socket[] | null = [];
+  /** Those connections meanwhile: answered -LOADING (and INFO, SELECT ...) by the main thread. */
+  private readonly loading: LoadingClients;
 
   constructor(config: ServerConfig, supervisor: Supervisor) {
     this.config = config;
     this.supervisor = supervisor;
+    this.loading = new LoadingClients(config, supervisor.workers);
   }
 
   async listen(): Promise<void> {
@@ -49,10 +53,7 @@ export class Acceptor {
       const host = address === '*' ? '0.0.0.0' : address === '::*' ? '::' : address;
       const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
         if (this.waiting === null) this.accept(socket);
-        else {
-          socket.on('error', () => socket.destroy());
-          this.waiting.push(socket);
-        }
+        else this.loading.hold(socket);
       });
       try {
         await new Promise<void>((resolve, reject) => {
@@ -76,6 +77,7 @@ export class Acceptor {
     const waiting = this.waiting ?? [];
     this.waiting = null;
     for (const socket of waiting) if (!socket.destroyed) this.accept(socket);
+    this.loading.release(this.port);
   }
 
   get port(): number {
@@ -98,6 +100,7 @@ export class Acceptor {
   }
 
   close(): Promise<void> {
+    this.loading.closeAll();
     return Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
   }
 }

@@ -222,6 +222,7 @@ export class Dispatcher {
     if (conn.multi !== null) conn.multi.failed = true;
     if (spec !== undefined) this.statsOf(spec.name)[2]++;
     out.error(message);
+    if (conn.client.isMaster) this.shard.executor.replicaExpiry?.masterCommandFailed(spec?.name ?? '<unknown>', message);
   }
 
   private statsOf(name: string): [number, number, number, number] {

@@ -46,7 +46,11 @@ export class Executor implements CommandContext {
   /** Set once any client enabled CLIENT TRACKING (null until then: no cost for the untracked). */
   tracker: KeyTracker | null = null;
   /** On a replica: the keys its own clients give an expiry (null on a primary: no cost there). */
-  replicaExpiry: { noteWrite(db: Database, argv: readonly string[]): void } | null = null;
+  replicaExpiry: {
+    noteWrite(db: Database, argv: readonly string[]): void;
+    /** The master client's command answered an error (Redis logs it as critical). */
+    masterCommandFailed(command: string, error: string): void;
+  } | null = null;
   private readonly sink: ChangeSink;
   private effects: string[][] | null = null;
 
@@ -104,7 +108,10 @@ export class Executor implements CommandContext {
     const replyStart = reply.pos;
     const errorsBefore = errorReplyTotal.count;
     const replicaExpiry = this.replicaExpiry;
-    if (replicaExpiry !== null) this.keyspace.replicaClientWriting = !client.isMaster;
+    if (replicaExpiry !== null) {
+      this.keyspace.replicaClientWriting = !client.isMaster;
+      this.keyspace.masterClientRunning = client.isMaster;
+    }
     try {
       handler(this, argv);
     } catch (err) {
@@ -118,7 +125,11 @@ export class Executor implements CommandContext {
     if (this.tracker !== null) this.tracker.commandExecuted(argv, client);
     if (replicaExpiry !== null) {
       this.keyspace.replicaClientWriting = false;
+      this.keyspace.masterClientRunning = false;
       if (this.dirty !== dirtyBefore && !client.isMaster) replicaExpiry.noteWrite(db, argv);
+      if (client.isMaster && errorReplyTotal.count !== errorsBefore) {
+        replicaExpiry.masterCommandFailed(argv[0]!.toLowerCase(), reply.buf.toString('latin1', replyStart + 1, reply.pos).trimEnd());
+      }
     }
     const effects = this.effects as string[][] | null;
     if (effects !== null) {

@@ -8,8 +8,9 @@ import { globMatch } from '../commands/glob.ts';
 import type { Shard } from './shard.ts';
 import { encodeShardDb, loadShardFromRdb } from '../persistence/rdb-snapshot.ts';
 import { shardDigests, valueDigest } from '../replication/digest.ts';
+import { debugObjectText } from '../replication/debug-object.ts';
 import { SCRIPT_OPS } from '../scripting/script-ops.ts';
-import { aofReplaying, persistenceDone, snapshotAbort, snapshotBegin, snapshotChunk } from '../persistence/snapshot-ops.ts';
+import { abortRdbSnapshot, aofReplaying, persistenceDone, snapshotAbort, snapshotBegin, snapshotChunk } from '../persistence/snapshot-ops.ts';
 
 /** Request flag: the sender wants no reply (unlock, publish of notifications, write-backs). */
 export const NO_REPLY = 1;
@@ -164,6 +165,8 @@ const OPS: Record<string, InternalOp> = {
     out.integer(added);
   },
   '@flushall'(shard, _request, out) {
+    // As Redis's FLUSHALL kills a saving child: the running BGSAVE is dropped.
+    abortRdbSnapshot(shard);
     for (let i = 0; i < shard.keyspace.dbs.length; i++) flushDatabase(shard, i);
     shard.tracking.flushed();
     out.simple('OK');
@@ -324,6 +327,15 @@ const OPS: Record<string, InternalOp> = {
   '@digest-value'(shard, request, out) {
     const value = shard.keyspace.dbs[request.db]!.get(request.argv[1]!);
     out.bulk(value === undefined ? '0'.repeat(40) : valueDigest(value).toString('hex'));
+  },
+  '@debug-object'(shard, request, out) {
+    const value = shard.keyspace.dbs[request.db]!.get(request.argv[1]!);
+    if (value === undefined) out.error('ERR no such key');
+    else out.simple(debugObjectText(value));
+  },
+  '@set-active-expire'(shard, request, out) {
+    shard.activeExpiryEnabled = request.argv[1] !== '0';
+    out.simple('OK');
   },
   '@repl-save-info'(shard, _request, out) {
     // Worker 0 on a replica: the aux fields that let a saved RDB continue the primary's history (PSYNC).

@@ -51,6 +51,8 @@ export class Keyspace {
 
   /** On a replica: the command running is from a client of this replica, not the master client. */
   replicaClientWriting = false;
+  /** On a replica: the command running is the master client's. */
+  masterClientRunning = false;
 
   /** Deletes an expired key as expiry does (counted, notified). */
   deleteExpired(db: Database, key: string): void {
@@ -62,7 +64,9 @@ export class Keyspace {
   /** Removes the key if it has expired; true when it did (or, on a replica, when it logically has). */
   expireIfNeeded(db: Database, key: string): boolean {
     if (!this.isExpired(db, key)) return false;
-    if (this.isReplica || this.now < this.expiryPausedUntil) return true;
+    // On a replica the master client sees the key as it is (the primary decides: its DEL follows).
+    if (this.isReplica) return !this.masterClientRunning;
+    if (this.now < this.expiryPausedUntil) return true;
     db.delete(key);
     this.expiredKeys++;
     this.listener.keyExpired(db, key);

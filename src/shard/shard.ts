@@ -436,6 +436,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       (client as { id: number }).id = request.clientId;
       client.resp = request.resp;
       client.dbIndex = request.db;
+      // On a replica, client id 0 is the master client (worker 0's, see worker-replication.ts).
+      client.isMaster = request.clientId === 0 && this.keyspace.isReplica;
       if (this.dispatcher.executeKeyed(argv, this.keyspace.dbs[request.db]!, client, out, request.txId)) {
         // Blocked: the reply is sent when the wait ends.
         const handler = this.executor.blockHandler!;
@@ -898,6 +900,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
       errorReplies: [...errorReplyCounts.values()].reduce((a, n) => a + n, 0),
       commandStats: this.dispatcher.commandStatsSnapshot(),
       errorStats: Object.fromEntries(errorReplyCounts),
+      saveProgress: this.persistence.progress(),
     };
   }
 

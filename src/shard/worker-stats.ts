@@ -24,4 +24,6 @@ export interface WorkerStats {
   commandStats: Record<string, [number, number, number, number]>;
   /** error code (first word) → count */
   errorStats: Record<string, number>;
+  /** This worker's part of a running BGSAVE/rewrite: [cow bytes, keys saved, keys total] (persistence-info.ts). */
+  saveProgress?: [number, number, number];
 }

@@ -67,7 +67,17 @@ let loaded = -1;
 try {
   // A broken AOF manifest (missing file, bad format) stops start-up like a corrupt RDB file.
   const file = config.appendonly ? aofLoadPlan(config)?.rdbBase ?? null : rdbPath(config);
-  if (file !== null && fs.existsSync(file)) loaded = loadShardFromRdb(file, shard.keyspace, shard.slots, data.id, config);
+  if (file !== null && fs.existsSync(file)) {
+    // Progress for INFO's loading_* fields, answered by the main thread meanwhile (rdb-loading-clients.ts).
+    let lastReport = 0;
+    const onRead = (bytes: number): void => {
+      const now = Date.now();
+      if (now - lastReport < 100) return;
+      lastReport = now;
+      port.postMessage({ type: 'loading-progress', id: data.id, bytes });
+    };
+    loaded = loadShardFromRdb(file, shard.keyspace, shard.slots, data.id, config, { figures: shard.persistence, onRead });
+  }
 } catch (err) {
   port.postMessage({ type: 'load-failed', id: data.id, error: String(err) });
   throw err;

@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import { createReplyReader } from './redis-parser-reader.ts';
 import type { ReplyReader, ReplyReaderName, ReplySink } from './reply-reader.ts';
+import { readStraightFromHandle } from './socket-reader.ts';
 import { SocketWriter, WRITE_DONE, WRITE_PENDING } from './socket-writer.ts';
 
 // One TCP connection of a bench client. Requests are encoded into a preallocated output buffer and
@@ -81,6 +82,7 @@ export class BenchConnection implements ReplySink {
       this.pendingSetup++;
     }
     this.socket = connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.handleRead } });
+    readStraightFromHandle(this.socket, this.handleRead, READ_BUFFER);
     this.socket.on('connect', this.handleConnect);
     this.socket.on('error', this.handleError);
     this.socket.on('close', this.handleClose);

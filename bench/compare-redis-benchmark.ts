@@ -107,7 +107,9 @@ async function runRedisBenchmark(port: number, o: Options): Promise<Measurement>
 }
 
 async function runShoalBench(port: number, o: Options, jsonPath: string): Promise<Measurement> {
-  const cli = new URL('./cli.ts', import.meta.url).pathname;
+  // The plain-JavaScript entry (bench/shoal-bench.mjs): same arguments as `shoal bench`, no TypeScript
+  // stripped at start-up.
+  const cli = new URL('./shoal-bench.mjs', import.meta.url).pathname;
   const { cpu } = await run(process.execPath, [
     cli, '-p', String(port), '-c', String(o.clients), '-n', String((2 * o.requests) / o.clients), '--pipeline', String(o.pipeline),
     '--ratio', '1:1', '--key-minimum', '0', '--key-maximum', String(o.keys - 1), '--data-size', '3', '--quiet', '--json-out', jsonPath,

@@ -27,8 +27,12 @@ const TWO_POW_32 = 2 ** 32;
 
 /** Index into the counts array of a non-negative integer value. */
 function countsIndex(value: number): number {
-  const log2 = value < TWO_POW_32 ? 31 - Math.clz32(value) : Math.floor(Math.log2(value));
-  const bucket = Math.max(log2 - SUB_BUCKET_HALF_COUNT_MAGNITUDE, 0);
+  if (value < TWO_POW_32) {
+    // The usual case, in integer arithmetic: recording runs once per batch of replies.
+    const bucket = Math.max(31 - Math.clz32(value) - SUB_BUCKET_HALF_COUNT_MAGNITUDE, 0);
+    return bucket * SUB_BUCKET_HALF_COUNT + (value >>> bucket);
+  }
+  const bucket = Math.max(Math.floor(Math.log2(value)) - SUB_BUCKET_HALF_COUNT_MAGNITUDE, 0);
   return bucket * SUB_BUCKET_HALF_COUNT + Math.floor(value / 2 ** bucket);
 }
 

@@ -19,23 +19,27 @@ interface StreamHandle {
   writeBuffer(request: WriteRequest, data: Uint8Array): number;
 }
 
-interface StreamWrapBinding {
+export interface StreamWrapBinding {
   WriteWrap: new () => WriteRequest;
   streamBaseState: Int32Array;
   kLastWriteWasAsync: number;
+  kReadBytesOrError: number;
 }
 
 function loadBinding(): StreamWrapBinding | null {
   try {
     const binding = (process as unknown as { binding(name: string): Partial<StreamWrapBinding> }).binding('stream_wrap');
-    if (typeof binding.WriteWrap !== 'function' || binding.streamBaseState === undefined || typeof binding.kLastWriteWasAsync !== 'number') return null;
+    if (typeof binding.WriteWrap !== 'function' || binding.streamBaseState === undefined || typeof binding.kLastWriteWasAsync !== 'number' || typeof binding.kReadBytesOrError !== 'number') {
+      return null;
+    }
     return binding as StreamWrapBinding;
   } catch {
     return null;
   }
 }
 
-const binding = loadBinding();
+/** Node's stream binding, or null where it is not exposed (bench/socket-reader.ts uses it too). */
+export const binding = loadBinding();
 
 /** What write() did with the bytes. */
 export const WRITE_DONE = 0; // the kernel took them all: the buffer is free again

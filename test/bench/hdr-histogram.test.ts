@@ -26,7 +26,8 @@ describe('HdrHistogram', () => {
   it('reports the percentiles, mean, count and max of hdr-histogram-js for the same values', () => {
     const ours = new HdrHistogram();
     const theirs = reference();
-    const recorded = values(7, 50_000);
+    // Beyond 2^32 us too (over an hour), where the bucket arithmetic leaves 32-bit integers.
+    const recorded = [...values(7, 50_000), 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 12_345, 7_000_000_000];
     for (let i = 0; i < recorded.length; i++) {
       const count = 1 + (i % 3);
       ours.recordValueWithCount(recorded[i], count);

@@ -49,7 +49,7 @@ describe('AOF rewrite control', () => {
     for (const base of [2, 3]) {
       await c.set('k', String(base));
       await c.bgrewriteaof();
-      await waitFor(`base ${base}`, () => manifest().includes(`appendonly.aof.${base}.base.rdb`));
+      await waitFor(`base ${base}`, async () => manifest().includes(`appendonly.aof.${base}.base.rdb`) && (await infoField(c, 'aof_rewrite_in_progress')) === '0');
     }
     expect(manifest()).toBe([
       'file appendonly.aof.3.base.rdb seq 3 type b',

@@ -1,0 +1,79 @@
+// BGREWRITEAOF has a child process, as Redis's forked rewrite: kill -9 of it aborts the rewrite (the
+// incr file it opened stays listed, the base is not replaced); rdb-key-save-delay keeps it running.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
+
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function infoField(client: Redis, name: string): Promise<string> {
+  const info = await client.info('persistence');
+  return new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'latin1' }).trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there is none
+  }
+}
+
+describe('AOF rewrite child process', () => {
+  const dirs: string[] = [];
+  let server: RunningServer | undefined;
+  let client: Redis | undefined;
+
+  afterEach(async () => {
+    client?.disconnect();
+    client = undefined;
+    await server?.stop();
+    server = undefined;
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  const start = async (args: string[]): Promise<{ dir: string; manifest: () => string }> => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-aof-ctl-'));
+    dirs.push(dir);
+    server = await startShoal(['--dir', dir, ...args]);
+    client = new Redis({ port: server.port });
+    return { dir, manifest: () => fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1') };
+  };
+
+  it('kill -9 of the rewrite\'s child aborts it; a later rewrite succeeds and the child is gone', async () => {
+    const { manifest } = await start(['--appendonly', 'yes']);
+    const c = client!;
+    await c.call('debug', 'populate', '50');
+    await c.config('SET', 'rdb-key-save-delay', '10000000');
+    await c.bgrewriteaof();
+    const pid = server!.process.pid!;
+    let kids: number[] = [];
+    await waitFor('the rewrite child', () => (kids = childrenOf(pid)).length === 1);
+    expect(await infoField(c, 'aof_rewrite_in_progress')).toBe('1');
+    process.kill(kids[0]!, 'SIGKILL');
+    await waitFor('the rewrite to end', async () => (await infoField(c, 'aof_rewrite_in_progress')) === '0');
+    expect(await infoField(c, 'aof_last_bgrewrite_status')).toBe('err');
+    // As Redis: the failed rewrite's new incr file stays listed, the base is unchanged.
+    expect(manifest()).toBe('file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n');
+    await c.config('SET', 'rdb-key-save-delay', '0');
+    await c.bgrewriteaof();
+    // The manifest is written twice: with the history files, then without them once they are deleted.
+    await waitFor('the second rewrite', () => manifest().includes('appendonly.aof.2.base.rdb') && !manifest().includes(' type h'));
+    expect(manifest()).toBe('file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.3.incr.aof seq 3 type i\n');
+    await waitFor('the child to go', () => childrenOf(pid).length === 0);
+    const digest = await c.call('debug', 'digest');
+    expect(await c.call('debug', 'loadaof')).toBe('OK');
+    expect(await c.call('debug', 'digest')).toBe(digest);
+  });
+
+});

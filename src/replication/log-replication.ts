@@ -594,6 +594,9 @@ export class LogReplication {
       closed: (reason) => {
         if (this.link !== link) return;
         console.warn(`shoal: connection with master lost (${reason})`);
+        // A link that worked is tried again at once (a primary that dropped its replicas on a role
+        // change expects them back for a partial resync); one that failed, a second later, as Redis's cron.
+        const retryMs = this.linkState === 'connected' ? 50 : 1000;
         this.link = null;
         this.linkState = 'connect';
         this.state.setRole(ROLE_REPLICA, false);
@@ -602,7 +605,7 @@ export class LogReplication {
         this.reconnectTimer = setTimeout(() => {
           this.reconnectTimer = null;
           if (this.role === 'slave') this.restartLink();
-        }, 1000);
+        }, retryMs);
       },
     });
     this.link = link;

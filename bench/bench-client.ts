@@ -109,15 +109,22 @@ export class BenchClient implements ConnectionOwner {
   private send(templateIndex: number, keyNumber: number, sentAt: number, nodeIndex: number, asking: boolean, redirects: number): void {
     const thread = this.thread;
     const encoder = thread.encoder;
-    encoder.formatKey(keyNumber);
     let connection: BenchConnection;
     if (thread.slotMap === null) {
+      // One connection, no redirections: the short way (RequestEncoder.encodeWithKey).
       connection = this.connections[0] as BenchConnection;
-    } else {
-      let node = nodeIndex;
-      if (node < 0) node = encoder.usesKey(templateIndex) ? thread.slotMap.slotToNode[keyHashSlot(encoder.keyScratch.toString('latin1', 0, encoder.keyLength))] : 0;
-      connection = this.connectionFor(node < 0 ? 0 : node);
+      connection.ensureSpace(encoder.maxBytes(templateIndex));
+      const end = encoder.encodeWithKey(connection.out, connection.outEnd, templateIndex, keyNumber);
+      connection.push(templateIndex, sentAt, keyNumber, end - connection.outEnd, redirects);
+      connection.outEnd = end;
+      connection.dirty = true;
+      this.inFlight++;
+      return;
     }
+    encoder.formatKey(keyNumber);
+    let node = nodeIndex;
+    if (node < 0) node = encoder.usesKey(templateIndex) ? thread.slotMap.slotToNode[keyHashSlot(encoder.keyScratch.toString('latin1', 0, encoder.keyLength))] : 0;
+    connection = this.connectionFor(node < 0 ? 0 : node);
     if (asking) {
       connection.ensureSpace(ASKING_COMMAND.length);
       ASKING_COMMAND.copy(connection.out, connection.outEnd);

@@ -24,7 +24,9 @@ export interface LoadThreadTask {
   topology: ClusterTopologySnapshot | null;
 }
 
-const PROGRESS_INTERVAL_MS = 100;
+// How often a thread publishes its reply count and checks for a stop request: as often as the main
+// thread reads them (run-round.ts), no more (each wake-up walks every client).
+const PROGRESS_INTERVAL_MS = 250;
 
 export class LoadThread {
   readonly pipeline: number;

@@ -14,6 +14,12 @@ interface CompiledTemplate {
   literals: Buffer[];
   usesKey: boolean;
   maxBytes: number;
+  /**
+   * A template whose only varying part is one key (with a fixed-size value, if any, folded into the
+   * literal bytes) is written as head, key, tail: see encodeWithKey. Null for other templates.
+   */
+  head: Buffer | null;
+  tail: Buffer | null;
 }
 
 export interface DataSize {
@@ -46,7 +52,44 @@ export class RequestEncoder {
     this.keyPrefix.copy(this.keyScratch, 0);
     const maxKeyBytes = this.keyScratch.length + 24;
     const maxDataBytes = dataSize.maximum + 24;
-    this.compiled = templates.map((template) => compile(template, maxKeyBytes, maxDataBytes));
+    this.compiled = templates.map((template) => compile(template, maxKeyBytes, maxDataBytes, this.fixedDataSegment));
+  }
+
+  /**
+   * Encodes the request for `templateIndex` with key number `keyNumber` at `offset` (room for
+   * maxBytes(templateIndex) made by the caller) and returns the offset after it. A template with one
+   * key and nothing else varying (SET key value, GET key) takes the short way: its bytes before and
+   * after the key were encoded once, and the key's digits go straight into the output.
+   */
+  encodeWithKey(target: Buffer, offset: number, templateIndex: number, keyNumber: number): number {
+    const compiled = this.compiled[templateIndex];
+    const head = compiled.head;
+    const tail = compiled.tail;
+    if (head === null || tail === null || keyNumber > 0x7fffffff) {
+      this.formatKey(keyNumber);
+      return this.encode(target, offset, templateIndex);
+    }
+    let position = offset;
+    for (let i = 0; i < head.length; i++) target[position++] = head[i];
+    const digits = digitCount(keyNumber);
+    const prefix = this.keyPrefix;
+    target[position++] = 0x24; // $
+    position = writeDecimal(target, position, prefix.length + digits);
+    target[position++] = 13;
+    target[position++] = 10;
+    for (let i = 0; i < prefix.length; i++) target[position++] = prefix[i];
+    let v = keyNumber;
+    for (let i = position + digits - 1; i > position; i--) {
+      const quotient = (v / 10) | 0;
+      target[i] = 0x30 + v - quotient * 10;
+      v = quotient;
+    }
+    target[position] = 0x30 + v;
+    position += digits;
+    target[position++] = 13;
+    target[position++] = 10;
+    for (let i = 0; i < tail.length; i++) target[position++] = tail[i];
+    return position;
   }
 
   usesKey(templateIndex: number): boolean {
@@ -101,7 +144,7 @@ export class RequestEncoder {
   }
 }
 
-function compile(template: CommandTemplate, maxKeyBytes: number, maxDataBytes: number): CompiledTemplate {
+function compile(template: CommandTemplate, maxKeyBytes: number, maxDataBytes: number, fixedData: Buffer | null): CompiledTemplate {
   // Literal runs (including the "*N" header) are merged into single segments.
   const kinds: number[] = [];
   const literals: Buffer[] = [];
@@ -129,7 +172,27 @@ function compile(template: CommandTemplate, maxKeyBytes: number, maxDataBytes: n
     maxBytes += argument.kind === 'key' ? maxKeyBytes : maxDataBytes;
   }
   flushLiteral();
-  return { kinds: Uint8Array.from(kinds), literals, usesKey, maxBytes };
+  return { kinds: Uint8Array.from(kinds), literals, usesKey, maxBytes, ...headAndTail(template, fixedData) };
+}
+
+/** The bytes before and after the key of a template with one key and no varying value. */
+function headAndTail(template: CommandTemplate, fixedData: Buffer | null): { head: Buffer | null; tail: Buffer | null } {
+  const keys = template.arguments.filter((argument) => argument.kind === 'key').length;
+  const hasData = template.arguments.some((argument) => argument.kind === 'data');
+  if (keys !== 1 || (hasData && fixedData === null)) return { head: null, tail: null };
+  const parts: Buffer[][] = [[Buffer.from(`*${template.arguments.length}\r\n`, 'latin1')], []];
+  let part = 0;
+  for (const argument of template.arguments) {
+    if (argument.kind === 'key') part = 1;
+    else if (argument.kind === 'data') parts[part].push(fixedData!);
+    else parts[part].push(Buffer.from(`$${Buffer.byteLength(argument.text, 'utf8')}\r\n${argument.text}\r\n`, 'utf8'));
+  }
+  return { head: Buffer.concat(parts[0]), tail: Buffer.concat(parts[1]) };
+}
+
+/** Decimal digits of a non-negative 31-bit integer. */
+function digitCount(value: number): number {
+  return value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : value < 10000 ? 4 : value < 100000 ? 5 : value < 1000000 ? 6 : value < 10000000 ? 7 : value < 100000000 ? 8 : value < 1000000000 ? 9 : 10;
 }
 
 function bulkString(value: Buffer): Buffer {

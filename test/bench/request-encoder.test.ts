@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setGetTemplates } from '../../bench/command-template.ts';
+import { parseCommandTemplate, setGetTemplates } from '../../bench/command-template.ts';
 import { SeededRandom } from '../../bench/random.ts';
 import { RequestEncoder, writeDecimal } from '../../bench/request-encoder.ts';
 
@@ -28,5 +28,30 @@ describe('request encoder', () => {
     const start = end;
     end = encoder.encode(out, start, 1);
     expect(out.toString('latin1', start, end)).toBe('*2\r\n$3\r\nGET\r\n$5\r\nkey:5\r\n');
+  });
+
+  it('writes the same bytes the short way (encodeWithKey) as through formatKey and encode', () => {
+    const templates = [
+      ...setGetTemplates(1, 1),
+      parseCommandTemplate('HSET __key__ field __data__', 1),
+      parseCommandTemplate('ZADD __key__ 1 member', 1),
+      parseCommandTemplate('PING', 1),
+      parseCommandTemplate('MSET __key__ __data__ __key__ __data__', 1),
+    ];
+    for (const dataSize of [{ minimum: 3, maximum: 3 }, { minimum: 1, maximum: 40 }]) {
+      const viaKey = new RequestEncoder(templates, 'key:', dataSize, new SeededRandom(3));
+      const viaFormat = new RequestEncoder(templates, 'key:', dataSize, new SeededRandom(3));
+      const a = Buffer.alloc(512);
+      const b = Buffer.alloc(512);
+      for (const keyNumber of [0, 7, 10, 99_999, 2 ** 31 - 1, 2 ** 31, 2 ** 40]) {
+        for (let t = 0; t < templates.length; t++) {
+          const endA = viaKey.encodeWithKey(a, 1, t, keyNumber);
+          viaFormat.formatKey(keyNumber);
+          const endB = viaFormat.encode(b, 1, t);
+          expect(a.toString('latin1', 1, endA)).toBe(b.toString('latin1', 1, endB));
+          expect(endA - 1).toBeLessThanOrEqual(viaKey.maxBytes(t));
+        }
+      }
+    }
   });
 });

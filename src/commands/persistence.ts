@@ -10,6 +10,7 @@ import type { SnapshotKind } from '../persistence/persistence-state.ts';
 import { rewriteAof } from '../persistence/aof-rewrite.ts';
 import { announceDone, settleOnce, type BackgroundJob } from '../persistence/background-job.ts';
 import { AsyncFileSink } from '../persistence/async-file-sink.ts';
+import { RewriteChild } from '../persistence/aof-rewrite-child.ts';
 
 function decodePart(reply: Buffer): EncodedShardDb {
   const [keys, expires, entries] = arrayElements(reply)!;
@@ -68,19 +69,33 @@ export function backgroundSave(shard: Shard): BackgroundJob {
   const file = new AsyncFileSink(path.join(path.dirname(target), `temp-${process.pid}-${shard.id}-${Date.now()}.rdb`));
   const startedAt = Date.now();
   const { promise: started, settle, settled } = settleOnce();
+  // As Redis's saving child, a process stands for the save while it runs (pgrep -P finds it):
+  // killing it fails the save (see aof-rewrite-child.ts).
+  let child: RewriteChild | null = null;
+  const killed = (): Error | null => (child?.killed === true ? new Error(`Background saving terminated by signal ${child.signal ?? 'unknown'}`) : null);
   const done = (async (): Promise<boolean> => {
     let cowBytes = 0;
     try {
       const result = await streamRdbSnapshot(shard, (chunk) => file.write(chunk), {
-        kind: 'rdb', onStarted: () => settle(), backpressure: () => file.backpressure(),
+        kind: 'rdb',
+        onStarted: () => {
+          child = new RewriteChild();
+          settle();
+        },
+        backpressure: () => file.backpressure(),
+        abortedBy: killed,
       });
       cowBytes = result.cowBytes;
       await file.finish();
+      const stop = killed();
+      if (stop !== null) throw stop;
+      (child as RewriteChild | null)?.end();
       await fs.promises.rename(file.path, target);
       console.log(`shoal: DB saved on disk (${result.keys} keys, ${result.bytes} bytes, ${cowBytes} bytes copied on write)`);
       announceDone(shard, 'rdb', true, startedAt, cowBytes);
       return true;
     } catch (err) {
+      (child as RewriteChild | null)?.end();
       await file.discard();
       if (!settled()) {
         settle(err);

@@ -1,5 +1,6 @@
 // rdb-key-save-delay (the knob Redis's tests use to keep a BGSAVE running), INFO's progress figures of
 // a running save, and FLUSHALL dropping the save as Redis kills its saving child.
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
@@ -65,5 +66,29 @@ describe('BGSAVE paced by rdb-key-save-delay', () => {
     expect(await client.bgsave()).toBe('Background saving started');
     await waitFor(async () => (await field(client, 'rdb_bgsave_in_progress')) === '0', 20_000);
     expect(await field(client, 'rdb_changes_since_last_save')).toBe('0');
+  }, 60_000);
+
+  it('has a child process while it runs: killing it fails the save, and writes get MISCONF until a save succeeds', async () => {
+    await client.config('SET', 'save', '900 1');
+    const pipeline = client.pipeline();
+    for (let i = 0; i < 100; i++) pipeline.set(`key:${i}`, 'v');
+    await pipeline.exec();
+    await client.config('SET', 'rdb-key-save-delay', '10000000');
+    expect(await client.bgsave()).toBe('Background saving started');
+    const children = execFileSync('pgrep', ['-P', String(shoal.process.pid)]).toString().trim().split('\n');
+    expect(children).toHaveLength(1);
+    process.kill(Number(children[0]), 'SIGKILL');
+    await waitFor(async () => (await field(client, 'rdb_bgsave_in_progress')) === '0', 5000);
+    expect(await field(client, 'rdb_last_bgsave_status')).toBe('err');
+    await expect(client.set('x', 'y')).rejects.toThrow(/^MISCONF /);
+    expect(await client.get('key:1')).toBe('v');
+
+    await client.config('SET', 'rdb-key-save-delay', '0');
+    expect(await client.bgsave()).toBe('Background saving started');
+    await waitFor(async () => (await field(client, 'rdb_bgsave_in_progress')) === '0', 20_000);
+    expect(await field(client, 'rdb_last_bgsave_status')).toBe('ok');
+    expect(await client.set('x', 'y')).toBe('OK');
+    // The save's process is gone with it.
+    expect(() => execFileSync('pgrep', ['-P', String(shoal.process.pid)])).toThrow();
   }, 60_000);
 });

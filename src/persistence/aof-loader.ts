@@ -156,3 +156,17 @@ function isRdbFile(file: string): boolean {
     fs.closeSync(fd);
   }
 }
+
+/** Bytes of the base and incr files the manifest lists (what start-up will read), 0 without a manifest. */
+export function aofBytesToLoad(config: ServerConfig): number {
+  const aofDir = path.resolve(config.dir, config.appenddirname);
+  let bytes = 0;
+  try {
+    for (const f of readManifestFiles(aofDir, config)) {
+      if (f.type !== 'h') bytes += fs.statSync(path.join(aofDir, f.fileName)).size;
+    }
+  } catch {
+    return 0; // a broken or missing manifest stops start-up elsewhere
+  }
+  return bytes;
+}

@@ -11,8 +11,12 @@ import fs from 'node:fs';
 import type { ServerConfig } from '../config/server-config.ts';
 import { ProtocolError, RequestParser } from '../resp/request-parser.ts';
 import { rdbPath } from './rdb-snapshot.ts';
+import { aofBytesToLoad } from './aof-loader.ts';
 
 export const LOADING_ERROR = '-LOADING Redis is loading the dataset in memory\r\n';
+
+/** A dataset smaller than this loads in a few ms: not worth a -LOADING (see LoadingClients.slowLoad). */
+const SLOW_LOAD_BYTES = 64 * 1024;
 
 interface HeldClient {
   socket: Socket;
@@ -36,6 +40,8 @@ export class LoadingClients {
   private readonly relayed = new Set<Socket>();
   private readonly startedAt = Date.now();
   private readonly totalBytes: number;
+  /** The load reads enough to be noticed: connections meanwhile are answered here (else they wait). */
+  readonly slowLoad: boolean;
   /** Bytes of the file each worker has read (each reads all of it; the slowest is the progress). */
   private readonly bytesRead: number[];
 
@@ -48,6 +54,11 @@ export class LoadingClients {
       // No file (or an AOF load): no byte figures.
     }
     this.totalBytes = size;
+    // Redis reads a small file before a client's first command arrives: only a load that takes a
+    // while (or is slowed down on purpose) answers -LOADING; otherwise connections just wait for
+    // the workers to start.
+    const bytes = config.appendonly ? aofBytesToLoad(config) : size;
+    this.slowLoad = bytes >= SLOW_LOAD_BYTES || Number(config.get('key-load-delay') ?? 0) !== 0;
     this.bytesRead = workers.map(() => 0);
     workers.forEach((worker, w) => {
       const onMessage = (msg: { type: string; bytes?: number }): void => {

@@ -53,7 +53,8 @@ export class Acceptor {
       const host = address === '*' ? '0.0.0.0' : address === '::*' ? '::' : address;
       const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
         if (this.waiting === null) this.accept(socket);
-        else this.loading.hold(socket);
+        else if (this.loading.slowLoad) this.loading.hold(socket);
+        else this.waiting.push(socket);
       });
       try {
         await new Promise<void>((resolve, reject) => {

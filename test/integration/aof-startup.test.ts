@@ -3,6 +3,7 @@
 // an RDB preamble), refuses a manifest with a too long line, stops on an unknown command, keeps a key
 // whose PEXPIREAT is past until the load ends; and DEBUG AOF-FLUSH-SLEEP.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -153,6 +154,34 @@ describe('AOF at start-up', () => {
     server = await startShoal(['--dir', dir, '--appendonly', 'yes', '--threads', '2']);
     client = new Redis({ port: server.port });
     expect(await client.llen('list')).toBe(0);
+  });
+
+  it('a client that connects while the workers start, with little to load, is served (no -LOADING)', async () => {
+    const dir = dirWith();
+    const port = await freePort();
+    const child = spawn(process.execPath, [`${ROOT}src/main.ts`, '--port', String(port), '--save', '', '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let log = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => {
+          log += d.toString();
+          if (log.includes(' PID: ')) resolve();
+        });
+        child.once('exit', () => reject(new Error(log)));
+      });
+      // The port is bound from the PID line on: the first command is answered once the server is up.
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.write('*3\r\n$3\r\nSET\r\n$2\r\nk1\r\n$2\r\nv1\r\n'));
+        socket.once('data', (d) => {
+          socket.destroy();
+          resolve(d.toString());
+        });
+        socket.once('error', reject);
+      });
+      expect(reply).toBe('+OK\r\n');
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('DEBUG AOF-FLUSH-SLEEP delays the AOF writes, and appendfsync always still answers after the write', async () => {

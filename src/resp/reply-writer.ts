@@ -257,6 +257,24 @@ export class ReplyWriter {
     return out;
   }
 
+  /**
+   * The pending bytes [0, pos) where they are, for a socket write that usually completes at once;
+   * the caller then calls sent() to say whether the write still holds them.
+   */
+  pending(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /**
+   * After writing pending(): the writer starts empty again, on the same buffer when the write is done
+   * with it (the kernel took every byte during write(): no copy and no allocation per batch), else
+   * on a fresh one, the pending write keeping the old.
+   */
+  sent(stillHeld: boolean): void {
+    this.pos = 0;
+    if (stillHeld || this.buf.length > 4 * HANDOVER_THRESHOLD) this.buf = Buffer.allocUnsafe(this.initialSize);
+  }
+
   reset(): void {
     this.pos = 0;
     // A buffer that grew for one huge reply should not stay pinned by an idle connection.

@@ -237,7 +237,7 @@ export class Connection {
   flush(): void {
     if (this.closed) return;
     if (this.slots.length === 0) {
-      if (this.reply.pos > 0) this.write(this.reply.take());
+      if (this.reply.pos > 0) this.writeReplies();
     } else {
       // Hold the batch while some of it is still computed elsewhere: one write per pipeline batch
       // (fewer syscalls here and fewer reads in the client), unless the held bytes grow large.
@@ -306,6 +306,19 @@ export class Connection {
 
   /** A connection without a socket (the AOF replay): its replies go here, if anywhere. */
   replayOutput: ((bytes: Buffer) => void) | null = null;
+
+  /** Writes the local replies straight from the reply buffer (no slots are waiting). */
+  private writeReplies(): void {
+    const reply = this.reply;
+    const socket = this.socket;
+    if (socket === null) {
+      reply.sent(false);
+      return;
+    }
+    this.write(reply.pending());
+    // Node has released the bytes once nothing is left queued in the socket (a write it completed at once).
+    reply.sent(socket.writableLength > 0 || socket.destroyed);
+  }
 
   private write(bytes: Buffer): void {
     if (this.socket === null) {

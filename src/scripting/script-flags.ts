@@ -5,6 +5,7 @@ import { splitArgsString } from '../resp/split-args.ts';
 import type { Session } from '../shard/session.ts';
 import { replicationRefuses } from '../commands/replication.ts';
 import { CommandFlag, type CommandSpec } from '../commands/table.ts';
+import { MISCONF_ERROR, writesDeniedByDiskError } from '../persistence/persistence-state.ts';
 
 export const SCRIPT_FLAG_NAMES = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const;
 
@@ -49,6 +50,8 @@ export function overMaxmemory(config: ServerConfig): boolean {
 export interface ReplicationChecks {
   readOnlyReplica: boolean;
   refusesWrites: boolean;
+  /** The last background save failed and stop-writes-on-bgsave-error holds (MISCONF for a script that may write). */
+  diskError?: boolean;
 }
 
 /**
@@ -62,6 +65,7 @@ export function checkScriptFlags(flags: ScriptFlags, ro: boolean, config: Server
     if (replication.readOnlyReplica) return 'READONLY Can not run script with write flag on readonly replica';
     if (ro) return 'ERR Can not execute a script with write flag using *_ro command.';
     if (replication.refusesWrites) return 'NOREPLICAS Not enough good replicas to write.';
+    if (replication.diskError === true) return MISCONF_ERROR;
   }
   if (!noWrites && !flags.names.has('allow-oom') && overMaxmemory(config)) {
     return "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'";
@@ -77,6 +81,8 @@ export function replicationChecks(session: Session): ReplicationChecks {
   return {
     readOnlyReplica: refusal !== null && refusal.startsWith('READONLY'),
     refusesWrites: refusal !== null && refusal.startsWith('NOREPLICAS'),
+    diskError: !session.shard.persistence.lastBgsaveOk &&
+      writesDeniedByDiskError(session.shard.persistence, session.shard.config.stopWritesOnBgsaveError, session.shard.config.save.length),
   };
 }
 

@@ -9,6 +9,7 @@ import { replicationRefuses } from '../commands/replication.ts';
 import { ClientState } from '../shard/client-state.ts';
 import { ReplyWriter, errorReplyCounts } from '../resp/reply-writer.ts';
 import { overMaxmemory } from './script-flags.ts';
+import { MISCONF_ERROR, writesDeniedByDiskError } from '../persistence/persistence-state.ts';
 import type { Session } from '../shard/session.ts';
 
 /** One invocation of a compiled script or function. */
@@ -266,6 +267,11 @@ export class ScriptRun implements ScriptCallHost {
       // Redis's scriptVerifyWriteCommandAllow: checked until the script's first write.
       const refusal = replicationRefuses(this.session.shard, this.session.conn, spec);
       if (refusal !== null) return rejection(refusal);
+      // The last background save failed (stop-writes-on-bgsave-error): Redis's MISCONF.
+      const { shard } = this.session;
+      if (!shard.persistence.lastBgsaveOk && writesDeniedByDiskError(shard.persistence, shard.config.stopWritesOnBgsaveError, shard.config.save.length)) {
+        return rejection(MISCONF_ERROR);
+      }
     }
     if ((spec.flags & CommandFlag.WRITE) !== 0) {
       if (this.oomAtStart && !this.inv.allowOom && !this.writeDirty && (spec.flags & CommandFlag.DENYOOM) !== 0) {

@@ -82,6 +82,10 @@ describe('BGSAVE paced by rdb-key-save-delay', () => {
     expect(await field(client, 'rdb_last_bgsave_status')).toBe('err');
     await expect(client.set('x', 'y')).rejects.toThrow(/^MISCONF /);
     expect(await client.get('key:1')).toBe('v');
+    // Scripts: a write from redis.call, and a flagged script that may write, are refused too.
+    await expect(client.eval("return redis.call('set', KEYS[1], 1)", 1, 'x')).rejects.toThrow(/^MISCONF /);
+    await expect(client.eval("#!lua\nreturn redis.call('set', KEYS[1], 1)", 1, 'x')).rejects.toThrow(/^MISCONF /);
+    expect(await client.eval("#!lua flags=no-writes\nreturn redis.call('get', KEYS[1])", 1, 'key:1')).toBe('v');
 
     await client.config('SET', 'rdb-key-save-delay', '0');
     expect(await client.bgsave()).toBe('Background saving started');

@@ -141,6 +141,10 @@ export function rewriteAof(shard: Shard): BackgroundJob {
     child = new RewriteChild();
     settle();
   };
+  // appendonly turned on at runtime (Redis's AOF_WAIT_REWRITE): the incr file this rewrite opens is
+  // listed only if it succeeds; a failed one is deleted (Redis's temp incr file).
+  const firstRewrite = config.appendonly && shard.persistence.aofWaitingRewrite;
+  let unlistedIncr: string | null = null;
   const done = (async (): Promise<boolean> => {
     let cowBytes = 0;
     try {
@@ -151,6 +155,7 @@ export function rewriteAof(shard: Shard): BackgroundJob {
       const logging = config.appendonly;
       const newIncrSeq = 1 + Math.max(0, ...before.filter((f) => f.type === 'i').map((f) => f.seq));
       const newIncr = incrFileName(name, newIncrSeq);
+      unlistedIncr = firstRewrite ? newIncr : null;
       let markerSeq = -1;
       const sink = (chunk: Buffer): void => file.write(chunk);
       const backpressure = (): Promise<void> => file.backpressure();
@@ -205,6 +210,10 @@ export function rewriteAof(shard: Shard): BackgroundJob {
         return false;
       }
       console.error('shoal: Background AOF rewrite error:', err instanceof Error ? err.message : err);
+      if (unlistedIncr !== null) {
+        console.log(`shoal: Removing the temp incr aof file ${unlistedIncr} in the background`);
+        fs.rmSync(path.join(aofDir, unlistedIncr), { force: true });
+      }
       announceDone(shard, 'aof', false, startedAt, cowBytes);
       return false;
     }

@@ -6,6 +6,7 @@ import type { Shard } from '../shard/shard.ts';
 import { STAT_DIRTY } from '../ipc/shared-stats.ts';
 import { backgroundSave } from '../commands/persistence.ts';
 import { aofCurrentSize, aofDirOf, rewriteAof } from './aof-rewrite.ts';
+import { AofRewriteLimit } from './aof-rewrite-limit.ts';
 
 const TICK_MS = 100;
 /** CONFIG_BGSAVE_RETRY_DELAY: after a failed save, save points wait this long before trying again. */
@@ -20,6 +21,7 @@ export function startPersistenceCron(shard: Shard): void {
   let baseSizeKnown = false;
   let rewritesSeen = 0;
   let lastAofCheck = 0;
+  const rewriteLimit = new AofRewriteLimit();
   const tick = (): void => {
     const appendonly = config.appendonly;
     if (appendonly !== p.appendonlySeen) {
@@ -63,7 +65,7 @@ export function startPersistenceCron(shard: Shard): void {
       const minSize = Number(config.get('auto-aof-rewrite-min-size') ?? 0);
       const base = p.aofBaseSize > 0 ? p.aofBaseSize : 1;
       const growth = (size * 100) / base - 100;
-      if (size > minSize && growth >= percentage && now - lastRewriteTry >= 1000) {
+      if (size > minSize && growth >= percentage && now - lastRewriteTry >= 1000 && !rewriteLimit.limited(p.aofRewriteFailures, now)) {
         lastRewriteTry = now;
         console.log(`shoal: Starting automatic rewriting of AOF on ${Math.round(growth)}% growth`);
         rewriteAof(shard).started.catch(() => {});

@@ -76,4 +76,28 @@ describe('AOF rewrite child process', () => {
     expect(await c.call('debug', 'digest')).toBe(digest);
   });
 
+  it('appendonly turned on at runtime: a killed first rewrite deletes its incr file and leaves no manifest; the next one lists base 1 and incr 1', async () => {
+    const { dir, manifest } = await start(['--appendonly', 'no']);
+    const c = client!;
+    await c.call('debug', 'populate', '50');
+    await c.config('SET', 'rdb-key-save-delay', '10000000');
+    await c.config('SET', 'appendonly', 'yes');
+    const pid = server!.process.pid!;
+    let kids: number[] = [];
+    await waitFor('the rewrite child', () => (kids = childrenOf(pid)).length === 1);
+    process.kill(kids[0]!, 'SIGKILL');
+    await waitFor('the temp incr file removal', () => server!.output().includes('Removing the temp incr aof file'));
+    const aofDir = path.join(dir, 'appendonlydir');
+    expect(fs.existsSync(path.join(aofDir, 'appendonly.aof.manifest'))).toBe(false);
+    expect(fs.readdirSync(aofDir).filter((f) => f.endsWith('.rdb'))).toEqual([]);
+    // The rewrite is retried (still paced): let it run at full speed, and kill the paced attempt.
+    await c.config('SET', 'rdb-key-save-delay', '0');
+    for (const kid of childrenOf(pid)) process.kill(kid, 'SIGKILL');
+    await waitFor('the first base', () => fs.existsSync(path.join(aofDir, 'appendonly.aof.manifest')));
+    expect(manifest()).toBe('file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n');
+    await c.set('after', '1');
+    const digest = await c.call('debug', 'digest');
+    expect(await c.call('debug', 'loadaof')).toBe('OK');
+    expect(await c.call('debug', 'digest')).toBe(digest);
+  });
 });

@@ -1,7 +1,6 @@
 import { BenchConnection, ENTRY_ASKING, encodeCommand, type ConnectionOwner } from './bench-connection.ts';
 import type { KeyGenerator } from './key-pattern.ts';
 import type { LoadThread } from './load-thread.ts';
-import { keyHashSlot } from '../src/cluster/key-slot.ts';
 
 // One simulated client: keeps up to --pipeline requests in flight, picks each request's command
 // from the ratio schedule and its key from the key pattern, and under --rate-limit issues requests
@@ -123,7 +122,7 @@ export class BenchClient implements ConnectionOwner {
     }
     encoder.formatKey(keyNumber);
     let node = nodeIndex;
-    if (node < 0) node = encoder.usesKey(templateIndex) ? thread.slotMap.slotToNode[keyHashSlot(encoder.keyScratch.toString('latin1', 0, encoder.keyLength))] : 0;
+    if (node < 0) node = encoder.usesKey(templateIndex) ? thread.slotMap.slotToNode[thread.slotMap.slotOf(encoder.keyScratch.toString('latin1', 0, encoder.keyLength))] : 0;
     connection = this.connectionFor(node < 0 ? 0 : node);
     if (asking) {
       connection.ensureSpace(ASKING_COMMAND.length);

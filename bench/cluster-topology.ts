@@ -1,6 +1,5 @@
 import type RedisParser from 'redis-parser';
 import { encodeCommand } from './bench-connection.ts';
-import { SLOT_COUNT } from '../src/cluster/key-slot.ts';
 
 // Which node serves which hash slot. The main thread reads CLUSTER SLOTS from the seed node once
 // per run and hands the map to the load threads; each thread then updates its copy as MOVED
@@ -17,13 +16,26 @@ export interface ClusterTopologySnapshot {
   slotToNode: number[];
 }
 
+/** Redis Cluster's key -> hash slot function (src/cluster/key-slot.ts). */
+export type KeySlotFunction = (key: string) => number;
+
+/**
+ * Loads src/cluster/key-slot.ts, only in cluster mode: importing it builds its CRC table, whose
+ * loop V8 compiles on the spot (~10-25 ms of CPU per run that no other mode needs).
+ */
+export async function loadKeyHashSlot(): Promise<KeySlotFunction> {
+  return (await import('../src/cluster/key-slot.ts')).keyHashSlot;
+}
+
 export class SlotMap {
   readonly nodes: ClusterNodeAddress[];
   readonly slotToNode: Int16Array;
+  readonly slotOf: KeySlotFunction;
 
-  constructor(snapshot: ClusterTopologySnapshot) {
+  constructor(snapshot: ClusterTopologySnapshot, slotOf: KeySlotFunction) {
     this.nodes = snapshot.nodes.map((node) => ({ ...node }));
     this.slotToNode = Int16Array.from(snapshot.slotToNode);
+    this.slotOf = slotOf;
   }
 
   /** Index of the node at host:port, added if new. */
@@ -67,6 +79,7 @@ export async function loadClusterTopology(host: string, port: number, user: stri
   if (password !== null) commands.push(encodeCommand(user === null ? ['AUTH', password] : ['AUTH', user, password]));
   commands.push(encodeCommand(['CLUSTER', 'SLOTS']));
   const replies = await queryOnce(host, port, commands);
+  const { SLOT_COUNT } = await import('../src/cluster/key-slot.ts');
   const ranges = replies[replies.length - 1] as unknown[][];
   const nodes: ClusterNodeAddress[] = [];
   const slotToNode = new Array<number>(SLOT_COUNT).fill(-1);

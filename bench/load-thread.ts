@@ -2,7 +2,7 @@ import { BenchClient } from './bench-client.ts';
 import { setupCommands } from './bench-connection.ts';
 import { buildCommandSchedule } from './command-template.ts';
 import type { ClusterTopologySnapshot } from './cluster-topology.ts';
-import { SlotMap } from './cluster-topology.ts';
+import { SlotMap, type KeySlotFunction } from './cluster-topology.ts';
 import { createKeyGenerator } from './key-pattern.ts';
 import type { BenchOptions } from './options.ts';
 import { SeededRandom } from './random.ts';
@@ -51,7 +51,8 @@ export class LoadThread {
   private failure: Error | null = null;
   private settle: { resolve: () => void; reject: (error: Error) => void } | null = null;
 
-  constructor(task: LoadThreadTask) {
+  /** `keyHashSlot` is needed (and loaded, see loadKeyHashSlot) only when the task has a topology. */
+  constructor(task: LoadThreadTask, keyHashSlot: KeySlotFunction | null = null) {
     const options = task.options;
     this.task = task;
     this.control = new ThreadControl(task.controlBuffer);
@@ -61,7 +62,8 @@ export class LoadThread {
     const random = new SeededRandom(options.seed * 1_000_003 + task.threadIndex);
     this.encoder = new RequestEncoder(options.templates, options.keyPrefix, { minimum: options.dataSizeMinimum, maximum: options.dataSizeMaximum }, random);
     this.recorder = new ThreadRecorder(options.templates.map((t) => t.name));
-    this.slotMap = task.topology === null ? null : new SlotMap(task.topology);
+    if (task.topology !== null && keyHashSlot === null) throw new Error('a cluster-mode load thread needs the key slot function');
+    this.slotMap = task.topology === null ? null : new SlotMap(task.topology, keyHashSlot!);
     this.address = { host: task.host, port: task.port };
     this.setupCommands = setupCommands(options.protocol, options.user, options.password);
     this.replyReader = options.replyReader;

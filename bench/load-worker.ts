@@ -21,7 +21,9 @@ export default async function runPoolTask(task: PoolTask): Promise<ThreadResult 
   switch (task.kind) {
     case 'load': {
       const { LoadThread } = await import('./load-thread.ts');
-      return new LoadThread(task.task).run();
+      const { loadKeyHashSlot } = await import('./cluster-topology.ts');
+      const keyHashSlot = task.task.topology === null ? null : await loadKeyHashSlot();
+      return new LoadThread(task.task, keyHashSlot).run();
     }
     case 'round-report': {
       const { roundReport } = await import('./report-builder.ts');

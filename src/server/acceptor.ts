@@ -54,7 +54,11 @@ export class Acceptor {
       const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => {
         if (this.waiting === null) this.accept(socket);
         else if (this.loading.slowLoad) this.loading.hold(socket);
-        else this.waiting.push(socket);
+        else {
+          // An error while it waits must not reach the process's uncaught handler.
+          socket.on('error', () => socket.destroy());
+          this.waiting.push(socket);
+        }
       });
       try {
         await new Promise<void>((resolve, reject) => {

@@ -305,7 +305,7 @@ const OPS: Record<string, InternalOp> = {
   },
   '@rdb-reload'(shard, request, out) {
     for (let i = 0; i < shard.keyspace.dbs.length; i++) flushDatabase(shard, i);
-    loadShardFromRdb(request.argv[1]!, shard.keyspace, shard.slots, shard.id, shard.config);
+    loadShardFromRdb(request.argv[1]!, shard.keyspace, shard.slots, shard.id, shard.config, { figures: shard.persistence });
     out.simple('OK');
   },
   '@slowlog-get'(shard, _request, out) {

@@ -128,6 +128,12 @@ describe('loading the RDB file at start-up', () => {
     expect(persistence).toMatch(/\r\nloading:0\r\n/);
     expect(persistence).toMatch(/\r\nrdb_last_load_keys_loaded:20000\r\n/);
     expect(persistence).toMatch(/\r\nrdb_last_load_keys_expired:300\r\n/);
+    // DEBUG RELOAD (save, then load) counts its load too.
+    await other.config('SET', 'key-load-delay', '0');
+    expect(await other.debug('RELOAD')).toBe('OK');
+    const reloaded = await other.info('persistence');
+    expect(reloaded).toMatch(/\r\nrdb_last_load_keys_loaded:20001\r\n/);
+    expect(reloaded).toMatch(/\r\nrdb_last_load_keys_expired:0\r\n/);
     other.disconnect();
     raw.close();
   }, 120_000);

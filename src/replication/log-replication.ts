@@ -594,9 +594,10 @@ export class LogReplication {
       closed: (reason) => {
         if (this.link !== link) return;
         console.warn(`shoal: connection with master lost (${reason})`);
-        // A link that worked is tried again at once (a primary that dropped its replicas on a role
-        // change expects them back for a partial resync); one that failed, a second later, as Redis's cron.
-        const retryMs = this.linkState === 'connected' ? 50 : 1000;
+        // A working link the primary closed is tried again at once (a primary that changed role drops
+        // its replicas and expects them back for a partial resync); one that failed, or that this
+        // side closed (CLIENT KILL, timeout), a second later, as Redis's cron does.
+        const retryMs = this.linkState === 'connected' && reason === 'connection closed' ? 50 : 1000;
         this.link = null;
         this.linkState = 'connect';
         this.state.setRole(ROLE_REPLICA, false);

@@ -25,6 +25,8 @@ export interface ConnectionOwner {
 }
 
 const OUTPUT_CHUNK_BYTES = 64 * 1024;
+/** Batches shorter than this get a reused view in flush() (see `views`). */
+const REUSED_VIEW_BYTES = 2048;
 
 // Reads land in one buffer per thread (net's onread option): no Buffer and no 'data' event per
 // read. The reader consumes each read synchronously and copies any partial reply it must keep.
@@ -43,6 +45,12 @@ export class BenchConnection implements ReplySink {
   out: Buffer = Buffer.allocUnsafeSlow(OUTPUT_CHUNK_BYTES);
   outEnd = 0;
   private outStart = 0;
+  /**
+   * Views of `out` from its start, by length: a batch usually starts at 0 and has one of a few
+   * lengths, so flush() reuses a view instead of allocating one per batch (most of the run's garbage).
+   */
+  private views: (Buffer | undefined)[] = [];
+  private viewsOf: Buffer | null = null;
   /** Set when requests were appended and not yet flushed (cluster clients flush several connections). */
   dirty = false;
   // In-flight ring.
@@ -118,7 +126,7 @@ export class BenchConnection implements ReplySink {
     // While libuv still holds an earlier batch, new requests wait in the buffer behind it and go
     // out together when it drains (handleDrained).
     if (this.writer.pending) return;
-    const batch = this.out.subarray(this.outStart, this.outEnd);
+    const batch = this.outStart === 0 ? this.viewFromStart(this.outEnd) : this.out.subarray(this.outStart, this.outEnd);
     const written = this.writer.write(batch);
     if (written === WRITE_DONE) {
       // The kernel took the whole batch: the next one reuses the buffer from its start.
@@ -144,6 +152,21 @@ export class BenchConnection implements ReplySink {
       this.outStart = 0;
       this.outEnd = 0;
     }
+  }
+
+  private viewFromStart(length: number): Buffer {
+    if (this.viewsOf !== this.out) {
+      // A dense array (filled, not holey by index), so the lookup stays a plain element load.
+      this.views = new Array<Buffer | undefined>(REUSED_VIEW_BYTES).fill(undefined);
+      this.viewsOf = this.out;
+    }
+    if (length >= REUSED_VIEW_BYTES) return this.out.subarray(0, length);
+    let view = this.views[length];
+    if (view === undefined) {
+      view = this.out.subarray(0, length);
+      this.views[length] = view;
+    }
+    return view;
   }
 
   private readonly handleDrained = (error: string | null): void => {

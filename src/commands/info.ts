@@ -109,7 +109,7 @@ export async function infoCommand(session: Session, argv: string[]): Promise<voi
           'expire_cycle_cpu_milliseconds:0', `evicted_keys:${sum((s) => s.evictedKeys)}`, 'evicted_clients:0', 'total_eviction_exceeded_time:0',
           'current_eviction_exceeded_time:0', `keyspace_hits:${sum((s) => s.hits)}`, `keyspace_misses:${sum((s) => s.misses)}`,
           `pubsub_channels:${sum((s) => s.pubsubChannels)}`, `pubsub_patterns:${sum((s) => s.pubsubPatterns)}`,
-          'pubsubshard_channels:0', 'latest_fork_usec:0', 'total_forks:0', 'migrate_cached_sockets:0', 'slave_expires_tracked_keys:0',
+          'pubsubshard_channels:0', 'latest_fork_usec:0', `total_forks:${shard.persistence.backgroundJobsStarted}`, 'migrate_cached_sockets:0', 'slave_expires_tracked_keys:0',
           'active_defrag_hits:0', 'active_defrag_misses:0', 'active_defrag_key_hits:0', 'active_defrag_key_misses:0',
           'total_active_defrag_time:0', 'current_active_defrag_time:0', `tracking_total_keys:${tracking?.keys ?? 0}`,
           `tracking_total_items:${tracking?.items ?? 0}`, `tracking_total_prefixes:${tracking?.prefixes ?? 0}`, 'unexpected_error_replies:0', `total_error_replies:${sum((s) => s.errorReplies)}`,

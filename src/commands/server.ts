@@ -9,7 +9,7 @@ import type { SlowLogEntry } from '../shard/slowlog.ts';
 import { saveSnapshot } from './persistence.ts';
 import { rdbPath } from '../persistence/rdb-snapshot.ts';
 import { debugLoadAof } from '../persistence/aof-reload.ts';
-import { aofDirOf, deleteAofHistory } from '../persistence/aof-rewrite.ts';
+import { aofDirOf, deleteAofHistory, startFirstAofRewrite } from '../persistence/aof-rewrite.ts';
 import { debugDigest } from './replication.ts';
 import { keyHashSlot } from '../cluster/key-slot.ts';
 
@@ -80,6 +80,7 @@ export const serverCommands: SessionFamily = {
         }
         const pairs: Array<[string, string]> = [];
         for (let i = 2; i + 1 < argv.length; i += 2) pairs.push([argv[i]!, argv[i + 1]!]);
+        const appendonlyBefore = shard.config.appendonly;
         const error = shard.config.set(pairs, { localClient: session.conn.remoteAddress.startsWith('127.') });
         if (error !== null) {
           out.error(error);
@@ -92,6 +93,8 @@ export const serverCommands: SessionFamily = {
         shard.configChanged(pairs);
         // As Redis: turning aof-disable-auto-gc off deletes the history files kept meanwhile.
         if (pairs.some(([k, v]) => k.toLowerCase() === 'aof-disable-auto-gc' && v.toLowerCase() === 'no')) deleteAofHistory(aofDirOf(shard), shard.config.appendfilename);
+        // As Redis: appendonly turned on starts its first rewrite before the reply (or schedules it during a save).
+        if (!appendonlyBefore && shard.config.appendonly) await startFirstAofRewrite(shard);
         out.simple('OK');
       } else if (sub === 'resetstat') {
         await fromAllWorkers(session, ['@resetstat'], 0);

@@ -220,3 +220,23 @@ export function rewriteAof(shard: Shard): BackgroundJob {
   })();
   return { started, done };
 }
+
+/**
+ * CONFIG SET appendonly yes: as Redis forks the first rewrite inside CONFIG SET, it is started here
+ * and the reply waits until it runs (its child process is there for whoever looks). While a save
+ * runs it is only scheduled: the persistence cron starts it once the save is over, and retries it
+ * if it fails.
+ */
+export async function startFirstAofRewrite(shard: Shard): Promise<void> {
+  const p = shard.persistence;
+  if (p.running !== null || p.bgsaveInProgress) return;
+  // The log thread hears of appendonly through the main thread: it must record before the rewrite's point.
+  for (let i = 0; i < 400 && !shard.effects.active; i++) await new Promise((r) => setTimeout(r, 5));
+  if (!shard.effects.active) return;
+  p.aofWaitingRewrite = true;
+  try {
+    await rewriteAof(shard).started;
+  } catch {
+    // Another save or rewrite got there first: the cron starts this one when it can.
+  }
+}

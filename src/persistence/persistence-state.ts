@@ -36,6 +36,8 @@ export class PersistenceState {
   aofRewrites = 0;
   aofRewriteFailures = 0;
   rdbSaves = 0;
+  /** Background jobs started (saves, AOF rewrites, full syncs): INFO's total_forks, as each forks in Redis. */
+  backgroundJobsStarted = 0;
   /** appendonly was turned on at runtime and the first base is not written yet (Redis's AOF_WAIT_REWRITE). */
   aofWaitingRewrite = false;
   /** DEBUG LOADAOF is replaying the AOF: its writes record no effects (they are in the AOF already). */

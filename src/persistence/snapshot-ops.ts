@@ -44,6 +44,7 @@ export function snapshotBegin(shard: Shard, request: Request, out: ReplyWriter):
   p.runningSince = Date.now();
   // As Redis's rdb_saves: every background save started, whether it then succeeds or not.
   if (kind === 'rdb') p.rdbSaves++;
+  p.backgroundJobsStarted++;
   p.dirtyAtSnapshot = shard.executor.dirty;
   out.simple('OK');
 }

@@ -84,6 +84,9 @@ export const pubsubCommands: SessionFamily = {
   publish: {
     allWorkers: false,
     async handler(session, argv) {
+      // As Redis: a primary's PUBLISH goes to its replicas (their subscribers get it too), never to
+      // the AOF (the log thread leaves it out there). A replica's own PUBLISH stays local.
+      if (!session.shard.keyspace.isReplica) session.shard.emitEffect(session.conn.client.dbIndex, ['PUBLISH', argv[1]!, argv[2]!]);
       session.out.integer(await sumFromAll(session, ['@publish', argv[1]!, argv[2]!]));
     },
   },

@@ -84,10 +84,19 @@ const sink = (effect: EffectFrame): void => {
     if (aof !== null) aof.flushSleepMicros = aofFlushSleepMicros;
     return;
   }
-  if (aof !== null) aof.append(effect);
+  if (aof !== null && !isPublish(effect)) aof.append(effect);
   if (replication.wantsEffects) replication.onEffect(effect);
   if (captured !== null) captured.push({ seq: effect.seq, db: effect.db, txId: effect.txId, worker: effect.worker, argv: effect.argv() });
 };
+
+/** PUBLISH goes to the replicas only, as Redis propagates it (PROPAGATE_REPL): read in place, no argv. */
+function isPublish(effect: EffectFrame): boolean {
+  if (effect.argc !== 3) return false;
+  const data = effect.data;
+  const at = effect.argsOffset;
+  if (data.readUInt32LE(at) !== 7) return false;
+  return data.toString('latin1', at + 4, at + 11).toUpperCase() === 'PUBLISH';
+}
 
 /** Merges what is ready, writes it, publishes MERGED/DURABLE; returns the number of effects. */
 function step(max: number): number {

@@ -75,6 +75,18 @@ describe('a shoal replica restarted from its own RDB', () => {
     await rr.config('SET', 'replica-read-only', 'yes');
   }, 60_000);
 
+  it("a primary's PUBLISH reaches the replica's subscribers", async () => {
+    const subscriber = new Redis({ port: replica!.port });
+    try {
+      const received = new Promise<[string, string]>((resolve) => subscriber.on('message', (channel: string, message: string) => resolve([channel, message])));
+      await subscriber.subscribe('news');
+      await p.publish('news', 'from the primary');
+      expect(await received).toEqual(['news', 'from the primary']);
+    } finally {
+      subscriber.disconnect();
+    }
+  }, 30_000);
+
   it('shows "handshake" while the primary waits repl-diskless-sync-delay, then syncs', async () => {
     await p.config('SET', 'repl-diskless-sync-delay', '3');
     const rr = r!;

@@ -45,6 +45,11 @@ export class ThreadRecorder {
   // per command, so a SET/GET mix (replies alternate between the two) still forms long runs.
   private readonly runValue: Float64Array;
   private readonly runCount: Float64Array;
+  // The second (after measureStart) that replies are being counted in, and the local times it spans:
+  // every reply of a read chunk has the same time, so the division happens about once a second.
+  private second = -1;
+  private secondFrom = Infinity;
+  private secondTo = -Infinity;
 
   constructor(names: string[]) {
     this.names = names;
@@ -64,7 +69,12 @@ export class ThreadRecorder {
     this.rxBytes[templateIndex] += rxBytes;
     this.completed++;
     this.lastReplyAt = now;
-    const second = Math.floor((now - this.measureStart) / 1000);
+    if (now < this.secondFrom || now >= this.secondTo) {
+      this.second = Math.floor((now - this.measureStart) / 1000);
+      this.secondFrom = this.measureStart + this.second * 1000;
+      this.secondTo = this.secondFrom + 1000;
+    }
+    const second = this.second;
     const seconds = this.perSecond[templateIndex];
     while (seconds.length <= second) seconds.push(0);
     seconds[second]++;

@@ -582,6 +582,8 @@ export class LogReplication {
           this.replid2 = this.replid;
           this.secondReplOffset = this.applied + 1;
           this.replid = replid;
+          // As Redis: this server's replicas reconnect to learn the new id (a partial resync: replid2).
+          for (const l of [...this.links.values()]) this.dropLink(l);
         }
         this.ensureBacklog();
         this.publish();

@@ -381,9 +381,14 @@ export class WorkerReplication {
 
   private untilIdle(conn: Connection): Promise<void> {
     return new Promise((resolve) => {
+      // Checked at every turn for a while (a hop's answer takes a turn or two), then every
+      // millisecond: a long wait (a busy script, a locked worker) must not keep this thread spinning
+      // on a machine whose cores the other workers need.
+      let turns = 0;
       const check = (): void => {
         if (conn.idle || conn.closed) resolve();
-        else setImmediate(check);
+        else if (++turns < 64) setImmediate(check);
+        else setTimeout(check, 1);
       };
       check();
     });

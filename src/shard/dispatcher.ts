@@ -1,6 +1,6 @@
 import { keyHashSlot } from '../cluster/key-slot.ts';
 import { CommandFlag, lookupCommand, checkArity, getKeyIndexes, isContainerCommand, type CommandSpec } from '../commands/table.ts';
-import { errUnknownCommand, errUnknownSubcommand, NOAUTH, EXECABORT } from '../resp/errors.ts';
+import { errUnknownCommand, errUnknownSubcommand, NOAUTH, EXECABORT, LOADING } from '../resp/errors.ts';
 import type { ReplyWriter } from '../resp/reply-writer.ts';
 import type { CommandHandler } from '../commands/context.ts';
 import { KEYED_HANDLERS, SESSION_COMMANDS } from '../commands/registry.ts';
@@ -154,6 +154,12 @@ export class Dispatcher {
     const session = route.session;
     if (conn.client.resp === 2 && conn.isSubscriber && !session?.inSubscribeMode) {
       out.error(`ERR Can't execute '${spec.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
+      return;
+    }
+    // DEBUG LOADAOF replaying: only the commands flagged loading run for other clients (Redis's
+    // -LOADING, checked before -BUSY as Redis does: a slow script in the AOF still says LOADING).
+    if (this.shard.persistence.replayingAof && !conn.client.isMaster && (spec.flags & CommandFlag.LOADING) === 0) {
+      this.reject(conn, out, LOADING, spec);
       return;
     }
     // A script past busy-reply-threshold: only the commands flagged allow-busy run (Redis's -BUSY).

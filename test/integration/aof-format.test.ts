@@ -91,4 +91,27 @@ describe('AOF format', () => {
     await client.call('getex', 'k1');
     expect(fs.statSync(incrOf(dir)).size).toBe(size);
   });
+  it('DEBUG LOADAOF answers other clients -LOADING while it replays, even while a slow script from the AOF runs', async () => {
+    const dir = dirWith();
+    server = await startShoal(['--dir', dir, '--appendonly', 'yes', '--lua-time-limit', '1', '--aof-use-rdb-preamble', 'no']);
+    client = new Redis({ port: server.port });
+    await client.ping();
+    const incr = incrOf(dir);
+    fs.writeFileSync(incr, resp('select', '9') + resp('eval', "redis.call('set',KEYS[1],'y'); for i=1,200000 do redis.call('ping') end return 'ok'", '1', 'x'));
+    const other = new Redis({ port: server.port, maxRetriesPerRequest: 0, db: 9 });
+    try {
+      await other.ping();
+      const loading = client.call('debug', 'loadaof');
+      let seen = '';
+      for (let i = 0; i < 400 && !seen.startsWith('LOADING'); i++) {
+        seen = await other.ping().then(() => '', (err: Error) => err.message);
+        if (!seen.startsWith('LOADING')) await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(seen).toMatch(/^LOADING Redis is loading the dataset in memory/);
+      expect(await loading).toBe('OK');
+      expect(await other.get('x')).toBe('y');
+    } finally {
+      other.disconnect();
+    }
+  }, 120_000);
 });

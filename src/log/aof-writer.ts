@@ -1,7 +1,7 @@
-// Appends the merged effect stream to Redis 7.0's multi-part AOF: <dir>/<appenddirname>/ holds
-// <appendfilename>.<n>.incr.aof and the manifest <appendfilename>.manifest. redis-server 7.0 loads a
-// manifest that lists incremental files without a base file, so a fresh directory gets only
-// `<appendfilename>.1.incr.aof` (seq 1, type i) until a rewrite (BGREWRITEAOF) produces a base.
+// Appends the merged effect stream to Redis 7.0's multi-part AOF: <dir>/<appenddirname>/ holds the
+// base, <appendfilename>.<n>.incr.aof and the manifest <appendfilename>.manifest. Start-up gives an
+// empty directory its first base and incr file (src/persistence/aof-loader.ts); the writer appends to
+// the last incr file the manifest lists, or adds one when it lists none (a base-only manifest).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EffectFrame } from './effect-merger.ts';

@@ -4,7 +4,7 @@
 import type { CommandContext, CommandFamily } from './context.ts';
 import { parseLongLong } from './keys.ts';
 import { BUSYKEY, ERR_NOT_INTEGER, ERR_SYNTAX, OK } from '../resp/errors.ts';
-import { ERR_BAD_DATA_FORMAT, ERR_DUMP_PAYLOAD, createDumpPayload, decodeDumpPayload, verifyDumpPayload } from '../persistence/dump.ts';
+import { ERR_BAD_DATA_FORMAT, ERR_DUMP_PAYLOAD, createDumpPayload, decodeDumpPayload, dumpChecks, verifyDumpPayload } from '../persistence/dump.ts';
 
 const ERR_INVALID_TTL = 'ERR Invalid TTL value, must be >= 0';
 const ERR_INVALID_IDLETIME = 'ERR Invalid IDLETIME value, must be >= 0';
@@ -68,7 +68,7 @@ function restore(ctx: CommandContext, argv: string[]): void {
   if (ttlArg < 0n) return ctx.reply.error(ERR_INVALID_TTL);
 
   const payload = Buffer.from(argv[3]!, 'latin1');
-  if (!verifyDumpPayload(payload)) return ctx.reply.error(ERR_DUMP_PAYLOAD);
+  if (!verifyDumpPayload(payload, dumpChecks.skipChecksum)) return ctx.reply.error(ERR_DUMP_PAYLOAD);
   const value = decodeDumpPayload(payload, ctx.config);
   if (value === null) return ctx.reply.error(ERR_BAD_DATA_FORMAT);
 

@@ -211,6 +211,9 @@ export const serverCommands: SessionFamily = {
       } else if (sub === 'set-active-expire') {
         // Every worker's expiry cycle: the keys a test means are on any of them.
         return fromAllWorkers(session, ['@set-active-expire', argv[2] === '0' ? '0' : '1'], 0).then(() => out.simple('OK'));
+      } else if (sub === 'set-skip-checksum-validation' && argv.length === 3) {
+        // RESTORE on every worker (a key's owner restores it) skips the payload's CRC-64 check.
+        return fromAllWorkers(session, ['@set-skip-checksum', argv[2] === '0' ? '0' : '1'], 0).then(() => out.simple('OK'));
       } else {
         out.error(`ERR unknown subcommand '${argv[1]}'. Try DEBUG HELP.`);
       }

@@ -4,11 +4,15 @@
 import type { RedisValue } from '../types/value.ts';
 import { crc64 } from './crc64.ts';
 import { RDB_VERSION, type EncodingLimits } from './rdb-format.ts';
-import { RdbReader } from './rdb-reader.ts';
+import { EmptyKeyError, RdbReader } from './rdb-reader.ts';
+import { CorruptDataError } from './encoded-int.ts';
 import { RdbWriter, type RdbWriterOptions } from './rdb-writer.ts';
 
 export const ERR_DUMP_PAYLOAD = 'ERR DUMP payload version or checksum are wrong';
 export const ERR_BAD_DATA_FORMAT = 'ERR Bad data format';
+
+/** This worker's DEBUG SET-SKIP-CHECKSUM-VALIDATION: RESTORE does not check a payload's CRC-64. */
+export const dumpChecks = { skipChecksum: false };
 
 /** The DUMP payload of a value, as bytes. */
 export function createDumpPayload(value: RedisValue, options: RdbWriterOptions = {}): Buffer {
@@ -38,7 +42,11 @@ export function decodeDumpPayload(payload: Buffer, limits?: EncodingLimits): Red
   try {
     // As Redis, the body is read from the whole payload (footer included).
     return new RdbReader(payload, limits).typedValue();
-  } catch {
+  } catch (err) {
+    // As Redis's rdbReportCorruptRDB (RESTORE answers "Bad data format"; the log says why).
+    if (err instanceof CorruptDataError && !(err instanceof EmptyKeyError)) {
+      console.log(`${process.pid}:M # Internal error in RDB reading offset 0, function at rdb.c:0 -> ${err.message}`);
+    }
     return null;
   }
 }

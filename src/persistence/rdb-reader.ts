@@ -80,6 +80,21 @@ export function parseScore(s: string): number {
   return Number.isNaN(d) ? parseFloat(t) || 0 : d;
 }
 
+/**
+ * Decodes an encoded blob (ziplist, listpack, intset, zipmap) and what is built from it: a corrupt
+ * one fails with Redis's words, "<what> integrity check failed." (RESTORE logs them, tests look
+ * for them), the detail after them.
+ */
+function integrityChecked<T>(what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    // An empty value is not corrupt (the key is skipped, as Redis does).
+    if (!(err instanceof CorruptDataError) || err instanceof EmptyKeyError) throw err;
+    throw new CorruptDataError(`${what} integrity check failed. (${err.message})`);
+  }
+}
+
 export class RdbReader {
   private buf: Buffer;
   pos: number;
@@ -330,32 +345,44 @@ export class RdbReader {
       case RDB_TYPE_LIST_QUICKLIST_2:
         return this.quicklist(type === RDB_TYPE_LIST_QUICKLIST_2);
       case RDB_TYPE_LIST_ZIPLIST: {
-        const items = decodeZiplist(this.blob());
+        const blob = this.blob();
+        const items = integrityChecked('Ziplist', () => decodeZiplist(blob));
         if (items.length === 0) throw new EmptyKeyError('empty list');
         return ListValue.from(items);
       }
       case RDB_TYPE_SET:
         return this.plainSet();
       case RDB_TYPE_SET_INTSET: {
-        const set = new SetValue(decodeIntset(this.blob()));
+        const blob = this.blob();
+        const set = new SetValue(integrityChecked('Intset', () => decodeIntset(blob)));
         if (set.size > this.limits.setMaxIntsetEntries) set.convert();
         return set;
       }
       case RDB_TYPE_HASH:
         return this.plainHash();
-      case RDB_TYPE_HASH_LISTPACK:
-        return this.compactHash(decodeListpack(this.blob()), false);
-      case RDB_TYPE_HASH_ZIPLIST:
-        return this.compactHash(decodeZiplist(this.blob()), false);
-      case RDB_TYPE_HASH_ZIPMAP:
-        return this.compactHash(decodeZipmap(this.blob()), true);
+      case RDB_TYPE_HASH_LISTPACK: {
+        const blob = this.blob();
+        return integrityChecked('Hash listpack', () => this.compactHash(decodeListpack(blob), false));
+      }
+      case RDB_TYPE_HASH_ZIPLIST: {
+        const blob = this.blob();
+        return integrityChecked('Hash ziplist', () => this.compactHash(decodeZiplist(blob), false));
+      }
+      case RDB_TYPE_HASH_ZIPMAP: {
+        const blob = this.blob();
+        return integrityChecked('Zipmap', () => this.compactHash(decodeZipmap(blob), true));
+      }
       case RDB_TYPE_ZSET:
       case RDB_TYPE_ZSET_2:
         return this.plainZSet(type === RDB_TYPE_ZSET_2);
-      case RDB_TYPE_ZSET_LISTPACK:
-        return this.compactZSet(decodeListpack(this.blob()));
-      case RDB_TYPE_ZSET_ZIPLIST:
-        return this.compactZSet(decodeZiplist(this.blob()));
+      case RDB_TYPE_ZSET_LISTPACK: {
+        const blob = this.blob();
+        return integrityChecked('Zset listpack', () => this.compactZSet(decodeListpack(blob)));
+      }
+      case RDB_TYPE_ZSET_ZIPLIST: {
+        const blob = this.blob();
+        return integrityChecked('Zset ziplist', () => this.compactZSet(decodeZiplist(blob)));
+      }
       case RDB_TYPE_MODULE:
       case RDB_TYPE_MODULE_2:
         throw new CorruptDataError('module values are not supported');
@@ -395,7 +422,7 @@ export class RdbReader {
       }
       const data = this.blob();
       if (data.length === 0) throw new CorruptDataError('empty quicklist node');
-      const items = v2 ? decodeListpack(data) : decodeZiplist(data);
+      const items = integrityChecked(v2 ? 'Listpack' : 'Ziplist', () => (v2 ? decodeListpack(data) : decodeZiplist(data)));
       for (const item of items) list.pushTail(item);
     }
     if (list.length === 0) throw new EmptyKeyError('empty list');

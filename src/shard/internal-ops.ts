@@ -10,6 +10,7 @@ import { encodeShardDb, loadShardFromRdb } from '../persistence/rdb-snapshot.ts'
 import { shardDigests, valueDigest } from '../replication/digest.ts';
 import { debugObjectText } from '../replication/debug-object.ts';
 import { SCRIPT_OPS } from '../scripting/script-ops.ts';
+import { dumpChecks } from '../persistence/dump.ts';
 import { abortRdbSnapshot, aofReplaying, persistenceDone, snapshotAbort, snapshotBegin, snapshotChunk } from '../persistence/snapshot-ops.ts';
 
 /** Request flag: the sender wants no reply (unlock, publish of notifications, write-backs). */
@@ -301,6 +302,10 @@ const OPS: Record<string, InternalOp> = {
   '@rdb-saved'(shard, request, out) {
     shard.lastSave = Number(request.argv[1]);
     shard.dirtyAtLastSave = shard.executor.dirty;
+    out.simple('OK');
+  },
+  '@set-skip-checksum'(_shard, request, out) {
+    dumpChecks.skipChecksum = request.argv[1] === '1';
     out.simple('OK');
   },
   '@rdb-reload'(shard, request, out) {

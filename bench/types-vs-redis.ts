@@ -5,8 +5,15 @@
 // redis-benchmark invocation (so the lrange tests read the `mylist` its lpush step filled) on a
 // FLUSHALLed server; keys are fixed (no -r), like the issue's command.
 //
+// --cpu-per-test runs each test in a redis-benchmark invocation of its own (in the list's order on
+// servers FLUSHALLed once per round, so pops find what the pushes left) and reports the server's
+// CPU time per request (from /proc) for each test instead of requests per second: on a machine whose
+// load changes from second to second (shared by several people), CPU per request moves far less than
+// throughput, and where the server is the bottleneck throughput follows it. The LRANGE tests'
+// figures include the LPUSH fill redis-benchmark runs before them (the same work on both servers).
+//
 //   node bench/types-vs-redis.ts [--rounds 3] [--requests 200000] [--clients 50] [--pipeline 16]
-//                                [--tests lpush,lpop,...] [--threads 1,2] [--json-out file]
+//                                [--tests lpush,lpop,...] [--threads 1,2] [--cpu-per-test] [--json-out file]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +26,7 @@ interface Options {
   pipeline: number;
   tests: string[];
   threads: number[];
+  cpuPerTest: boolean;
   jsonOut: string | null;
 }
 
@@ -26,11 +34,12 @@ const DEFAULT_TESTS = 'lpush,lpop,rpush,rpop,sadd,hset,spop,zadd,zpopmin,lrange_
 
 function parseOptions(argv: string[]): Options {
   const options: Options = {
-    rounds: 3, requests: 200_000, clients: 50, pipeline: 16, tests: DEFAULT_TESTS.split(','), threads: [1], jsonOut: null,
+    rounds: 3, requests: 200_000, clients: 50, pipeline: 16, tests: DEFAULT_TESTS.split(','), threads: [1], cpuPerTest: false, jsonOut: null,
   };
   for (let i = 0; i < argv.length; i += 2) {
     const value = argv[i + 1] ?? '';
     switch (argv[i]) {
+      case '--cpu-per-test': options.cpuPerTest = true; i--; break;
       case '--rounds': options.rounds = Number(value); break;
       case '--requests': options.requests = Number(value); break;
       case '--clients': options.clients = Number(value); break;
@@ -56,9 +65,11 @@ function shortName(name: string): string {
 }
 
 /** Runs the whole test list once; returns requests per second per test and server CPU seconds. */
-function runBenchmark(server: Server, options: Options): { rps: Map<string, number>; cpu: number } {
-  const flush = spawnSync('redis-cli', ['-p', String(server.port), 'FLUSHALL'], { encoding: 'utf8' });
-  if (!flush.stdout.startsWith('OK')) throw new Error(`FLUSHALL on ${server.name}: ${flush.stdout}${flush.stderr}`);
+function runBenchmark(server: Server, options: Options, flushFirst = true): { rps: Map<string, number>; cpu: number } {
+  if (flushFirst) {
+    const flush = spawnSync('redis-cli', ['-p', String(server.port), 'FLUSHALL'], { encoding: 'utf8' });
+    if (!flush.stdout.startsWith('OK')) throw new Error(`FLUSHALL on ${server.name}: ${flush.stdout}${flush.stderr}`);
+  }
   const before = cpuSeconds(server.child.pid!);
   const result = spawnSync('redis-benchmark', [
     '-p', String(server.port), '-t', options.tests.join(','), '-n', String(options.requests),
@@ -74,9 +85,70 @@ function runBenchmark(server: Server, options: Options): { rps: Map<string, numb
   return { rps, cpu };
 }
 
+/**
+ * --cpu-per-test: each test alone on FLUSHALLed servers (alternating which goes first), server CPU
+ * microseconds per request, median over rounds; ratio = redis / shoal (1 = same CPU per request).
+ */
+async function cpuPerTest(options: Options): Promise<void> {
+  const rows: Array<Record<string, number | string>> = [];
+  // redis-benchmark's own order (the one a single invocation runs them in).
+  const order = ['ping_inline', 'ping_mbulk', 'set', 'get', 'incr', 'lpush', 'rpush', 'lpop', 'rpop', 'sadd', 'hset', 'spop', 'zadd', 'zpopmin', 'lrange_100', 'lrange_300', 'lrange_500', 'lrange_600', 'mset'];
+  const rank = (t: string): number => (order.indexOf(t) + order.length + 1) % (order.length + 1);
+  options = { ...options, tests: [...options.tests].sort((a, b) => rank(a) - rank(b)) };
+  for (const threads of options.threads) {
+    const redis = await startServer('redis', 1);
+    const shoal = await startServer('shoal', threads);
+    try {
+      const perRound = new Map<string, Array<{ redis: number; shoal: number }>>();
+      // One uncounted pass first: shoal's first requests run before V8 has optimized the paths.
+      for (const server of [redis, shoal]) runBenchmark(server, options);
+      for (let round = 0; round < options.rounds; round++) {
+        const line: string[] = [];
+        for (const test of options.tests) {
+          const us: Record<string, number> = {};
+          for (const server of round % 2 === 0 ? [redis, shoal] : [shoal, redis]) {
+            // FLUSHALL only before a round's first test: LPOP pops what LPUSH pushed, as in one invocation.
+            const { cpu } = runBenchmark(server, { ...options, tests: [test] }, test === options.tests[0]);
+            us[server.name] = (cpu * 1e6) / options.requests;
+          }
+          const list = perRound.get(test) ?? [];
+          list.push({ redis: us.redis!, shoal: us.shoal! });
+          perRound.set(test, list);
+          line.push(`${test} ${(us.redis! / us.shoal!).toFixed(2)}`);
+        }
+        console.log(`round ${round + 1} threads=${threads} (redis CPU / shoal CPU per request): ${line.join(', ')}`);
+      }
+      for (const [test, list] of perRound) {
+        const ratios = list.map((r) => r.redis / r.shoal);
+        rows.push({
+          test, threads,
+          redisUs: Number(median(list.map((r) => r.redis)).toFixed(2)),
+          shoalUs: Number(median(list.map((r) => r.shoal)).toFixed(2)),
+          ratio: Number(median(ratios).toFixed(2)),
+          perRound: ratios.map((x) => x.toFixed(2)).join(' '),
+        });
+      }
+    } finally {
+      redis.child.kill('SIGKILL');
+      shoal.child.kill('SIGKILL');
+    }
+  }
+  console.log(`\nredis-benchmark -t <one test> -c ${options.clients} -P ${options.pipeline} -n ${options.requests}; server CPU per request ` +
+    `(/proc utime+stime), medians of ${options.rounds} rounds; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+  console.log('| test | shoal threads | redis CPU µs/req | shoal CPU µs/req | redis / shoal (median) | per round |');
+  console.log('|---|---|---|---|---|---|');
+  for (const row of rows) {
+    console.log(`| ${row.test} | ${row.threads} | ${row.redisUs} | ${row.shoalUs} | ${Number(row.ratio).toFixed(2)} | ${row.perRound} |`);
+  }
+  if (options.jsonOut) {
+    const machine = { cores: os.availableParallelism(), cpu: os.cpus()[0]?.model, node: process.version, loadavg: os.loadavg() };
+    fs.writeFileSync(options.jsonOut, JSON.stringify({ command: process.argv.slice(2), machine, rows }, null, 2));
+  }
+}
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.cpuPerTest) return cpuPerTest(options);
   const rows: Array<{ test: string; threads: number; redisRps: number; shoalRps: number; ratio: number; ratios: number[] }> = [];
   const cpuRows: Array<{ threads: number; redisCpu: number; shoalCpu: number }> = [];
   for (const threads of options.threads) {

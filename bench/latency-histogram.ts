@@ -46,18 +46,11 @@ export interface LatencySummaryMs {
 export function summarizeLatencyMs(histogram: LatencyHistogram): LatencySummaryMs {
   if (histogram.totalCount === 0) return { avg: 0, p50: 0, p90: 0, p99: 0, p999: 0, p9999: 0, max: 0 };
   const ms = (us: number): number => us / 1000;
-  return {
-    avg: ms(histogram.mean),
-    p50: ms(histogram.getValueAtPercentile(50)),
-    p90: ms(histogram.getValueAtPercentile(90)),
-    p99: ms(histogram.getValueAtPercentile(99)),
-    p999: ms(histogram.getValueAtPercentile(99.9)),
-    p9999: ms(histogram.getValueAtPercentile(99.99)),
-    // The 100th percentile (the highest value equivalent to the largest recorded one) rather than
-    // maxValue: a histogram built by add() keeps only bucket resolution, so this is the figure that
-    // is identical whether values were recorded in one histogram or merged from several.
-    max: ms(histogram.getValueAtPercentile(100)),
-  };
+  // The 100th percentile (the highest value equivalent to the largest recorded one) rather than
+  // maxValue: a histogram built by add() keeps only bucket resolution, so this is the figure that is
+  // identical whether values were recorded in one histogram or merged from several.
+  const [p50, p90, p99, p999, p9999, max] = histogram.getValuesAtPercentiles([50, 90, 99, 99.9, 99.99, 100]);
+  return { avg: ms(histogram.mean), p50: ms(p50), p90: ms(p90), p99: ms(p99), p999: ms(p999), p9999: ms(p9999), max: ms(max) };
 }
 
 export interface PercentilePoint {

@@ -37,6 +37,8 @@ describe('HdrHistogram', () => {
     expect(ours.maxValue).toBe(theirs.maxValue);
     expect(ours.mean).toBe(theirs.mean);
     for (const percentile of PERCENTILES) expect([percentile, ours.getValueAtPercentile(percentile)]).toEqual([percentile, theirs.getValueAtPercentile(percentile)]);
+    // The one-walk form gives the same values.
+    expect(ours.getValuesAtPercentiles(PERCENTILES)).toEqual(PERCENTILES.map((p) => theirs.getValueAtPercentile(p)));
     theirs.destroy();
   });
 

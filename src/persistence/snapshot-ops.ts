@@ -157,5 +157,7 @@ export function aofReplaying(shard: Shard, request: Request, out: ReplyWriter): 
   shard.persistence.replayingAof = request.argv[1] === '1';
   // Nothing expires while the AOF loads (as Redis while loading).
   shard.keyspace.loading = shard.persistence.replayingAof;
+  // What was replayed is not a change since the last save (Redis sets dirty to 0 after loading).
+  if (!shard.persistence.replayingAof) shard.dirtyAtLastSave = shard.executor.dirty;
   out.simple('OK');
 }

@@ -69,9 +69,12 @@ describe('AOF at start-up', () => {
     client = new Redis({ port: server.port });
     await client.set('foo', 'behavior');
     const before = await client.call('debug', 'digest');
+    expect(/rdb_changes_since_last_save:(\d+)/.exec(await client.info('persistence'))![1]).not.toBe('0');
     expect(await client.call('debug', 'loadaof')).toBe('OK');
     expect(await client.call('debug', 'digest')).toBe(before);
     expect(await client.get('foo')).toBe('behavior');
+    // As Redis: what was loaded is not a change since the last save.
+    expect(/rdb_changes_since_last_save:(\d+)/.exec(await client.info('persistence'))![1]).toBe('0');
   });
 
   it('writes an AOF-format base with aof-use-rdb-preamble no', async () => {

@@ -93,6 +93,10 @@ export class Connection {
   private openSlots = 0;
   /** Set while an asynchronous operation (a cross-shard transaction, a fan-out) must finish before the next command runs. */
   barrier = false;
+  /** A command to dispatch again before the next request (it waited for other workers to evict). */
+  retryArgv: string[] | null = null;
+  /** retryArgv has waited for evictions once: it does not wait again. */
+  evictionAwaited = false;
   closed = false;
   /** Close once the pending replies are written (QUIT, protocol errors). */
   closeAfterReply = false;
@@ -198,7 +202,8 @@ export class Connection {
       }
       let argv: string[] | null;
       try {
-        argv = this.parser.next();
+        argv = this.retryArgv ?? this.parser.next();
+        this.retryArgv = null;
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
         this.reply.error(err.message);

@@ -144,9 +144,18 @@ export class Dispatcher {
       return;
     }
     // maxmemory: evict first, and refuse a command that may grow memory when nothing more can go.
-    if (this.shard.config.maxmemory > 0 && !conn.client.isMaster && !this.shard.memory.admit((spec.flags & CommandFlag.DENYOOM) !== 0)) {
-      this.reject(conn, out, OOM_ERROR, spec);
-      return;
+    if (this.shard.config.maxmemory > 0 && !conn.client.isMaster) {
+      const waitFor = conn.evictionAwaited ? null : this.evictingWorkers;
+      conn.evictionAwaited = false;
+      if (waitFor !== null) waitFor.length = 0;
+      if (!this.shard.memory.admit((spec.flags & CommandFlag.DENYOOM) !== 0, waitFor)) {
+        this.reject(conn, out, OOM_ERROR, spec);
+        return;
+      }
+      if (waitFor !== null && waitFor.length > 0) {
+        this.waitForEviction(conn, argv, waitFor);
+        return;
+      }
     }
     const route = (spec.route as Route | undefined) ?? this.routeOf(spec);
     if (this.shard.pausedUntil !== 0 && this.shard.pauseWritesOnly && this.shard.pausedUntil > Date.now() && this.shard.postponed.postpone(conn, spec, argv, route.session)) return;
@@ -210,6 +219,33 @@ export class Dispatcher {
     // A command that blocked here is logged when it is served (shard.ts serveBlocked).
     if (slow && !this.blockedHere) this.shard.slowlogRecord(conn, argv, performance.now() - started);
     this.blockedHere = false;
+  }
+
+  /** Scratch list: the workers that must evict before a command runs (MemoryGuard.admit). */
+  private readonly evictingWorkers: number[] = [];
+
+  /**
+   * Over maxmemory with nothing this worker may evict: the workers holding the keys evict first and
+   * the command runs after, as Redis evicts before it executes a command (a tracking client sees
+   * the invalidation of an evicted key before the reply). The connection holds its later requests
+   * meanwhile; the command is dispatched again, without waiting a second time.
+   */
+  private waitForEviction(conn: Connection, argv: string[], workers: number[]): void {
+    conn.barrier = true;
+    conn.retryArgv = argv;
+    conn.evictionAwaited = true;
+    const evictions = workers.map((w) => this.shard.request(w, ['@evict'], 0, 2));
+    const resume = (): void => {
+      conn.barrier = false;
+      // Invalidations of the evicted keys were held behind the barrier: they precede the command's reply.
+      this.shard.tracking.releaseHeld(conn);
+      if (!conn.closed) conn.processInput();
+      this.shard.outputReady(conn);
+    };
+    Promise.all(evictions).then(resume, (err: unknown) => {
+      console.error('shoal: eviction on another worker failed:', err);
+      resume();
+    });
   }
 
   private routeOf(spec: CommandSpec): Route {

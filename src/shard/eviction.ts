@@ -33,6 +33,13 @@ const KEY_OVERHEAD = 96;
 const SAMPLES_PER_TICK = 32;
 /** Weight of a new tick's sample in the running average size. */
 const AVERAGE_WEIGHT = 0.25;
+/**
+ * A key at least this large is counted at its own size, not as one more key of average size: one big
+ * value among small keys would otherwise count for nothing until a sample happened to land on it.
+ */
+const BIG_KEY_BYTES = 16 * 1024;
+/** Big keys re-measured per timer tick (the entries of keys deleted by paths that do not report). */
+const BIG_KEYS_CHECKED_PER_TICK = 64;
 /** One eviction pass frees at most this many keys (Redis bounds a pass by time; the rest waits for the next command). */
 const MAX_KEYS_PER_PASS = 2048;
 
@@ -99,9 +106,79 @@ export class MemoryGuard {
     host.stats.set(host.id, STAT_MEMORY_STARTUP, this.startup);
   }
 
-  /** This worker's estimated dataset now: its key count times the average key size. */
+  /** Keys of BIG_KEY_BYTES or more, by "db\0key", with their database and footprint. */
+  private readonly bigKeys = new Map<string, { db: Database; key: string; bytes: number }>();
+  private bigBytes = 0;
+  private bigCheckCursor: Iterator<string> | null = null;
+
+  /** This worker's estimated dataset now: its big keys' sizes, and the other keys at the average size. */
   private own(): number {
-    return Math.round(this.host.keyspace.totalKeys() * this.averageKeyBytes);
+    const keys = this.host.keyspace.totalKeys();
+    if (keys === 0 && this.bigKeys.size > 0) this.forgetAllBig();
+    const small = Math.max(0, keys - this.bigKeys.size);
+    return Math.round(small * this.averageKeyBytes + this.bigBytes);
+  }
+
+  /** A command changed this key (maxmemory set): a big value counts at its size from the next command on. */
+  keyWritten(db: Database, key: string): void {
+    this.measure(db, key, `${db.index}\u0000${key}`);
+  }
+
+  /** The key is gone (evicted, expired). */
+  keyRemoved(db: Database, key: string): void {
+    if (this.bigKeys.size > 0) this.forgetBig(`${db.index}\u0000${key}`);
+  }
+
+  /** Tracks the key as big, or stops tracking it; returns its footprint (0 when it does not exist). */
+  private measure(db: Database, key: string, id: string): number {
+    const value = db.peek(key);
+    if (value === undefined) {
+      this.forgetBig(id);
+      return 0;
+    }
+    const bytes = keyFootprint(key, value);
+    if (bytes < BIG_KEY_BYTES) {
+      this.forgetBig(id);
+      return bytes;
+    }
+    const known = this.bigKeys.get(id);
+    if (known !== undefined) {
+      this.bigBytes += bytes - known.bytes;
+      known.bytes = bytes;
+    } else {
+      this.bigKeys.set(id, { db, key, bytes });
+      this.bigBytes += bytes;
+    }
+    // The other workers judge by the published figure: it changes now, not at the next command here.
+    this.host.stats.set(this.host.id, STAT_MEMORY, this.own());
+    return bytes;
+  }
+
+  private forgetBig(id: string): void {
+    const known = this.bigKeys.get(id);
+    if (known === undefined) return;
+    this.bigKeys.delete(id);
+    this.bigBytes -= known.bytes;
+  }
+
+  private forgetAllBig(): void {
+    this.bigKeys.clear();
+    this.bigBytes = 0;
+    this.bigCheckCursor = null;
+  }
+
+  /** Re-measures some big keys (FLUSH, SWAPDB and other bulk changes do not report each key). */
+  private recheckBig(): void {
+    for (let n = 0; n < BIG_KEYS_CHECKED_PER_TICK && this.bigKeys.size > 0; n++) {
+      this.bigCheckCursor ??= this.bigKeys.keys();
+      const next = this.bigCheckCursor.next();
+      if (next.done) {
+        this.bigCheckCursor = null;
+        break;
+      }
+      const known = this.bigKeys.get(next.value);
+      if (known !== undefined) this.measure(known.db, known.key, next.value);
+    }
   }
 
   /** Samples key sizes, updates the average and publishes this worker's estimate. */
@@ -119,10 +196,17 @@ export class MemoryGuard {
         if (key === null) break;
         const value = db.peek(key);
         if (value === undefined) continue;
-        bytes += keyFootprint(key, value);
+        const footprint = keyFootprint(key, value);
+        if (footprint >= BIG_KEY_BYTES) {
+          // Counted at its own size (found here when it came from a load or a path that did not report it).
+          if (this.host.config.maxmemory > 0) this.measure(db, key, `${db.index}\u0000${key}`);
+          continue;
+        }
+        bytes += footprint;
         count++;
       }
     }
+    this.recheckBig();
     if (count > 0) {
       const average = bytes / count;
       this.averageKeyBytes = this.averageKeyBytes === 0 ? average : this.averageKeyBytes + AVERAGE_WEIGHT * (average - this.averageKeyBytes);
@@ -155,9 +239,11 @@ export class MemoryGuard {
    * Before a command, as Redis's processCommand does: evicts while over maxmemory, and answers
    * whether a command that may grow memory (denyoom) can run. The worker that owns a hopped
    * command's keys calls it too (without refusing: the client's worker decided), so that every
-   * worker evicts as its keys grow, not only the workers that clients are connected to.
+   * worker evicts as its keys grow, not only the workers that clients are connected to. With
+   * `waitFor`, the workers that must evict instead of this one are listed there, not nudged: the
+   * caller has them evict and runs the command after.
    */
-  admit(denyOom: boolean): boolean {
+  admit(denyOom: boolean, waitFor: number[] | null = null): boolean {
     const maxmemory = this.host.config.maxmemory;
     if (maxmemory <= 0) return true;
     if (this.averageKeyBytes === 0 && this.host.keyspace.totalKeys() > 0) this.sample();
@@ -166,7 +252,7 @@ export class MemoryGuard {
     this.host.stats.set(this.host.id, STAT_MEMORY, this.own());
     if (this.used() <= maxmemory) return true;
     if (this.host.config.maxmemoryPolicy === 'noeviction') return !denyOom;
-    return this.evict() || this.othersCanEvict() || !denyOom;
+    return this.evict() || this.othersCanEvict(waitFor) || !denyOom;
   }
 
   /** Timer tick: sample, and evict when over (a worker whose clients are idle still gives its share). */
@@ -180,13 +266,15 @@ export class MemoryGuard {
    * This worker has nothing left to evict, but others may: their figures are up to a timer tick
    * old, so they are asked to evict now, and the command is not refused for keys it cannot reach.
    */
-  private othersCanEvict(): boolean {
+  private othersCanEvict(waitFor: number[] | null): boolean {
     const stats = this.host.stats;
     const stat = this.host.config.maxmemoryPolicy.startsWith('volatile-') ? STAT_VOLATILE_KEYS : STAT_KEYS;
     let any = false;
     for (let w = 0; w < stats.workerCount; w++) {
       if (w === this.host.id || stats.get(w, STAT_MEMORY) === 0 || stats.get(w, stat) === 0) continue;
-      this.host.nudgeEviction(w);
+      // The caller waits for them (a client's command runs after the evictions, as in Redis), or not.
+      if (waitFor !== null) waitFor.push(w);
+      else this.host.nudgeEviction(w);
       any = true;
     }
     return any;
@@ -210,6 +298,7 @@ export class MemoryGuard {
       }
       const [db, key] = victim;
       this.host.keyspace.deleteKey(db, key);
+      this.keyRemoved(db, key);
       this.evictedKeys++;
       this.host.keyEvicted(db, key);
     }

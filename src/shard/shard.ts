@@ -506,6 +506,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   keyExpired(db: Database, key: string): void {
     this.watches.touch(db, key);
+    this.memory.keyRemoved(db, key);
     this.emitEffect(db.index, ['DEL', key]);
     this.notify(db, key, 'expired', 'x');
     if (this.executor.tracker !== null) this.tracking.keyModified(db, key, 0);
@@ -534,6 +535,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   keyChanged(db: Database, key: string): void {
     this.watches.touch(db, key);
     this.blocking.keyChanged(db.index, key);
+    if (this.config.maxmemory > 0) this.memory.keyWritten(db, key);
     if (this.keyWatches.size > 0) {
       const clients = this.keyWatches.get(`${db.index}\u0000${key}`);
       if (clients !== undefined) {
@@ -910,6 +912,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.keyspace.hits = 0;
     this.keyspace.misses = 0;
     this.keyspace.expiredKeys = 0;
+    this.memory.evictedKeys = 0;
     this.stats.set(this.id, STAT_HOPS_OUT, 0);
     this.stats.set(this.id, STAT_HOPS_IN, 0);
     this.dispatcher.resetStats();

@@ -45,6 +45,32 @@ afterAll(async () => {
 });
 
 describe('maxmemory', () => {
+  // First: what earlier tests leave behind (the running average key size) can trigger evictions by itself.
+  it('one big value counts at its size from the next command on, not at the next sample', async () => {
+    await r.flushall();
+    await r.config('SET', 'maxmemory-policy', 'volatile-random');
+    expect(await write('small', 200, true)).toEqual([]);
+    // The workers publish their estimates on timer ticks while no maxmemory is set: wait until the
+    // 200 keys (200-byte values) are in the figure, so the limit below is really 100 KB above them.
+    let used = 0;
+    for (let i = 0; i < 100 && used < 200 * 200; i++) {
+      const memory = await info('memory');
+      used = Number(memory.used_memory) - Number(memory.mem_not_counted_for_evict);
+      if (used < 200 * 200) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(used).toBeGreaterThanOrEqual(200 * 200);
+    await r.config('SET', 'maxmemory', String(used + 100 * 1024));
+    // 200 KB in one key, on whichever worker owns it: the very next command must see the dataset
+    // over the limit and evict volatile keys (Redis's tracking unit relies on this). One pipeline, so
+    // no timer tick's sample can come between the write and the next command.
+    const replies = (await r.pipeline().setbit('big', 1_600_000, 0).get('small:0').info('stats').exec())!;
+    const stats = String(replies[2]![1]);
+    expect(Number(/evicted_keys:(\d+)/.exec(stats)![1])).toBeGreaterThan(0);
+    await r.config('SET', 'maxmemory', '0');
+    await r.config('SET', 'maxmemory-policy', 'noeviction');
+    await r.config('RESETSTAT');
+  });
+
   it('counts the dataset in used_memory on top of the start-up memory, as MEMORY USAGE estimates keys', async () => {
     await r.flushall();
     const before = await info('memory');

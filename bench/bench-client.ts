@@ -42,9 +42,12 @@ export class BenchClient implements ConnectionOwner {
     for (let node = 0; node < nodeCount; node++) this.connectionFor(node);
   }
 
-  /** Starts issuing requests; `offset` staggers rate-limited clients across one interval. */
-  start(now: number, offset: number): void {
-    this.nextIntendedAt = now + offset;
+  /**
+   * Starts issuing requests. Under --rate-limit the first request is due at `firstDueAt` (which may
+   * be before `now`: the requests due since then go out at once and count as late).
+   */
+  start(now: number, firstDueAt: number): void {
+    this.nextIntendedAt = firstDueAt;
     this.fill(now);
     this.flushConnections();
   }

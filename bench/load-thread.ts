@@ -112,7 +112,10 @@ export class LoadThread {
         const clientCount = this.clients.length * this.task.threads;
         for (let i = 0; i < this.clients.length; i++) {
           const globalIndex = this.task.threadIndex * this.clients.length + i;
-          this.clients[i].start(now, (this.rateIntervalMs * globalIndex) / clientCount);
+          // The rate-limited timetable starts at the agreed time, not when this thread's timer got
+          // to run: a late start (a busy machine) shows as latency instead of as fewer requests,
+          // and the clients of all threads are staggered across one interval from the same instant.
+          this.clients[i].start(now, measureFrom + (this.rateIntervalMs * globalIndex) / clientCount);
         }
         await this.waitFor(() => this.clientsDone === this.clients.length);
       } finally {

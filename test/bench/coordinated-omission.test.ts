@@ -13,6 +13,7 @@ const STALL_MS = 200;
 class StallingServer {
   readonly server: net.Server;
   private stallUntil = 0;
+  private stallAfterCommands = -1;
   commands = 0;
 
   constructor() {
@@ -29,6 +30,7 @@ class StallingServer {
         onReply: () => {
           this.commands++;
           pendingReplies++;
+          if (this.commands === this.stallAfterCommands) this.stallUntil = Date.now() + STALL_MS;
         },
         onErrorReply: () => {},
       });
@@ -45,8 +47,9 @@ class StallingServer {
     });
   }
 
-  stallSoon(afterMs: number): void {
-    setTimeout(() => (this.stallUntil = Date.now() + STALL_MS), afterMs);
+  /** Stalls once the server has seen `commands` requests: at a point of the run, however late it started. */
+  stallAfter(commands: number): void {
+    this.stallAfterCommands = commands;
   }
 }
 
@@ -66,7 +69,8 @@ afterAll(async () => {
 describe('coordinated-omission correction', () => {
   it('a 200 ms server stall shows in the high percentiles of a rate-limited run', async () => {
     const options = parseBenchOptions(['-p', String(port), '-c', '2', '--rate-limit', '200', '--test-time', '2', '--command', 'PING', '-q']);
-    stalling.stallSoon(900);
+    // About 0.9 s into the 2 s run (200 requests a second).
+    stalling.stallAfter(180);
     const report = await runBenchmark(options, []);
     const total = report.targets[0].overall.total;
     expect(total.errors).toBe(0);

@@ -375,7 +375,8 @@ export class ScriptRun implements ScriptCallHost {
   private enterTimedOut(): void {
     const { shard } = this.session;
     this.timedOut = true;
-    console.warn(`shoal: Slow script detected: still in execution after ${Date.now() - this.startedAt} milliseconds. You can try killing the script using the ${this.inv.evalMode ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${this.inv.name}.`);
+    // To the log (stdout), where Redis writes its warnings and tools look for this line.
+    console.log(`shoal: Slow script detected: still in execution after ${Date.now() - this.startedAt} milliseconds. You can try killing the script using the ${this.inv.evalMode ? 'SCRIPT KILL' : 'FUNCTION KILL'} command. Script name is: ${this.inv.name}.`);
     const state = [this.inv.evalMode ? 'eval' : 'function', String(shard.id), String(this.txId), this.inv.name, String(this.startedAt), ...this.inv.argv];
     for (let w = 0; w < shard.workerCount; w++) if (w !== shard.id) shard.send(w, ['@script-busy', ...state], 0, 2, null, this.txId);
     applyBusyState(shard, state);

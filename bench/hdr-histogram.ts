@@ -67,7 +67,8 @@ function ulp(x: number): number {
 }
 
 export class HdrHistogram {
-  private counts = new Float64Array(16 * SUB_BUCKET_HALF_COUNT);
+  // Room for values up to ~131 ms (index 8192); grow() doubles it for anything slower.
+  private counts = new Float64Array(8 * SUB_BUCKET_HALF_COUNT);
   /** One past the highest index with a count. */
   private usedLength = 0;
   totalCount = 0;

@@ -239,12 +239,17 @@ export function writeRdbFileSync(file: string, entries: Iterable<RdbEntry>, opti
 
 export class RdbLoadError extends Error {}
 
+/** The reader's words for data that ends before the structure it reads (rdb-reader.ts). */
+const TRUNCATED = 'unexpected end of RDB data';
+
 export interface RdbLoadHandler {
   key(entry: RdbLoadedEntry): void;
   aux?(key: string, value: string): void;
   /** A FUNCTION2 library's code (FUNCTION LOAD's argument). */
   func?(code: string): void;
   resizeDb?(db: number, keys: number, expires: number): void;
+  /** A key whose value had no elements, skipped (the count of these so far, this one included). */
+  emptyKey?(key: string, skipped: number): void;
 }
 
 export interface RdbLoadOptions {
@@ -271,7 +276,11 @@ export function readRdb(input: Buffer | ByteSource, handler: RdbLoadHandler, opt
   try {
     return load(reader, handler, options.checksum ?? true);
   } catch (err) {
-    if (err instanceof CorruptDataError) throw new RdbLoadError(`Short read or OOM loading DB. Unrecoverable error, aborting now: ${err.message} at offset ${reader.offset}`);
+    if (err instanceof CorruptDataError) {
+      // A file that ends early (Redis's rdbReportReadError), or data that fails a check (rdbReportCorruptRDB).
+      if (err.message === TRUNCATED) throw new RdbLoadError(`Short read or OOM loading DB. Unrecoverable error, aborting now: ${err.message} at offset ${reader.offset}`);
+      throw new RdbLoadError(`Internal error in RDB reading offset ${reader.offset}, function at rdb.c:0 -> ${err.message}`);
+    }
     throw err;
   }
 }
@@ -340,6 +349,7 @@ function load(reader: RdbReader, handler: RdbLoadHandler, verifyChecksum: boolea
         } catch (err) {
           if (!(err instanceof EmptyKeyError)) throw err;
           empty++;
+          handler.emptyKey?.(key, empty);
         }
         if (value !== undefined) {
           const entry: RdbLoadedEntry = { db, key, value, expireAt };

@@ -70,6 +70,9 @@ export interface ByteSource {
 const CHUNK = 1 << 20;
 
 /** strtod for the scores Redis writes as text (listpacks, ziplists, RDB_TYPE_ZSET). */
+/** What sscanf's %lg accepts at the start of a string (after white space): a digit, a point and a digit, inf or nan. */
+const SCANNABLE_DOUBLE = /^[ \t\n\v\f\r]*[+-]?(\d|\.\d|inf|nan)/i;
+
 export function parseScore(s: string): number {
   const t = s.trim().toLowerCase();
   if (t === 'inf' || t === '+inf' || t === 'infinity' || t === '+infinity') return Infinity;
@@ -85,7 +88,7 @@ export function parseScore(s: string): number {
  * one fails with Redis's words, "<what> integrity check failed." (RESTORE logs them, tests look
  * for them), the detail after them.
  */
-function integrityChecked<T>(what: string, decode: () => T): T {
+export function integrityChecked<T>(what: string, decode: () => T): T {
   try {
     return decode();
   } catch (err) {
@@ -225,6 +228,8 @@ export class RdbReader {
     this.need(len);
     const s = this.buf.toString('latin1', this.pos, this.pos + len);
     this.pos += len;
+    // Redis reads it with sscanf("%lg") as a C string: text that does not start with a number is corrupt.
+    if (!SCANNABLE_DOUBLE.test(s)) throw new CorruptDataError('bad double value');
     return parseScore(s);
   }
 
@@ -370,7 +375,12 @@ export class RdbReader {
       }
       case RDB_TYPE_HASH_ZIPMAP: {
         const blob = this.blob();
-        return integrityChecked('Zipmap', () => this.compactHash(decodeZipmap(blob), true));
+        // An empty zipmap fails Redis's zipmap validation (not an empty key to skip).
+        return integrityChecked('Zipmap', () => {
+          const pairs = decodeZipmap(blob);
+          if (pairs.length === 0) throw new CorruptDataError('empty zipmap');
+          return this.compactHash(pairs, true);
+        });
       }
       case RDB_TYPE_ZSET:
       case RDB_TYPE_ZSET_2:

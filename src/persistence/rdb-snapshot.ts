@@ -5,7 +5,7 @@ import type { Keyspace } from '../shard/keyspace.ts';
 import type { SlotTable } from '../ipc/slot-table.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import { RdbWriter } from './rdb-writer.ts';
-import { encodeKeyEntry, readRdbFileSync, RdbFileWriter } from './rdb-file.ts';
+import { encodeKeyEntry, RdbLoadError, readRdbFileSync, RdbFileWriter, type RdbLoadHandler } from './rdb-file.ts';
 import { functionLibraries } from '../scripting/function-libraries.ts';
 
 /**
@@ -92,7 +92,12 @@ export interface ShardLoadOptions {
   figures?: LoadFigures;
   /** Bytes of the file read so far, after each read (INFO's loading_loaded_bytes). */
   onRead?: (bytesRead: number) => void;
+  /** The load at start-up: a corrupt file ends the server (its error says so, as Redis logs it). */
+  startup?: boolean;
 }
+
+/** Redis logs the first ten empty keys it skips. */
+const EMPTY_KEYS_LOGGED = 10;
 
 /**
  * key-load-delay's sleep (loading is synchronous: nothing else waits on this thread). A sleep costs
@@ -123,7 +128,11 @@ export function loadShardFromRdb(file: string, keyspace: Keyspace, slots: SlotTa
   const keyDelayUs = Number(config.get('key-load-delay') ?? 0);
   // Function libraries: every worker keeps all of them (as the file has them, Redis's rdbLoad).
   functionLibraries.flush();
-  readRdbFileSync(file, {
+  const handler: RdbLoadHandler = {
+    emptyKey(key, skipped) {
+      // One worker logs (every worker reads the whole file).
+      if (self === 0 && skipped <= EMPTY_KEYS_LOGGED) console.log(`${process.pid}:M * rdbLoadObject skipping empty key: ${key}`);
+    },
     func(code) {
       const result = functionLibraries.load(code, true, 0);
       if (typeof result === 'string') console.warn(`shoal: function library in ${file} not loaded: ${result}`);
@@ -142,7 +151,20 @@ export function loadShardFromRdb(file: string, keyspace: Keyspace, slots: SlotTa
       if (entry.expireAt >= 0) db.setExpire(entry.key, entry.expireAt);
       kept++;
     },
-  }, { limits: config, onRead: options.onRead });
+  };
+  try {
+    const result = readRdbFileSync(file, handler, { limits: config, onRead: options.onRead });
+    if (self === 0) {
+      const skipped = result.emptyKeysSkipped > 0 ? `, empty keys skipped: ${result.emptyKeysSkipped}` : '';
+      console.log(`${process.pid}:M * Done loading RDB, keys loaded: ${loaded}, keys expired: ${expired}${skipped}.`);
+    }
+  } catch (err) {
+    if (!(err instanceof RdbLoadError) || !err.message.startsWith('Internal error')) throw err;
+    // Logged where it happens (as Redis does, before it runs its RDB check), then the start-up's end.
+    console.log(`${process.pid}:M # ${err.message}`);
+    if (options.startup === true) throw new RdbLoadError(`${err.message}\nTerminating server after rdb file reading failure.`);
+    throw err;
+  }
   if (options.figures !== undefined) {
     options.figures.lastLoadKeysLoaded = loaded;
     options.figures.lastLoadKeysExpired = expired;

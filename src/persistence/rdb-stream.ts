@@ -10,7 +10,7 @@
 // the values (same fields) or a field count and field/value pairs, and the entry's element count.
 
 import type { RdbWriter } from './rdb-writer.ts';
-import type { RdbReader } from './rdb-reader.ts';
+import { integrityChecked, type RdbReader } from './rdb-reader.ts';
 import { CorruptDataError } from './encoded-int.ts';
 import { decodeListpack, encodeListpack } from './listpack.ts';
 import {
@@ -168,7 +168,8 @@ export function readStream(input: RdbReader, v2: boolean): StreamValue {
       throw new CorruptDataError('Listpack re-added with existing key');
     }
     previousMaster = master;
-    s.nodes.push(readNode(master, decodeListpack(input.blob())));
+    const blob = input.blob();
+    s.nodes.push(integrityChecked('Stream listpack', () => readNode(master, decodeListpack(blob))));
   }
   s.length = input.length();
   s.lastId = readId(input);

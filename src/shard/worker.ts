@@ -76,7 +76,7 @@ try {
       lastReport = now;
       port.postMessage({ type: 'loading-progress', id: data.id, bytes });
     };
-    loaded = loadShardFromRdb(file, shard.keyspace, shard.slots, data.id, config, { figures: shard.persistence, onRead });
+    loaded = loadShardFromRdb(file, shard.keyspace, shard.slots, data.id, config, { figures: shard.persistence, onRead, startup: true });
   }
 } catch (err) {
   port.postMessage({ type: 'load-failed', id: data.id, error: String(err) });

@@ -148,7 +148,8 @@ export class Dispatcher {
       const waitFor = conn.evictionAwaited ? null : this.evictingWorkers;
       conn.evictionAwaited = false;
       if (waitFor !== null) waitFor.length = 0;
-      if (!this.shard.memory.admit((spec.flags & CommandFlag.DENYOOM) !== 0, waitFor)) {
+      const ok = this.shard.memory.admit((spec.flags & CommandFlag.DENYOOM) !== 0, waitFor);
+      if (!ok) {
         this.reject(conn, out, OOM_ERROR, spec);
         return;
       }

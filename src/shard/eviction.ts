@@ -124,6 +124,22 @@ export class MemoryGuard {
     this.measure(db, key, `${db.index}\u0000${key}`);
   }
 
+  /**
+   * After each command (maxmemory set): another worker over the limit asks this one to evict only
+   * if it has keys the policy may take, so a key that just got an expiry counts at once, not at the
+   * next timer tick.
+   */
+  publish(): void {
+    this.host.stats.set(this.host.id, STAT_MEMORY, this.own());
+    this.publishVolatileKeys();
+  }
+
+  private publishVolatileKeys(): void {
+    let volatileKeys = 0;
+    for (const db of this.host.keyspace.dbs) volatileKeys += db.expires.size;
+    this.host.stats.set(this.host.id, STAT_VOLATILE_KEYS, volatileKeys);
+  }
+
   /** The key is gone (evicted, expired). */
   keyRemoved(db: Database, key: string): void {
     if (this.bigKeys.size > 0) this.forgetBig(`${db.index}\u0000${key}`);
@@ -213,9 +229,7 @@ export class MemoryGuard {
     }
     const own = this.own();
     this.host.stats.set(this.host.id, STAT_MEMORY, own);
-    let volatileKeys = 0;
-    for (const db of dbs) volatileKeys += db.expires.size;
-    this.host.stats.set(this.host.id, STAT_VOLATILE_KEYS, volatileKeys);
+    this.publishVolatileKeys();
     return own;
   }
 
@@ -271,7 +285,8 @@ export class MemoryGuard {
     const stat = this.host.config.maxmemoryPolicy.startsWith('volatile-') ? STAT_VOLATILE_KEYS : STAT_KEYS;
     let any = false;
     for (let w = 0; w < stats.workerCount; w++) {
-      if (w === this.host.id || stats.get(w, STAT_MEMORY) === 0 || stats.get(w, stat) === 0) continue;
+      // By key counts, not memory figures: a worker whose first keys arrived since its last sample publishes 0 bytes.
+      if (w === this.host.id || stats.get(w, stat) === 0) continue;
       // The caller waits for them (a client's command runs after the evictions, as in Redis), or not.
       if (waitFor !== null) waitFor.push(w);
       else this.host.nudgeEviction(w);

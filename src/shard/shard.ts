@@ -667,6 +667,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
    * it ends, so they see the transaction whole.
    */
   afterCommand(): void {
+    if (this.config.maxmemory > 0) this.memory.publish();
     if (this.blocking.ready.size > 0 && !this.servingBlocked && !this.lock.held && this.transactionDepth === 0) this.serveBlocked();
   }
 

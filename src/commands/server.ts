@@ -81,10 +81,22 @@ export const serverCommands: SessionFamily = {
         const pairs: Array<[string, string]> = [];
         for (let i = 2; i + 1 < argv.length; i += 2) pairs.push([argv[i]!, argv[i + 1]!]);
         const appendonlyBefore = shard.config.appendonly;
+        const backup: Array<[string, string]> = pairs.map(([name]) => [name, shard.config.get(name) ?? '']);
         const error = shard.config.set(pairs, { localClient: session.conn.remoteAddress.startsWith('127.') });
         if (error !== null) {
           out.error(error);
           return;
+        }
+        // A new port is bound by the main thread before anything else applies; if it cannot be,
+        // every value of this CONFIG SET goes back (Redis's rollback on apply error).
+        const port = pairs.find(([name]) => name.toLowerCase() === 'port');
+        if (port !== undefined && backup.find(([name]) => name.toLowerCase() === 'port')![1] !== String(shard.config.port)) {
+          const failure = (await shard.askMain({ type: 'rebind-port', port: shard.config.port })) as string | null;
+          if (failure !== null) {
+            shard.config.set(backup);
+            out.error(`ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port: ${failure}`);
+            return;
+          }
         }
         // Every other worker and the main thread apply the same change.
         const request = ['@config-set', ...argv.slice(2)];

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { getSystemErrorMessage } from 'node:util';
 import type { ServerConfig } from '../config/server-config.ts';
 import type { Supervisor } from './supervisor.ts';
 import { LoadingClients } from '../persistence/rdb-loading-clients.ts';
@@ -46,6 +47,31 @@ export class Acceptor {
   }
 
   async listen(): Promise<void> {
+    this.servers.push(...(await this.listenOn(this.config.port)));
+  }
+
+  /**
+   * CONFIG SET port: listens on the new port on every bind address, then stops listening on the old
+   * one. Returns null, or Redis's reason (strerror) when the new port cannot be bound: nothing
+   * changes then, and the caller rolls the configuration back.
+   */
+  async rebind(port: number): Promise<string | null> {
+    let fresh: net.Server[];
+    try {
+      fresh = await this.listenOn(port);
+    } catch (err) {
+      const errno = (err as NodeJS.ErrnoException).errno;
+      const reason = typeof errno === 'number' ? getSystemErrorMessage(errno) : String(err);
+      return reason.charAt(0).toUpperCase() + reason.slice(1);
+    }
+    const old = this.servers.splice(0, this.servers.length, ...fresh);
+    for (const server of old) server.close();
+    return null;
+  }
+
+  /** One listening server per bind address; on a failure, those already listening are closed. */
+  private async listenOn(port: number): Promise<net.Server[]> {
+    const servers: net.Server[] = [];
     const binds = this.config.bind.length > 0 ? this.config.bind : ['*'];
     for (const raw of binds) {
       const optional = raw.startsWith('-');
@@ -63,18 +89,20 @@ export class Acceptor {
       try {
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);
-          server.listen({ port: this.config.port, host, backlog: this.config.tcpBacklog, ipv6Only: host.includes(':') }, () => {
+          server.listen({ port, host, backlog: this.config.tcpBacklog, ipv6Only: host.includes(':') }, () => {
             server.off('error', reject);
             resolve();
           });
         });
-        this.servers.push(server);
+        servers.push(server);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (optional && (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT')) continue;
+        for (const opened of servers) opened.close();
         throw err;
       }
     }
+    return servers;
   }
 
   /** The data is loaded: connections are handed to the workers from now on, the waiting ones first. */

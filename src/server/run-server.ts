@@ -108,6 +108,7 @@ export async function runServer(config: ServerConfig): Promise<void> {
     process.exit(0);
   };
   supervisor.onShutdownRequest = (save) => void shutdown('User requested shutdown', save);
+  supervisor.onRebindPort = (port) => acceptor.rebind(port);
   process.on('SIGTERM', () => void shutdown('Received SIGTERM'));
   process.on('SIGINT', () => void shutdown('Received SIGINT'));
 }

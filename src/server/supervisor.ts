@@ -33,6 +33,8 @@ export class Supervisor {
   /** SHUTDOWN from a client: `save` true (SAVE), false (NOSAVE) or undefined (as configured). */
   onShutdownRequest: (save: boolean | undefined) => void = () => {};
   onConfigSet: (pairs: Array<[string, string]>) => void = () => {};
+  /** CONFIG SET port: listen there instead; resolves null, or why the port cannot be used. */
+  onRebindPort: (port: number) => Promise<string | null> = () => Promise.resolve('no listener');
   /** DEBUG AOF-FLUSH-SLEEP from a worker, for the log thread (which writes the AOF). */
   onAofFlushSleep: (micros: number) => void = () => {};
 
@@ -138,6 +140,10 @@ export class Supervisor {
       this.onAofFlushSleep((msg as { micros?: number }).micros ?? 0);
     } else if (msg.type === 'shutdown') {
       this.onShutdownRequest((msg as { save?: boolean }).save);
+    } else if (msg.type === 'rebind-port') {
+      // CONFIG SET port: the worker waits for the answer before it applies anything.
+      const { id, port } = msg as unknown as { id: number; port: number };
+      void this.onRebindPort(port).then((error) => this.workers[from]!.postMessage({ type: 'main-reply', id, value: error }));
     }
   }
 

@@ -184,6 +184,25 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
 
   // ---- connections ----
 
+  private nextMainRequest = 1;
+  private readonly mainRequests = new Map<number, (value: unknown) => void>();
+
+  /** Asks the main thread (`msg` gets an id) and resolves with its answer ('main-reply'). */
+  askMain(msg: { type: string } & Record<string, unknown>): Promise<unknown> {
+    const id = this.nextMainRequest++;
+    return new Promise((resolve) => {
+      this.mainRequests.set(id, resolve);
+      this.toMain({ ...msg, id });
+    });
+  }
+
+  mainReplied(id: number, value: unknown): void {
+    const resolve = this.mainRequests.get(id);
+    if (resolve === undefined) return;
+    this.mainRequests.delete(id);
+    resolve(value);
+  }
+
   /** A client socket the acceptor transferred: from now on it reads into the worker's shared buffer. */
   adopt(received: Socket, clientId: number): void {
     let conn: Connection | null = null;

@@ -16,6 +16,7 @@ export type ToWorker =
   | { type: 'connection'; socket: Socket; clientId: number }
   | { type: 'config-set'; pairs: Array<[string, string]> }
   | { type: 'shutdown' }
+  | { type: 'main-reply'; id: number; value: unknown }
   | { type: 'save' }
   | { type: 'replay-aof'; files: string[]; starts?: number[] };
 
@@ -48,6 +49,9 @@ port.on('message', (msg: ToWorker) => {
         (commands) => port.postMessage({ type: 'replayed', ok: true, commands }),
         (err: unknown) => port.postMessage({ type: 'replayed', ok: false, error: String(err) }),
       );
+      break;
+    case 'main-reply':
+      shard.mainReplied(msg.id, msg.value);
       break;
     case 'shutdown':
       shard.close();

@@ -69,7 +69,9 @@ function restore(ctx: CommandContext, argv: string[]): void {
 
   const payload = Buffer.from(argv[3]!, 'latin1');
   if (!verifyDumpPayload(payload, dumpChecks.skipChecksum)) return ctx.reply.error(ERR_DUMP_PAYLOAD);
-  const value = decodeDumpPayload(payload, ctx.config);
+  // sanitize-dump-payload: deep checks always (yes), for ordinary clients (clients), or not (no).
+  const sanitize = ctx.config.get('sanitize-dump-payload');
+  const value = decodeDumpPayload(payload, ctx.config, sanitize === 'yes' || (sanitize === 'clients' && !ctx.client.isMaster));
   if (value === null) return ctx.reply.error(ERR_BAD_DATA_FORMAT);
 
   const deleted = replace && keyspace.deleteKey(db, key);

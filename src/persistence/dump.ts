@@ -38,10 +38,12 @@ export function verifyDumpPayload(payload: Buffer, skipChecksum = false): boolea
  * The value of a verified payload, or null when it does not decode (RESTORE's "Bad data format":
  * corrupt data, an empty collection, an unsupported type).
  */
-export function decodeDumpPayload(payload: Buffer, limits?: EncodingLimits): RedisValue | null {
+export function decodeDumpPayload(payload: Buffer, limits?: EncodingLimits, deepSanitize = true): RedisValue | null {
   try {
     // As Redis, the body is read from the whole payload (footer included).
-    return new RdbReader(payload, limits).typedValue();
+    const reader = new RdbReader(payload, limits);
+    reader.shallow = !deepSanitize;
+    return reader.typedValue();
   } catch (err) {
     // As Redis's rdbReportCorruptRDB (RESTORE answers "Bad data format"; the log says why).
     if (err instanceof CorruptDataError && !(err instanceof EmptyKeyError)) {

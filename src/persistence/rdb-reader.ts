@@ -109,6 +109,12 @@ export class RdbReader {
   private crc: Crc64 | null = null;
   private crcFrom = 0;
   limits: EncodingLimits;
+  /**
+   * sanitize-dump-payload no (RESTORE): checks that only guard Redis's own later use of the encoded
+   * form are skipped (a stream entry's lp-count, which Redis walks backwards by); shoal rebuilds
+   * every value into its own structures, so what it keeps stays consistent.
+   */
+  shallow = false;
 
   constructor(data: Buffer, limits: EncodingLimits = DEFAULT_ENCODING_LIMITS, source: ByteSource | null = null) {
     this.buf = data;
@@ -473,7 +479,7 @@ export class RdbReader {
     let maxLen = 0;
     for (let i = 0; i < flat.length; i += 2) {
       const field = flat[i]!;
-      if (seen.has(field)) throw new CorruptDataError('Hash with dup elements');
+      if (seen.has(field)) throw new CorruptDataError('Hash listpack with dup elements');
       seen.add(field);
       maxLen = Math.max(maxLen, field.length, flat[i + 1]!.length);
     }

@@ -106,7 +106,7 @@ function toBig(s: string | undefined): bigint {
 }
 
 /** Rebuilds a node from its master ID and listpack (streamValidateListpackIntegrity's checks). */
-function readNode(master: StreamId, entries: string[]): StreamNode {
+function readNode(master: StreamId, entries: string[], shallow: boolean): StreamNode {
   if (entries.length === 0) throw new CorruptDataError('Empty listpack inside stream');
   let p = 0;
   const live = toInt(entries[p++]);
@@ -126,12 +126,12 @@ function readNode(master: StreamId, entries: string[]): StreamNode {
     if (flags & FLAG_SAMEFIELDS) {
       if (p + masterCount >= entries.length) throw new CorruptDataError('stream entry overflows');
       for (let j = 0; j < masterCount; j++) argv.push(masterFields[j]!, entries[p++]!);
-      if (toInt(entries[p++]) !== masterCount + 3) throw new CorruptDataError('bad stream entry count');
+      if (toInt(entries[p++]) !== masterCount + 3 && !shallow) throw new CorruptDataError('bad stream entry count');
     } else {
       const n = toInt(entries[p++]);
       if (n < 0 || p + 2 * n >= entries.length) throw new CorruptDataError('stream entry overflows');
       for (let j = 0; j < 2 * n; j++) argv.push(entries[p++]!);
-      if (toInt(entries[p++]) !== 2 * n + 4) throw new CorruptDataError('bad stream entry count');
+      if (toInt(entries[p++]) !== 2 * n + 4 && !shallow) throw new CorruptDataError('bad stream entry count');
     }
     const i = node.size;
     if (i > 0) {
@@ -169,7 +169,7 @@ export function readStream(input: RdbReader, v2: boolean): StreamValue {
     }
     previousMaster = master;
     const blob = input.blob();
-    s.nodes.push(integrityChecked('Stream listpack', () => readNode(master, decodeListpack(blob))));
+    s.nodes.push(integrityChecked('Stream listpack', () => readNode(master, decodeListpack(blob), input.shallow)));
   }
   s.length = input.length();
   s.lastId = readId(input);

@@ -6,6 +6,8 @@ import type net from 'node:net';
 // the whole batch at once, which is nearly every batch of a load generator. Measured in
 // bench/RESULTS.md (shoal bench's CPU per request). Where Node does not expose the handle's write
 // (no process.binding('stream_wrap'), or a socket without a handle) callers use socket.write.
+// The socket's own counters (bytesWritten, writableLength) do not see these writes; the bench keeps
+// its own byte counts.
 
 interface WriteRequest {
   handle: unknown;

@@ -122,7 +122,7 @@ export class LoadingClients {
         setup += `*2\r\n$6\r\nSELECT\r\n${bulk(String(client.db))}`;
         swallow += 5;
       }
-      const relay = net.connect({ port, host: '127.0.0.1', noDelay: true });
+      const relay = net.connect({ port, host: this.relayHost(socket), noDelay: true });
       this.relayed.add(socket);
       socket.once('close', () => this.relayed.delete(socket));
       const closeBoth = (): void => {
@@ -153,6 +153,17 @@ export class LoadingClients {
         socket.pipe(relay);
       }
     }
+  }
+
+  /**
+   * Where the relay connects: the loopback address when the server listens there (protected mode
+   * trusts it), else the address this client reached, which the server listens on.
+   */
+  private relayHost(socket: Socket): string {
+    const bind = this.config.bind;
+    const loopback = bind.length === 0 || bind.some((b) => ['*', '-*', '127.0.0.1', '-127.0.0.1'].includes(b));
+    if (loopback) return '127.0.0.1';
+    return (socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
   }
 
   /** Shutdown: the listener closes only once the connections it accepted are gone, relayed ones too. */

@@ -82,6 +82,9 @@ describe('coordinated-omission correction', () => {
     // Measured from the actual send time, only the two requests in flight at the stall (0.25%)
     // would have waited, and p99 would stay at loopback latency.
     expect(total.latencyMs.p90).toBeGreaterThan(1);
-    expect(total.latencyMs.p50).toBeLessThan(20);
+    // The median is untouched by the stall (about a tenth of the requests were due during it). It is
+    // compared with the tail, not with a fixed bound: when the test suite starves this client, its
+    // late sends rightly count as latency too, and a busy 2-core machine put the median at 40+ ms.
+    expect(total.latencyMs.p50).toBeLessThan(total.latencyMs.p99 / 3);
   });
 });

@@ -60,6 +60,8 @@ function countError(s: string): void {
 
 export class ReplyWriter {
   proto: 2 | 3 = 2;
+  /** Error replies written through this writer: whether a command's own reply was an error (failed_calls). */
+  errorsWritten = 0;
   buf: Buffer;
   pos = 0;
   private readonly initialSize: number;
@@ -129,7 +131,14 @@ export class ReplyWriter {
   /** s already carries its code ("ERR syntax error", "WRONGTYPE ..."). */
   error(s: string): void {
     this.line(0x2d /* - */, s);
+    this.errorsWritten++;
     countError(s);
+  }
+
+  /** An error reply left out of INFO errorstats (a script's error already counted where it arose). */
+  errorUncounted(s: string): void {
+    this.line(0x2d /* - */, s);
+    this.errorsWritten++;
   }
 
   integer(n: number | bigint): void {

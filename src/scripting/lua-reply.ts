@@ -232,7 +232,7 @@ export function writeErrorReply(out: ReplyWriter, message: string, uncounted: bo
     out.error(message);
     return;
   }
-  out.raw(Buffer.from(`-${message}\r\n`, 'latin1'));
+  out.errorUncounted(message);
 }
 
 /** Whether the error table at idx carries ignore_error_stats_update = true. */

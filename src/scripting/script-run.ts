@@ -249,13 +249,13 @@ export class ScriptRun implements ScriptCallHost {
     if (this.abandoned) return ABANDONED_REPLY;
     const spec = lookupCommand(argv[0]!, argv);
     if (spec === undefined) return errorReply('Unknown Redis command called from script');
-    if (checkArity(spec, argv.length) !== undefined) return errorReply('Wrong number of args calling Redis command from script');
-    if ((spec.flags & CommandFlag.NOSCRIPT) !== 0) return errorReply('This Redis command is not allowed from script');
+    if (checkArity(spec, argv.length) !== undefined) return this.reject(spec, 'ERR Wrong number of args calling Redis command from script');
+    if ((spec.flags & CommandFlag.NOSCRIPT) !== 0) return this.reject(spec, 'ERR This Redis command is not allowed from script');
     if (this.inv.readOnly && (spec.flags & (CommandFlag.WRITE | CommandFlag.MAY_REPLICATE)) !== 0) {
-      return errorReply('Write commands are not allowed from read-only scripts.');
+      return this.reject(spec, 'ERR Write commands are not allowed from read-only scripts.');
     }
     if ((spec.name === 'xread' || spec.name === 'xreadgroup') && argv.some((a) => a.toLowerCase() === 'block')) {
-      return errorReply(`${spec.name} command is not allowed with BLOCK option from scripts`);
+      return this.reject(spec, `ERR ${spec.name} command is not allowed with BLOCK option from scripts`);
     }
     if (this.unlocked && ((spec.flags & (CommandFlag.WRITE | CommandFlag.MAY_REPLICATE)) !== 0 || !this.runsHere(spec, argv))) {
       // Needs the locks: given up before the command runs (redis.call yields, the run is dropped).
@@ -266,19 +266,21 @@ export class ScriptRun implements ScriptCallHost {
     if ((spec.flags & CommandFlag.WRITE) !== 0 && !this.writeDirty) {
       // Redis's scriptVerifyWriteCommandAllow: checked until the script's first write.
       const refusal = replicationRefuses(this.session.shard, this.session.conn, spec);
-      if (refusal !== null) return rejection(refusal);
+      if (refusal !== null) return this.reject(spec, refusal);
       // The last background save failed (stop-writes-on-bgsave-error): Redis's MISCONF.
       const { shard } = this.session;
       if (!shard.persistence.lastBgsaveOk && writesDeniedByDiskError(shard.persistence, shard.config.stopWritesOnBgsaveError, shard.config.save.length)) {
-        return rejection(MISCONF_ERROR);
+        return this.reject(spec, MISCONF_ERROR);
       }
     }
     if ((spec.flags & CommandFlag.WRITE) !== 0) {
       if (this.oomAtStart && !this.inv.allowOom && !this.writeDirty && (spec.flags & CommandFlag.DENYOOM) !== 0) {
-        return rejection("OOM command not allowed when used memory > 'maxmemory'.");
+        return this.reject(spec, "OOM command not allowed when used memory > 'maxmemory'.");
       }
       this.writeDirty = true;
     }
+    // Past every check: the command runs (here, or under the script's transaction), as Redis counts it.
+    this.session.shard.dispatcher.countCall(spec.name);
     const { shard } = this.session;
     if (shard.monitorsAnywhere > 0 && (spec.flags & (CommandFlag.SKIP_MONITOR | CommandFlag.ADMIN)) === 0) feedMonitors(shard, this.db, argv);
     const handler = KEYED_HANDLERS[spec.name];
@@ -306,6 +308,12 @@ export class ScriptRun implements ScriptCallHost {
     return null;
   }
 
+  /** A command refused before it ran: INFO commandstats counts a rejected call, as Redis's scriptCall does. */
+  private reject(spec: CommandSpec, error: string): Buffer {
+    this.session.shard.dispatcher.countRejected(spec.name);
+    return rejection(error);
+  }
+
   /** A keyed command whose keys are all on this worker (or has none): it runs here at once. */
   private runsHere(spec: CommandSpec, argv: string[]): boolean {
     if (KEYED_HANDLERS[spec.name] === undefined || sessionCommandOf(spec) !== undefined) return false;
@@ -324,8 +332,11 @@ export class ScriptRun implements ScriptCallHost {
     const savedResp = client.resp;
     client.dbIndex = this.db;
     client.resp = this.resp;
+    const errorsBefore = out.errorsWritten;
     try {
       await executeInTransaction(shard, conn, { argv, spec }, out, this.txId);
+      // A connection-level command (SELECT ...) that failed: keyed ones are counted where they ran.
+      if (out.errorsWritten !== errorsBefore && sessionCommandOf(spec) !== undefined) shard.dispatcher.countFailed(spec.name);
     } catch (err) {
       out.reset();
       out.error(`ERR internal error in '${argv[0]}': ${err instanceof Error ? err.message : String(err)}`);

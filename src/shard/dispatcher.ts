@@ -203,7 +203,17 @@ export class Dispatcher {
     const slow = this.shard.config.slowlogLogSlowerThan >= 0 && (spec.flags & CommandFlag.SKIP_SLOWLOG) === 0;
     const started = slow ? performance.now() : 0;
     if (session !== undefined) {
+      // INFO commandstats failed_calls: the command answered with an error (keyed commands are
+      // counted by the executor that runs them).
+      const errorsBefore = out.errorsWritten;
       const pending = this.runSession(conn, session, argv, spec, out);
+      if (pending === undefined) {
+        if (out.errorsWritten !== errorsBefore) route.stats[3]++;
+      } else {
+        void pending.then(() => {
+          if (out.errorsWritten !== errorsBefore) route.stats[3]++;
+        }, () => {});
+      }
       // As Redis, a command is logged once it has run: an asynchronous one when it finishes.
       if (slow && pending !== undefined) {
         void pending.then(() => this.shard.slowlogRecord(conn, argv, performance.now() - started), () => {});
@@ -266,6 +276,21 @@ export class Dispatcher {
     if (spec !== undefined) this.statsOf(spec.name)[2]++;
     out.error(message);
     if (conn.client.isMaster) this.shard.executor.replicaExpiry?.masterCommandFailed(spec?.name ?? '<unknown>', message);
+  }
+
+  /** A command a script ran (INFO commandstats calls). */
+  countCall(name: string): void {
+    this.statsOf(name)[0]++;
+  }
+
+  /** A connection-level command a script ran that answered an error (INFO commandstats failed_calls). */
+  countFailed(name: string): void {
+    this.statsOf(name)[3]++;
+  }
+
+  /** A command a script tried and was refused before it ran (INFO commandstats rejected_calls). */
+  countRejected(name: string): void {
+    this.statsOf(name)[2]++;
   }
 
   private statsOf(name: string): [number, number, number, number] {

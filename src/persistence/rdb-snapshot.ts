@@ -77,6 +77,23 @@ export async function writeRdbSnapshot(
   }
 }
 
+/**
+ * At shutdown, once the workers are stopped: the temp file of a BGSAVE they were writing (named
+ * temp-<pid>-..., see backgroundSave) goes, as Redis removes its killed child's temp file.
+ */
+export function removeSaveTempFiles(config: ServerConfig): void {
+  const dir = path.dirname(rdbPath(config));
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(`temp-${process.pid}-`) && name.endsWith('.rdb')) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
 export function rdbPath(config: ServerConfig): string {
   return path.resolve(config.dir, config.dbfilename);
 }

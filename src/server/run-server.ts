@@ -2,6 +2,7 @@ import type { ServerConfig } from '../config/server-config.ts';
 import { Supervisor } from './supervisor.ts';
 import { Acceptor } from './acceptor.ts';
 import { LogThread } from '../log/log-thread-client.ts';
+import { removeSaveTempFiles } from '../persistence/rdb-snapshot.ts';
 import { aofLoadPlan, prepareAofOnStart, replayList } from '../persistence/aof-loader.ts';
 
 function log(level: string, message: string): void {
@@ -102,6 +103,8 @@ export async function runServer(config: ServerConfig): Promise<void> {
     }
     await acceptor.close();
     await supervisor.stop();
+    // A background save the workers were writing is dropped with them: its temp file goes.
+    removeSaveTempFiles(config);
     // After the workers: the log thread writes what they left in the rings, then fsyncs and closes.
     if (logThread !== null) await logThread.stop();
     log('#', 'shoal is now ready to exit, bye bye...');

@@ -1,6 +1,10 @@
 // rdb-key-save-delay (the knob Redis's tests use to keep a BGSAVE running), INFO's progress figures of
 // a running save, and FLUSHALL dropping the save as Redis kills its saving child.
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
@@ -94,5 +98,32 @@ describe('BGSAVE paced by rdb-key-save-delay', () => {
     expect(await client.set('x', 'y')).toBe('OK');
     // The save's process is gone with it.
     expect(() => execFileSync('pgrep', ['-P', String(shoal.process.pid)])).toThrow();
+  }, 60_000);
+});
+
+describe('SHUTDOWN NOSAVE while a BGSAVE runs', () => {
+  it('leaves no temp file of the dropped save behind', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-bgsave-shutdown-'));
+    const shoal = await startShoal(['--threads', '2', '--dir', dir]);
+    const client = new Redis({ port: shoal.port, retryStrategy: () => null });
+    try {
+      // Incompressible 20 KB values: the save's first 64 KB reach the temp file after a few keys.
+      const pipeline = client.pipeline();
+      for (let i = 0; i < 200; i++) pipeline.set(`key:${i}`, crypto.randomBytes(10_000).toString('hex'));
+      await pipeline.exec();
+      await client.config('SET', 'rdb-key-save-delay', '100000');
+      expect(await client.bgsave()).toBe('Background saving started');
+      await waitFor(async () => fs.readdirSync(dir).some((n) => n.startsWith('temp-')), 10_000);
+      expect(await field(client, 'rdb_bgsave_in_progress')).toBe('1');
+      const exited = new Promise((resolve) => shoal.process.once('exit', resolve));
+      await client.call('SHUTDOWN', 'NOSAVE').catch(() => {});
+      await exited;
+      expect(fs.readdirSync(dir).filter((n) => n.startsWith('temp-'))).toEqual([]);
+      expect(fs.existsSync(path.join(dir, 'dump.rdb'))).toBe(false);
+    } finally {
+      client.disconnect();
+      await shoal.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

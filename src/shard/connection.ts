@@ -178,7 +178,7 @@ export class Connection {
     const started = this.host.inputStarted();
     if (this.tracking !== null) this.host.beforeTrackedInput(this);
     this.parser.feed(bytes, length);
-    this.processInput();
+    this.processInput(false);
     this.parser.releaseInput();
     this.host.inputEnded(started);
     if (!this.closed && this.parser.bufferedBytes() > this.parser.limits.maxQueryBufferLen) {
@@ -188,10 +188,13 @@ export class Connection {
     }
   }
 
-  /** Runs every complete request that may run now; stops at a barrier, a lock or QUIT. */
-  processInput(): void {
+  /**
+   * Runs every complete request that may run now; stops at a barrier, a lock or QUIT. `readClock`
+   * false: the caller has just read it.
+   */
+  processInput(readClock = true): void {
     // One clock reading per batch of requests: expiry decisions within a batch share it.
-    this.host.clockNow();
+    if (readClock) this.host.clockNow();
     this.host.beginBatch(this);
     this.paused = false;
     while (!this.closed && !this.barrier && !this.closeAfterReply) {

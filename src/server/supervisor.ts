@@ -80,16 +80,32 @@ export class Supervisor {
   /** Resolves when every worker has started (and loaded its keys); returns the keys loaded from the RDB file, or -1. */
   ready(): Promise<number> {
     return Promise.all(this.workers.map((w) => new Promise<number>((resolve, reject) => {
+      const done = (): void => {
+        w.off('message', onMessage);
+        w.off('error', onError);
+        w.off('exit', onExit);
+      };
       const onMessage = (msg: { type: string; loaded?: number; error?: string }): void => {
         if (msg.type === 'ready') {
-          w.off('message', onMessage);
+          done();
           resolve(msg.loaded ?? -1);
         } else if (msg.type === 'load-failed') {
-          w.off('message', onMessage);
+          done();
           reject(new StartupError(`Fatal error loading the DB: ${msg.error?.replace(/^Error: /, '')} Exiting.`));
         }
       };
+      // A worker that cannot even start (a module that fails to load) must stop start-up, not hang it.
+      const onError = (err: Error): void => {
+        done();
+        reject(new StartupError(`Fatal error starting a shard worker: ${err.message}`));
+      };
+      const onExit = (code: number): void => {
+        done();
+        reject(new StartupError(`A shard worker exited during start-up (code ${code})`));
+      };
       w.on('message', onMessage);
+      w.on('error', onError);
+      w.on('exit', onExit);
     }))).then((counts) => (counts.some((n) => n >= 0) ? counts.reduce((a, n) => a + Math.max(0, n), 0) : -1));
   }
 

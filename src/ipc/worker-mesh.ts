@@ -224,7 +224,8 @@ export class WorkerMesh {
     return count;
   }
 
-  private hasInbound(): boolean {
+  /** Frames from some peer wait in a ring and have not been drained yet. */
+  hasInbound(): boolean {
     for (let peer = 0; peer < this.workerCount; peer++) {
       const ring = this.in[peer];
       if (ring && !ring.isEmpty()) return true;

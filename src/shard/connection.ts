@@ -58,8 +58,11 @@ export interface ConnectionHost {
   pauseUntilUnlocked(connection: Connection): void;
   outputReady(connection: Connection): void;
   connectionClosed(connection: Connection): void;
-  /** Before the input of a client with CLIENT TRACKING on: invalidations already sent to it are taken in first. */
-  beforeTrackedInput(connection: Connection): void;
+  /**
+   * Before a client's input runs: what other workers already sent is taken in first (a transaction's
+   * lock request, invalidations for a tracking client), so commands keep the order they were issued in.
+   */
+  beforeInput(tracked: boolean): void;
 }
 
 export interface MultiState {
@@ -176,7 +179,7 @@ export class Connection {
     if (this.closed) return;
     this.lastInteraction = this.host.clockNow();
     const started = this.host.inputStarted();
-    if (this.tracking !== null) this.host.beforeTrackedInput(this);
+    this.host.beforeInput(this.tracking !== null);
     this.parser.feed(bytes, length);
     this.processInput(false);
     this.parser.releaseInput();

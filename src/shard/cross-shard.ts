@@ -76,7 +76,15 @@ export async function runCrossShard(shard: Shard, conn: Connection, commands: re
     workers.add(shard.id);
     const order = [...workers].sort((a, b) => a - b);
     const txId = shard.newTxId();
-    for (const w of order) await shard.request(w, ['@lock'], 0, 2, txId);
+    for (const w of order) {
+      // This worker first in the order and free: taken at once, so that no command read after this
+      // one (another client's, on this worker) runs or hops ahead of the transaction.
+      if (w === shard.id && w === order[0] && !shard.lock.held) {
+        shard.acquireLock(txId);
+        continue;
+      }
+      await shard.request(w, ['@lock'], 0, 2, txId);
+    }
     try {
       if (isExec) aborted = await watchedKeyChanged(shard, conn, txId);
       if (!aborted) for (const command of commands) await executeInTransaction(shard, conn, command, txOut, txId);
@@ -121,7 +129,15 @@ async function runBlockingAcrossWorkers(shard: Shard, conn: Connection, command:
   let timeoutReply: 'null-array' | 'nil' = 'null-array';
   for (;;) {
     const txId = shard.newTxId();
-    for (const w of order) await shard.request(w, ['@lock'], 0, 2, txId);
+    for (const w of order) {
+      // This worker first in the order and free: taken at once, so that no command read after this
+      // one (another client's, on this worker) runs or hops ahead of the transaction.
+      if (w === shard.id && w === order[0] && !shard.lock.held) {
+        shard.acquireLock(txId);
+        continue;
+      }
+      await shard.request(w, ['@lock'], 0, 2, txId);
+    }
     let blocked = false;
     try {
       attempt.reset();

@@ -235,11 +235,15 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   }
 
   /**
-   * An invalidation another worker sent before this client's request was even written (the writer
-   * had its reply) may still wait in a ring: Redis, one thread, has it queued already, so it must
-   * reach the client before this request's reply. Draining here is safe: no command is running.
+   * What other workers sent before this input was read may still wait in a ring: Redis, one thread,
+   * has it queued already. A transaction's lock request that came first must run first (a command
+   * of another client must not slip in ahead of an EXEC that was issued before it), and an
+   * invalidation for a tracking client must reach it before this request's reply (the drain is
+   * unconditional for those: the writer may have had its reply already). Draining here is safe: no
+   * command is running.
    */
-  beforeTrackedInput(_connection: Connection): void {
+  beforeInput(tracked: boolean): void {
+    if (!tracked && (this.workerCount === 1 || !this.mesh.hasInbound())) return;
     this.mesh.markAwake();
     this.mesh.drain();
     this.scheduleTurn();

@@ -11,7 +11,7 @@
 //   at once so the rest of it is appended without reallocation: O(n) for a 512MB value.
 
 import { constants as bufferConstants } from 'node:buffer';
-import { latin1Slice } from './latin1.ts';
+import { latin1Short, latin1Slice } from './latin1.ts';
 import { splitArgs } from './split-args.ts';
 import { ProtocolError } from './protocol-error.ts';
 
@@ -317,7 +317,7 @@ export class RequestParser {
       // The command name repeats request after request: reuse one string for it, which also keeps
       // its hash for the command table lookup.
       const index = this.argc++;
-      this.argv[index] = index === 0 && len <= INTERN_MAX ? internName(this.buf, start, len) : latin1Slice(this.buf, start, start + len);
+      this.argv[index] = index === 0 && len <= INTERN_MAX ? internName(this.buf, start, len) : latin1Short(this.buf, start, start + len);
       this.consumeTo(start + len + 2);
       this.bulkLen = -1;
       this.multibulkLeft--;

@@ -214,8 +214,9 @@ export class MemoryGuard {
         if (value === undefined) continue;
         const footprint = keyFootprint(key, value);
         if (footprint >= BIG_KEY_BYTES) {
-          // Counted at its own size (found here when it came from a load or a path that did not report it).
-          if (this.host.config.maxmemory > 0) this.measure(db, key, `${db.index}\u0000${key}`);
+          // Counted at its own size (found here when it came from a load, a path that does not report
+          // it, or any write while no maxmemory is set: INFO used_memory counts it all the same).
+          this.measure(db, key, `${db.index}\u0000${key}`);
           continue;
         }
         bytes += footprint;

@@ -11,7 +11,7 @@ import { ReplicationState } from '../replication/repl-state.ts';
 
 const HOP_RING_BYTES = 4 * 1024 * 1024;
 /** Young-generation cap of each shard worker's V8 heap (see where the workers start). */
-const YOUNG_GENERATION_MB = 24;
+const YOUNG_GENERATION_MB = 12;
 const EFFECT_RING_BYTES = 8 * 1024 * 1024;
 
 /**
@@ -67,8 +67,9 @@ export class Supervisor {
       const transfer = [...ports[id]!.filter((p): p is MessagePort => p !== null), logChannel.port1];
       // By default (Node 24) V8 lets a worker's young generation grow to 192 MB once enough objects
       // survive it, which filling any big key does: tens of MB of RSS that a Redis does not have.
-      // 24 MB (8 MB semi-spaces) measured no extra CPU on redis-benchmark's data-type tests (run side
-      // by side with an uncapped server); see bench/RESULTS.md's memory section for the RSS it saves.
+      // 12 MB keeps a 1M-element list at 1.32-1.37x Redis's RSS (1.79x at 24 MB, whose semi-spaces grow
+      // from 4 to 8 MB once traffic starts); redis-benchmark SET+LPUSH -P 16 on one worker measured the
+      // same server CPU with 12 and 24 MB (3 alternating rounds); see bench/RESULTS.md's memory section.
       const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB };
       const worker = new Worker(new URL('../shard/worker.ts', import.meta.url), { workerData: data, transferList: transfer, resourceLimits });
       worker.on('message', (msg: { type: string; pairs?: Array<[string, string]> }) => this.onWorkerMessage(id, msg));

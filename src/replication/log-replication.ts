@@ -596,10 +596,10 @@ export class LogReplication {
       closed: (reason) => {
         if (this.link !== link) return;
         console.warn(`shoal: connection with master lost (${reason})`);
-        // A working link the primary closed is tried again at once (a primary that changed role drops
-        // its replicas and expects them back for a partial resync); one that failed, or that this
-        // side closed (CLIENT KILL, timeout), a second later, as Redis's cron does.
-        const retryMs = this.linkState === 'connected' && reason === 'connection closed' ? 50 : 1000;
+        // A link that worked is tried again at once (Redis's cron retries 0 to 1 s later; a primary
+        // that changed role drops its replicas and expects them back for a partial resync); one that
+        // failed to come up, a second later.
+        const retryMs = this.linkState === 'connected' ? 50 : 1000;
         this.link = null;
         this.linkState = 'connect';
         this.state.setRole(ROLE_REPLICA, false);

@@ -28,4 +28,23 @@ describe('ThreadRecorder', () => {
     set.destroy();
     get.destroy();
   });
+
+  it('counts replies per second by their receive time, read chunk by read chunk', () => {
+    const recorder = new ThreadRecorder(['SET', 'GET']);
+    recorder.measureStart = 1000;
+    // Chunks at 1000.5 ms (second 0), 1999.9 ms (second 0), 2000 ms (second 1) and 4500 ms (second 3).
+    for (let i = 0; i < 3; i++) recorder.record(0, 10, 30, 5, 1000.5);
+    recorder.record(1, 10, 20, 9, 1000.5);
+    recorder.record(1, 10, 20, 9, 1999.9);
+    for (let i = 0; i < 2; i++) recorder.record(0, 10, 30, 5, 2000);
+    recorder.record(0, 10, 30, 5, 4500);
+    recorder.record(1, 10, 20, 9, 4500);
+    expect(recorder.completed).toBe(9);
+    const result = recorder.result(0);
+    expect(result.commands.map((c) => c.opsPerSecond)).toEqual([
+      [3, 2, 0, 1],
+      [2, 0, 0, 1],
+    ]);
+    expect(result.lastReplyEpochMs).toBe(performance.timeOrigin + 4500);
+  });
 });

@@ -271,8 +271,58 @@ export class RequestParser {
     this.scanned = 0;
   }
 
+  /**
+   * The common case in one pass over local variables: a whole, well-formed command already in the
+   * buffer (a count of 1 to PREALLOCATE_MAX, lengths below BIG_ARG, digits only). Anything else
+   * (incomplete input, a malformed header, big arguments) returns undefined before any state has
+   * changed, and the general path below parses it from the same position with Redis's exact rules.
+   */
+  private parseWhole(): string[] | undefined {
+    const buf = this.buf;
+    const end = this.end;
+    let p = this.pos + 1;
+    let c = p < end ? buf[p]! : 0;
+    if (c < 0x31 || c > 0x39) return undefined;
+    let count = 0;
+    while (p < end && (c = buf[p]!) >= 0x30 && c <= 0x39) {
+      count = count * 10 + (c - 0x30);
+      if (count > PREALLOCATE_MAX) return undefined;
+      p++;
+    }
+    if (p + 1 >= end || buf[p] !== CR) return undefined;
+    p += 2;
+    const argv = new Array<string>(count);
+    for (let i = 0; i < count; i++) {
+      if (p + 1 >= end || buf[p] !== DOLLAR) return undefined;
+      c = buf[++p]!;
+      let len = 0;
+      if (c === 0x30) {
+        p++;
+      } else {
+        if (c < 0x31 || c > 0x39) return undefined;
+        while (p < end && (c = buf[p]!) >= 0x30 && c <= 0x39) {
+          len = len * 10 + (c - 0x30);
+          if (len >= BIG_ARG) return undefined;
+          p++;
+        }
+      }
+      // The byte after CR must have arrived (Redis skips it unchecked), then the bulk and its CRLF.
+      if (p + 1 >= end || buf[p] !== CR) return undefined;
+      p += 2;
+      if (end - p < len + 2) return undefined;
+      argv[i] = i === 0 && len <= INTERN_MAX ? internName(buf, p, len) : latin1Short(buf, p, p + len);
+      p += len + 2;
+    }
+    this.pos = p;
+    return argv;
+  }
+
   private parseMultibulk(): string[] | null {
     if (this.multibulkLeft === 0) {
+      if (!this.reserved) {
+        const whole = this.parseWhole();
+        if (whole !== undefined) return whole;
+      }
       const cr = this.findTerminator(CR);
       if (cr < 0) {
         if (this.end - this.pos > INLINE_MAX_SIZE) throw new ProtocolError(ERR_TOO_BIG_MBULK);

@@ -115,14 +115,7 @@ export class ScriptRun implements ScriptCallHost {
       lua.lua_sethook(co, engine.hook, lua.LUA_MASKCOUNT, HOOK_COUNT);
       const status = lua.lua_resume(co, null, started.nargs);
       if (this.abandoned || status === lua.LUA_YIELD) return false;
-      if (status === lua.LUA_OK) {
-        lua.lua_settop(co, 2);
-        if (lua.lua_toboolean(co, 1)) writeLuaValue(co, out, this.resp);
-        else this.writeError(co, out);
-      } else {
-        const message = lua.lua_type(co, -1) === lua.LUA_TSTRING ? latin1Of(lua.lua_tolstring(co, -1)) : 'execution failure';
-        out.error(`ERR Error running script ${this.inv.name}, ${message.slice(0, 100)}`.replace(/[\r\n]/g, ' '));
-      }
+      this.writeOutcome(co, status, out);
       return true;
     } catch (err) {
       // A fault of the engine must not reach the dispatcher synchronously (nothing was written yet).
@@ -206,14 +199,7 @@ export class ScriptRun implements ScriptCallHost {
           }
           continue;
         }
-        if (status === lua.LUA_OK) {
-          lua.lua_settop(co, 2);
-          if (lua.lua_toboolean(co, 1)) writeLuaValue(co, out, this.resp);
-          else this.writeError(co, out);
-        } else {
-          const message = lua.lua_type(co, -1) === lua.LUA_TSTRING ? latin1Of(lua.lua_tolstring(co, -1)) : 'execution failure';
-          out.error(`ERR Error running script ${this.inv.name}, ${message.slice(0, 100)}`.replace(/[\r\n]/g, ' '));
-        }
+        this.writeOutcome(co, status, out);
         break;
       }
     } finally {
@@ -227,10 +213,25 @@ export class ScriptRun implements ScriptCallHost {
   }
 
   /** Redis's luaCallFunction error reply: the message, and where the script raised it. */
+  /** The script's coroutine finished (status not LUA_YIELD): its result, or its error, is the reply. */
+  private writeOutcome(co: LuaState, status: number, out: ReplyWriter): void {
+    if (status !== lua.LUA_OK) {
+      this.writeRunError(lua.lua_type(co, -1) === lua.LUA_TSTRING ? latin1Of(lua.lua_tolstring(co, -1)) : 'execution failure', out);
+      return;
+    }
+    lua.lua_settop(co, 2);
+    if (lua.lua_toboolean(co, 1)) writeLuaValue(co, out, this.resp);
+    else this.writeError(co, out);
+  }
+
+  /** Redis's "Error running script" for a failure that is not a Redis error table. */
+  private writeRunError(message: string, out: ReplyWriter): void {
+    out.error(`ERR Error running script ${this.inv.name}, ${message.slice(0, 100)}`.replace(/[\r\n]/g, ' '));
+  }
+
   private writeError(co: LuaState, out: ReplyWriter): void {
     if (lua.lua_type(co, 2) !== lua.LUA_TTABLE) {
-      const message = lua.lua_type(co, 2) === lua.LUA_TSTRING ? latin1Of(lua.lua_tolstring(co, 2)) : 'execution failure';
-      out.error(`ERR Error running script ${this.inv.name}, ${message.slice(0, 100)}`.replace(/[\r\n]/g, ' '));
+      this.writeRunError(lua.lua_type(co, 2) === lua.LUA_TSTRING ? latin1Of(lua.lua_tolstring(co, 2)) : 'execution failure', out);
       return;
     }
     let message = errorTableMessage(co, 2) ?? '';

@@ -3,32 +3,23 @@
 // multibulk nor an annotation is a format error, FLUSHALL in the client's database, and the write
 // reaching the file before its reply with appendfsync everysec.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
+import { serverPerTest } from '../helpers/server-per-test.ts';
 
 function resp(...args: string[]): string {
   return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
 }
 
 describe('AOF format', () => {
-  const dirs: string[] = [];
-  let server: RunningServer | undefined;
-  let client: Redis | undefined;
-
-  afterEach(async () => {
-    client?.disconnect();
-    client = undefined;
-    await server?.stop();
-    server = undefined;
-    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-  });
+  const t = serverPerTest('shoal-aof-format-');
+  let server: RunningServer;
+  let client: Redis;
 
   const dirWith = (incr?: string): string => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-aof-format-'));
-    dirs.push(dir);
+    const dir = t.tempDir();
     if (incr !== undefined) {
       fs.mkdirSync(path.join(dir, 'appendonlydir'));
       fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), incr);
@@ -40,8 +31,8 @@ describe('AOF format', () => {
 
   it('writes a #TS annotation before the first write of a second with aof-timestamp-enabled, and the base of a RESP rewrite starts with one', async () => {
     const dir = dirWith();
-    server = await startShoal(['--dir', dir, '--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']);
-    client = new Redis({ port: server.port });
+    server = await t.start(['--dir', dir, '--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']);
+    client = t.connect({ port: server.port });
     await client.config('SET', 'aof-timestamp-enabled', 'yes');
     await client.set('foo', 'bar');
     const first = fs.readFileSync(incrOf(dir), 'latin1').split('\r\n')[0]!;
@@ -56,8 +47,8 @@ describe('AOF format', () => {
 
   it('skips annotations when it loads', async () => {
     const dir = dirWith('#TS:1628217470\r\n' + resp('set', 'foo1', 'bar1') + '#TS:1628217471\r\n#TS:1628217472\r\n' + resp('set', 'foo2', 'bar2') + '#TS:1628217474\r\n');
-    server = await startShoal(['--dir', dir, '--appendonly', 'yes']);
-    client = new Redis({ port: server.port });
+    server = await t.start(['--dir', dir, '--appendonly', 'yes']);
+    client = t.connect({ port: server.port });
     expect(await client.mget('foo1', 'foo2')).toEqual(['bar1', 'bar2']);
   });
 
@@ -68,8 +59,8 @@ describe('AOF format', () => {
 
   it('logs FLUSHALL in the client\'s database (no SELECT 0 before it)', async () => {
     const dir = dirWith();
-    server = await startShoal(['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always']);
-    client = new Redis({ port: server.port, db: 9 });
+    server = await t.start(['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always']);
+    client = t.connect({ port: server.port, db: 9 });
     await client.set('key', 'value');
     await client.flushall();
     await client.flushall();
@@ -79,8 +70,8 @@ describe('AOF format', () => {
 
   it('with appendfsync everysec, a write is in the file when its reply arrives', async () => {
     const dir = dirWith();
-    server = await startShoal(['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--threads', '2']);
-    client = new Redis({ port: server.port });
+    server = await t.start(['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--threads', '2']);
+    client = t.connect({ port: server.port });
     for (let i = 0; i < 50; i++) {
       const before = fs.statSync(incrOf(dir)).size;
       await client.set(`k${i}`, 'v');
@@ -93,8 +84,8 @@ describe('AOF format', () => {
   });
   it('DEBUG LOADAOF answers other clients -LOADING while it replays, even while a slow script from the AOF runs', async () => {
     const dir = dirWith();
-    server = await startShoal(['--dir', dir, '--appendonly', 'yes', '--lua-time-limit', '1', '--aof-use-rdb-preamble', 'no']);
-    client = new Redis({ port: server.port });
+    server = await t.start(['--dir', dir, '--appendonly', 'yes', '--lua-time-limit', '1', '--aof-use-rdb-preamble', 'no']);
+    client = t.connect({ port: server.port });
     await client.ping();
     const incr = incrOf(dir);
     fs.writeFileSync(incr, resp('select', '9') + resp('eval', "redis.call('set',KEYS[1],'y'); for i=1,200000 do redis.call('ping') end return 'ok'", '1', 'x'));

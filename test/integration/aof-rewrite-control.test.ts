@@ -2,49 +2,27 @@
 // history files in Redis's manifest order until it is turned off, and INFO shows the rewrite in
 // progress as soon as CONFIG SET appendonly yes returns.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function infoField(client: Redis, name: string): Promise<string> {
-  const info = await client.info('persistence');
-  return new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';
-}
+import type { RunningServer } from '../helpers/shoal-server.ts';
+import { infoField, serverPerTest, waitFor } from '../helpers/server-per-test.ts';
 
 describe('AOF rewrite control', () => {
-  const dirs: string[] = [];
-  let server: RunningServer | undefined;
-  let client: Redis | undefined;
-
-  afterEach(async () => {
-    client?.disconnect();
-    client = undefined;
-    await server?.stop();
-    server = undefined;
-    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-  });
+  const t = serverPerTest('shoal-aof-ctl-');
+  let server: RunningServer;
+  let client: Redis;
 
   const start = async (args: string[]): Promise<{ dir: string; manifest: () => string }> => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-aof-ctl-'));
-    dirs.push(dir);
-    server = await startShoal(['--dir', dir, ...args]);
-    client = new Redis({ port: server.port });
+    const dir = t.tempDir();
+    server = await t.start(['--dir', dir, ...args]);
+    client = t.connect({ port: server.port });
     return { dir, manifest: () => fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1') };
   };
 
   it('aof-disable-auto-gc keeps history files in Redis\'s order; turning it off deletes them at once', async () => {
     const { dir, manifest } = await start(['--appendonly', 'yes']);
-    const c = client!;
+    const c = client;
     await c.config('SET', 'aof-disable-auto-gc', 'yes');
     for (const base of [2, 3]) {
       await c.set('k', String(base));
@@ -68,7 +46,7 @@ describe('AOF rewrite control', () => {
 
   it('shows the rewrite in progress as soon as CONFIG SET appendonly yes returns', async () => {
     const { manifest } = await start(['--appendonly', 'no']);
-    const c = client!;
+    const c = client;
     await c.set('before', '1');
     await c.config('SET', 'appendonly', 'yes');
     expect(await infoField(c, 'aof_rewrite_in_progress')).toBe('1');

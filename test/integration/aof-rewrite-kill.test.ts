@@ -2,24 +2,11 @@
 // incr file it opened stays listed, the base is not replaced); rdb-key-save-delay keeps it running.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
-
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-async function infoField(client: Redis, name: string): Promise<string> {
-  const info = await client.info('persistence');
-  return new RegExp(`^${name}:(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';
-}
+import type { RunningServer } from '../helpers/shoal-server.ts';
+import { infoField, serverPerTest, waitFor } from '../helpers/server-per-test.ts';
 
 function childrenOf(pid: number): number[] {
   try {
@@ -30,33 +17,24 @@ function childrenOf(pid: number): number[] {
 }
 
 describe('AOF rewrite child process', () => {
-  const dirs: string[] = [];
-  let server: RunningServer | undefined;
-  let client: Redis | undefined;
-
-  afterEach(async () => {
-    client?.disconnect();
-    client = undefined;
-    await server?.stop();
-    server = undefined;
-    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-  });
+  const t = serverPerTest('shoal-aof-ctl-');
+  let server: RunningServer;
+  let client: Redis;
 
   const start = async (args: string[]): Promise<{ dir: string; manifest: () => string }> => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-aof-ctl-'));
-    dirs.push(dir);
-    server = await startShoal(['--dir', dir, ...args]);
-    client = new Redis({ port: server.port });
+    const dir = t.tempDir();
+    server = await t.start(['--dir', dir, ...args]);
+    client = t.connect({ port: server.port });
     return { dir, manifest: () => fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1') };
   };
 
   it('kill -9 of the rewrite\'s child aborts it; a later rewrite succeeds and the child is gone', async () => {
     const { manifest } = await start(['--appendonly', 'yes']);
-    const c = client!;
+    const c = client;
     await c.call('debug', 'populate', '50');
     await c.config('SET', 'rdb-key-save-delay', '10000000');
     await c.bgrewriteaof();
-    const pid = server!.process.pid!;
+    const pid = server.process.pid!;
     let kids: number[] = [];
     await waitFor('the rewrite child', () => (kids = childrenOf(pid)).length === 1);
     expect(await infoField(c, 'aof_rewrite_in_progress')).toBe('1');
@@ -78,18 +56,18 @@ describe('AOF rewrite child process', () => {
 
   it('appendonly turned on at runtime: a killed first rewrite deletes its incr file and leaves no manifest; the next one lists base 1 and incr 1', async () => {
     const { dir, manifest } = await start(['--appendonly', 'no']);
-    const c = client!;
+    const c = client;
     await c.call('debug', 'populate', '50');
     await c.config('SET', 'rdb-key-save-delay', '10000000');
     const forks = Number(/total_forks:(\d+)/.exec(await c.info('stats'))![1]);
     await c.config('SET', 'appendonly', 'yes');
     // As Redis forks inside CONFIG SET: the rewrite (and its child) runs when the reply arrives.
-    const pid = server!.process.pid!;
+    const pid = server.process.pid!;
     const kids = childrenOf(pid);
     expect(kids).toHaveLength(1);
     expect(Number(/total_forks:(\d+)/.exec(await c.info('stats'))![1])).toBe(forks + 1);
     process.kill(kids[0]!, 'SIGKILL');
-    await waitFor('the temp incr file removal', () => server!.output().includes('Removing the temp incr aof file'));
+    await waitFor('the temp incr file removal', () => server.output().includes('Removing the temp incr aof file'));
     const aofDir = path.join(dir, 'appendonlydir');
     expect(fs.existsSync(path.join(aofDir, 'appendonly.aof.manifest'))).toBe(false);
     expect(fs.readdirSync(aofDir).filter((f) => f.endsWith('.rdb'))).toEqual([]);

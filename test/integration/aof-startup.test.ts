@@ -5,22 +5,18 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { freePort, startShoal, type RunningServer } from '../helpers/shoal-server.ts';
+import { freePort, type RunningServer } from '../helpers/shoal-server.ts';
+import { serverPerTest } from '../helpers/server-per-test.ts';
 import { writeRdbFileSync } from '../../src/persistence/rdb-file.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function resp(...args: string[]): string {
   return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
-}
-
-function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-aof-start-'));
 }
 
 /** Runs a server expected to stop during start-up; resolves its exit code and log. */
@@ -40,33 +36,20 @@ async function startExpectingExit(args: string[]): Promise<{ code: number | null
 }
 
 describe('AOF at start-up', () => {
-  const dirs: string[] = [];
-  let server: RunningServer | undefined;
-  let client: Redis | undefined;
+  const t = serverPerTest('shoal-aof-start-');
+  let server: RunningServer;
+  let client: Redis;
 
-  afterEach(async () => {
-    client?.disconnect();
-    client = undefined;
-    await server?.stop();
-    server = undefined;
-    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-  });
-
-  const dirWith = (): string => {
-    const d = tempDir();
-    dirs.push(d);
-    return d;
-  };
 
   it('creates a base and an incr file when it starts with nothing, and DEBUG LOADAOF reads them back', async () => {
-    const dir = dirWith();
-    server = await startShoal(['--dir', dir, '--appendonly', 'yes']);
+    const dir = t.tempDir();
+    server = await t.start(['--dir', dir, '--appendonly', 'yes']);
     const aofDir = path.join(dir, 'appendonlydir');
     expect(fs.readFileSync(path.join(aofDir, 'appendonly.aof.manifest'), 'latin1')).toBe(
       'file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n',
     );
     expect(fs.readFileSync(path.join(aofDir, 'appendonly.aof.1.base.rdb')).subarray(0, 5).toString()).toBe('REDIS');
-    client = new Redis({ port: server.port });
+    client = t.connect({ port: server.port });
     await client.set('foo', 'behavior');
     const before = await client.call('debug', 'digest');
     expect(/rdb_changes_since_last_save:(\d+)/.exec(await client.info('persistence'))![1]).not.toBe('0');
@@ -78,8 +61,8 @@ describe('AOF at start-up', () => {
   });
 
   it('writes an AOF-format base with aof-use-rdb-preamble no', async () => {
-    const dir = dirWith();
-    server = await startShoal(['--dir', dir, '--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']);
+    const dir = t.tempDir();
+    server = await t.start(['--dir', dir, '--appendonly', 'yes', '--aof-use-rdb-preamble', 'no']);
     const aofDir = path.join(dir, 'appendonlydir');
     expect(fs.readFileSync(path.join(aofDir, 'appendonly.aof.manifest'), 'latin1')).toBe(
       'file appendonly.aof.1.base.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n',
@@ -88,26 +71,26 @@ describe('AOF at start-up', () => {
   });
 
   it('moves an old-style RESP AOF into the directory as the base and loads it', async () => {
-    const dir = dirWith();
+    const dir = t.tempDir();
     fs.writeFileSync(path.join(dir, 'appendonly.aof'), resp('set', 'k1', 'v1') + resp('set', 'k2', 'v2'));
-    server = await startShoal(['--dir', dir, '--appendonly', 'yes']);
+    server = await t.start(['--dir', dir, '--appendonly', 'yes']);
     expect(server.output()).toContain('Successfully migrated an old-style AOF file (appendonly.aof) into the AOF directory (appendonlydir).');
     expect(fs.existsSync(path.join(dir, 'appendonly.aof'))).toBe(false);
     expect(fs.readFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1')).toBe(
       'file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n',
     );
-    client = new Redis({ port: server.port });
+    client = t.connect({ port: server.port });
     expect(await client.mget('k1', 'k2')).toEqual(['v1', 'v2']);
   });
 
   it('loads an old-style AOF with an RDB preamble: the keys of the RDB part and of the AOF tail', async () => {
-    const dir = dirWith();
+    const dir = t.tempDir();
     const rdbPath = path.join(dir, 'preamble.rdb');
     writeRdbFileSync(rdbPath, [{ db: 0, key: 'k1', value: 'v1', expireAt: -1 }, { db: 0, key: 'k2', value: 'v2', expireAt: -1 }], { aofBase: true });
     fs.writeFileSync(path.join(dir, 'appendonly.aof'), Buffer.concat([fs.readFileSync(rdbPath), Buffer.from(resp('select', '0') + resp('set', 'k3', 'v3'))]));
     fs.rmSync(rdbPath);
-    server = await startShoal(['--dir', dir, '--appendonly', 'yes', '--threads', '2']);
-    client = new Redis({ port: server.port });
+    server = await t.start(['--dir', dir, '--appendonly', 'yes', '--threads', '2']);
+    client = t.connect({ port: server.port });
     expect(await client.mget('k1', 'k2', 'k3')).toEqual(['v1', 'v2', 'v3']);
     await client.set('k4', 'v4');
     const before = await client.call('debug', 'digest');
@@ -116,18 +99,18 @@ describe('AOF at start-up', () => {
   });
 
   it('completes an upgrade interrupted after the manifest was written', async () => {
-    const dir = dirWith();
+    const dir = t.tempDir();
     fs.writeFileSync(path.join(dir, 'appendonly.aof'), resp('set', 'k1', 'v1'));
     fs.mkdirSync(path.join(dir, 'appendonlydir'));
     fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof seq 1 type b\n');
-    server = await startShoal(['--dir', dir, '--appendonly', 'yes']);
-    client = new Redis({ port: server.port });
+    server = await t.start(['--dir', dir, '--appendonly', 'yes']);
+    client = t.connect({ port: server.port });
     expect(await client.get('k1')).toBe('v1');
     expect(fs.existsSync(path.join(dir, 'appendonlydir', 'appendonly.aof'))).toBe(true);
   });
 
   it('refuses a manifest line longer than 1024 characters, with Redis\'s words', async () => {
-    const dir = dirWith();
+    const dir = t.tempDir();
     const aofDir = path.join(dir, 'appendonlydir');
     fs.mkdirSync(aofDir);
     fs.writeFileSync(path.join(aofDir, 'appendonly.aof.1.incr.aof'), resp('set', 'k', 'v'));
@@ -138,7 +121,7 @@ describe('AOF at start-up', () => {
   });
 
   it('stops on a command it does not know, naming it and the file', async () => {
-    const dir = dirWith();
+    const dir = t.tempDir();
     const aofDir = path.join(dir, 'appendonlydir');
     fs.mkdirSync(aofDir);
     fs.writeFileSync(path.join(aofDir, 'appendonly.aof.1.incr.aof'), resp('set', 'foo', 'hello') + resp('bla', 'foo', 'hello') + resp('set', 'foo', 'hello'));
@@ -149,18 +132,18 @@ describe('AOF at start-up', () => {
   });
 
   it('keeps a key whose PEXPIREAT is past until the load ends, so later writes do not recreate it', async () => {
-    const dir = dirWith();
+    const dir = t.tempDir();
     const aofDir = path.join(dir, 'appendonlydir');
     fs.mkdirSync(aofDir);
     fs.writeFileSync(path.join(aofDir, 'appendonly.aof.1.incr.aof'), resp('rpush', 'list', 'foo') + resp('pexpireat', 'list', '1000') + resp('rpush', 'list', 'bar'));
     fs.writeFileSync(path.join(aofDir, 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
-    server = await startShoal(['--dir', dir, '--appendonly', 'yes', '--threads', '2']);
-    client = new Redis({ port: server.port });
+    server = await t.start(['--dir', dir, '--appendonly', 'yes', '--threads', '2']);
+    client = t.connect({ port: server.port });
     expect(await client.llen('list')).toBe(0);
   });
 
   it('a client that connects while the workers start, with little to load, is served (no -LOADING)', async () => {
-    const dir = dirWith();
+    const dir = t.tempDir();
     const port = await freePort();
     const child = spawn(process.execPath, [`${ROOT}src/main.ts`, '--port', String(port), '--save', '', '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
@@ -188,9 +171,9 @@ describe('AOF at start-up', () => {
   });
 
   it('DEBUG AOF-FLUSH-SLEEP delays the AOF writes, and appendfsync always still answers after the write', async () => {
-    const dir = dirWith();
-    server = await startShoal(['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always']);
-    client = new Redis({ port: server.port });
+    const dir = t.tempDir();
+    server = await t.start(['--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always']);
+    client = t.connect({ port: server.port });
     const incr = path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof');
     expect(await client.call('debug', 'aof-flush-sleep', '300000')).toBe('OK');
     // The log thread gets the setting by message: a write that takes the sleep shows it arrived.

@@ -5,11 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { freePort, startShoal, waitForPing, type RunningServer } from '../helpers/shoal-server.ts';
-
-async function info(client: Redis, field: string): Promise<string> {
-  const text = await client.info('persistence');
-  return text.match(new RegExp(`${field}:([^\\r\\n]*)`))?.[1] ?? '';
-}
+import { infoField } from '../helpers/server-per-test.ts';
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -117,13 +113,13 @@ describe('BGREWRITEAOF (multi-part AOF, while clients write)', () => {
     const load = startLoad(shoal.port);
     await new Promise((r) => setTimeout(r, 300));
     expect(await client.bgrewriteaof()).toBe('Background append only file rewriting started');
-    await waitFor(async () => (await info(client, 'aof_rewrites')) === '1' && (await info(client, 'aof_rewrite_in_progress')) === '0');
-    expect(await info(client, 'aof_last_bgrewrite_status')).toBe('ok');
+    await waitFor(async () => (await infoField(client, 'aof_rewrites')) === '1' && (await infoField(client, 'aof_rewrite_in_progress')) === '0');
+    expect(await infoField(client, 'aof_last_bgrewrite_status')).toBe('ok');
     // Writes after the rewrite go to the new incremental file.
     await new Promise((r) => setTimeout(r, 200));
     expect(await client.config('SET', 'aof-use-rdb-preamble', 'no')).toBe('OK');
     expect(await client.bgrewriteaof()).toBe('Background append only file rewriting started');
-    await waitFor(async () => (await info(client, 'aof_rewrites')) === '2' && (await info(client, 'aof_rewrite_in_progress')) === '0');
+    await waitFor(async () => (await infoField(client, 'aof_rewrites')) === '2' && (await infoField(client, 'aof_rewrite_in_progress')) === '0');
     await new Promise((r) => setTimeout(r, 200));
     const ops = await load.stop();
     expect(ops).toBeGreaterThan(50);
@@ -175,13 +171,13 @@ describe('BGREWRITEAOF (multi-part AOF, while clients write)', () => {
     // 50 writes of 10 kB: below the 1 MB minimum, no rewrite whatever the growth.
     for (let i = 0; i < 50; i++) await client.set(`small:${i}`, value);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(await info(client, 'aof_rewrites')).toBe('0');
+    expect(await infoField(client, 'aof_rewrites')).toBe('0');
     // Past 1 MB (and over 100% growth from the empty start): a rewrite starts on its own.
     for (let i = 0; i < 150; i++) await client.set(`big:${i}`, value);
-    await waitFor(async () => (await info(client, 'aof_rewrites')) === '1' && (await info(client, 'aof_rewrite_in_progress')) === '0');
-    expect(await info(client, 'aof_last_bgrewrite_status')).toBe('ok');
+    await waitFor(async () => (await infoField(client, 'aof_rewrites')) === '1' && (await infoField(client, 'aof_rewrite_in_progress')) === '0');
+    expect(await infoField(client, 'aof_last_bgrewrite_status')).toBe('ok');
     // The rewrite's base holds every key once: the AOF is now about the size of the data.
-    expect(Number(await info(client, 'aof_current_size'))).toBeLessThan(2_500_000);
+    expect(Number(await infoField(client, 'aof_current_size'))).toBeLessThan(2_500_000);
     expect(await client.dbsize()).toBe(200);
     client.disconnect();
   }, 120_000);
@@ -198,9 +194,9 @@ describe('BGREWRITEAOF (multi-part AOF, while clients write)', () => {
     pipeline.rpush('list', 'a', 'b', 'c');
     await pipeline.exec();
     expect(await client.config('SET', 'appendonly', 'yes')).toBe('OK');
-    await waitFor(async () => (await info(client, 'aof_rewrite_scheduled')) === '0' &&
-      (await info(client, 'aof_rewrite_in_progress')) === '0' && (await info(client, 'aof_rewrites')) === '1');
-    expect(await info(client, 'aof_enabled')).toBe('1');
+    await waitFor(async () => (await infoField(client, 'aof_rewrite_scheduled')) === '0' &&
+      (await infoField(client, 'aof_rewrite_in_progress')) === '0' && (await infoField(client, 'aof_rewrites')) === '1');
+    expect(await infoField(client, 'aof_enabled')).toBe('1');
 
     // Acknowledged writes, then kill -9 in the middle of more.
     const acked = new Map<string, number>();

@@ -5,16 +5,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { freePort, startShoal, waitForPing, type RunningServer } from '../helpers/shoal-server.ts';
+import { infoField } from '../helpers/server-per-test.ts';
 import { readRdbFileSync } from '../../src/persistence/rdb-file.ts';
 import type { RedisValue } from '../../src/types/value.ts';
 import { ListValue } from '../../src/types/list-value.ts';
 
 const FILLER = 40_000;
-
-async function info(client: Redis, field: string): Promise<string> {
-  const text = await client.info('persistence');
-  return text.match(new RegExp(`${field}:([^\\r\\n]*)`))?.[1] ?? '';
-}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -98,11 +94,11 @@ describe('BGSAVE while clients write (copy-on-write snapshot)', () => {
     // FLUSHDB before the snapshot is done: the snapshot keeps the old maps.
     expect(await control.flushdb()).toBe('OK');
     control.disconnect();
-    await waitFor(async () => (await info(client, 'rdb_bgsave_in_progress')) === '0');
+    await waitFor(async () => (await infoField(client, 'rdb_bgsave_in_progress')) === '0');
     stop = true;
     await Promise.all(writers);
 
-    expect(await info(client, 'rdb_last_bgsave_status')).toBe('ok');
+    expect(await infoField(client, 'rdb_last_bgsave_status')).toBe('ok');
 
     const file = path.join(dir, 'dump.rdb');
     const keys = readKeys(file);
@@ -137,7 +133,7 @@ describe('BGSAVE while clients write (copy-on-write snapshot)', () => {
     // After SET d:n the pair {n-1, n} exists, after DEL d:(n-1) only {n}.
     expect(present.length === 1 || (present.length === 2 && present[1] === present[0]! + 1)).toBe(true);
     // The writers did reach slots before the snapshot did (the copy-on-write path ran).
-    expect(Number(await info(client, 'rdb_last_cow_size'))).toBeGreaterThan(0);
+    expect(Number(await infoField(client, 'rdb_last_cow_size'))).toBeGreaterThan(0);
   }, 180_000);
 
   it('redis-check-rdb accepts the file and redis-server 7.0 loads the same keys', async () => {

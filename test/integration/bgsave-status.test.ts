@@ -4,12 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
+import { infoField } from '../helpers/server-per-test.ts';
 import { readRdbFileSync } from '../../src/persistence/rdb-file.ts';
-
-async function info(client: Redis, field: string): Promise<string> {
-  const text = await client.info('persistence');
-  return text.match(new RegExp(`${field}:([^\\r\\n]*)`))?.[1] ?? '';
-}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -20,7 +16,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promi
 }
 
 const idle = async (client: Redis): Promise<boolean> =>
-  (await info(client, 'rdb_bgsave_in_progress')) === '0' && (await info(client, 'aof_rewrite_in_progress')) === '0';
+  (await infoField(client, 'rdb_bgsave_in_progress')) === '0' && (await infoField(client, 'aof_rewrite_in_progress')) === '0';
 
 describe('BGSAVE status, errors and scheduling', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shoal-bgsave-status-'));
@@ -54,9 +50,9 @@ describe('BGSAVE status, errors and scheduling', () => {
       'ERR Background save already in progress',
       'ERR Background save already in progress',
     ]);
-    expect(await info(client, 'rdb_bgsave_in_progress')).toBe('1');
+    expect(await infoField(client, 'rdb_bgsave_in_progress')).toBe('1');
     await waitFor(() => idle(client));
-    expect(await info(client, 'rdb_last_bgsave_status')).toBe('ok');
+    expect(await infoField(client, 'rdb_last_bgsave_status')).toBe('ok');
 
     const during = await client.pipeline().bgrewriteaof().bgsave().bgsave('SCHEDULE').exec();
     expect(during!.map(([err, r]) => (err ? err.message : r))).toEqual([
@@ -64,22 +60,22 @@ describe('BGSAVE status, errors and scheduling', () => {
       "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
       'Background saving scheduled',
     ]);
-    const saves = Number(await info(client, 'rdb_saves'));
+    const saves = Number(await infoField(client, 'rdb_saves'));
     // The scheduled save runs once the rewrite is over.
-    await waitFor(async () => Number(await info(client, 'rdb_saves')) === saves + 1 && (await idle(client)));
-    expect(await info(client, 'aof_rewrites')).toBe('1');
+    await waitFor(async () => Number(await infoField(client, 'rdb_saves')) === saves + 1 && (await idle(client)));
+    expect(await infoField(client, 'aof_rewrites')).toBe('1');
   }, 120_000);
 
   it('BGSAVE inside MULTI is scheduled, and LASTSAVE moves when a save ends', async () => {
     await waitFor(() => idle(client));
     const lastsave = await client.lastsave();
-    const saves = Number(await info(client, 'rdb_saves'));
+    const saves = Number(await infoField(client, 'rdb_saves'));
     await new Promise((r) => setTimeout(r, 1100));
     const result = await client.multi().set('in-multi', '1').bgsave().exec();
     expect(result![1]![1]).toBe('Background saving scheduled');
-    await waitFor(async () => Number(await info(client, 'rdb_saves')) === saves + 1 && (await idle(client)));
+    await waitFor(async () => Number(await infoField(client, 'rdb_saves')) === saves + 1 && (await idle(client)));
     expect(await client.lastsave()).toBeGreaterThan(lastsave);
-    expect(await info(client, 'rdb_changes_since_last_save')).toBe('0');
+    expect(await infoField(client, 'rdb_changes_since_last_save')).toBe('0');
   }, 120_000);
 
   it('a failed background save reports err, and stop-writes-on-bgsave-error refuses writes with MISCONF', async () => {
@@ -89,7 +85,7 @@ describe('BGSAVE status, errors and scheduling', () => {
     fs.rmSync(dir, { recursive: true, force: true });
     expect(await client.bgsave()).toBe('Background saving started');
     await waitFor(() => idle(client));
-    expect(await info(client, 'rdb_last_bgsave_status')).toBe('err');
+    expect(await infoField(client, 'rdb_last_bgsave_status')).toBe('err');
     await expect(client.set('x', 'y')).rejects.toThrow(/^MISCONF Redis is configured to save RDB snapshots/);
     await expect(client.ping()).rejects.toThrow(/^MISCONF/);
     expect(await client.get('k:1')).toBe('1');
@@ -103,7 +99,7 @@ describe('BGSAVE status, errors and scheduling', () => {
     fs.mkdirSync(dir);
     expect(await client.bgsave()).toBe('Background saving started');
     await waitFor(() => idle(client));
-    expect(await info(client, 'rdb_last_bgsave_status')).toBe('ok');
+    expect(await infoField(client, 'rdb_last_bgsave_status')).toBe('ok');
     expect(await client.set('x', 'z')).toBe('OK');
     expect(fs.existsSync(path.join(dir, 'dump.rdb'))).toBe(true);
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('temp-'))).toEqual([]);
@@ -111,11 +107,11 @@ describe('BGSAVE status, errors and scheduling', () => {
 
   it('save points start a background save', async () => {
     await waitFor(() => idle(client));
-    const saves = Number(await info(client, 'rdb_saves'));
+    const saves = Number(await infoField(client, 'rdb_saves'));
     fs.rmSync(path.join(dir, 'dump.rdb'), { force: true });
     expect(await client.config('SET', 'save', '1 1')).toBe('OK');
     await client.set('save-point', '1');
-    await waitFor(async () => Number(await info(client, 'rdb_saves')) > saves && (await idle(client)), 30_000);
+    await waitFor(async () => Number(await infoField(client, 'rdb_saves')) > saves && (await idle(client)), 30_000);
     expect(fs.existsSync(path.join(dir, 'dump.rdb'))).toBe(true);
     expect(await client.config('SET', 'save', '')).toBe('OK');
   }, 60_000);
@@ -125,7 +121,7 @@ describe('BGSAVE status, errors and scheduling', () => {
     expect(await client.config('SET', 'save', '900 1')).toBe('OK');
     expect(await client.bgsave()).toBe('Background saving started');
     await client.set('after-bgsave', '1');
-    expect(await info(client, 'rdb_bgsave_in_progress')).toBe('1');
+    expect(await infoField(client, 'rdb_bgsave_in_progress')).toBe('1');
     const exited = new Promise<void>((resolve) => shoal.process.once('exit', () => resolve()));
     client.on('error', () => {}); // the server goes away
     await client.call('SHUTDOWN').catch(() => undefined);

@@ -8,10 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
 import { serverPerTest } from '../helpers/server-per-test.ts';
-
-function resp(...args: string[]): string {
-  return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
-}
+import { resp, writeIncrOnlyAof } from '../helpers/aof-files.ts';
 
 describe('AOF format', () => {
   const t = serverPerTest('shoal-aof-format-');
@@ -20,11 +17,7 @@ describe('AOF format', () => {
 
   const dirWith = (incr?: string): string => {
     const dir = t.tempDir();
-    if (incr !== undefined) {
-      fs.mkdirSync(path.join(dir, 'appendonlydir'));
-      fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof'), incr);
-      fs.writeFileSync(path.join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
-    }
+    if (incr !== undefined) writeIncrOnlyAof(dir, incr);
     return dir;
   };
   const incrOf = (dir: string): string => path.join(dir, 'appendonlydir', 'appendonly.aof.1.incr.aof');

@@ -11,13 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { freePort, type RunningServer } from '../helpers/shoal-server.ts';
 import { serverPerTest } from '../helpers/server-per-test.ts';
+import { resp, writeIncrOnlyAof } from '../helpers/aof-files.ts';
 import { writeRdbFileSync } from '../../src/persistence/rdb-file.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-function resp(...args: string[]): string {
-  return `*${args.length}\r\n` + args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('');
-}
 
 /** Runs a server expected to stop during start-up; resolves its exit code and log. */
 async function startExpectingExit(args: string[]): Promise<{ code: number | null; log: string }> {
@@ -122,10 +119,7 @@ describe('AOF at start-up', () => {
 
   it('stops on a command it does not know, naming it and the file', async () => {
     const dir = t.tempDir();
-    const aofDir = path.join(dir, 'appendonlydir');
-    fs.mkdirSync(aofDir);
-    fs.writeFileSync(path.join(aofDir, 'appendonly.aof.1.incr.aof'), resp('set', 'foo', 'hello') + resp('bla', 'foo', 'hello') + resp('set', 'foo', 'hello'));
-    fs.writeFileSync(path.join(aofDir, 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
+    writeIncrOnlyAof(dir, resp('set', 'foo', 'hello') + resp('bla', 'foo', 'hello') + resp('set', 'foo', 'hello'));
     const { code, log } = await startExpectingExit(['--dir', dir, '--appendonly', 'yes']);
     expect(code).toBe(1);
     expect(log.trim().split('\n').pop()).toMatch(/Unknown command 'bla' reading the append only file appendonly\.aof\.1\.incr\.aof/);
@@ -133,10 +127,7 @@ describe('AOF at start-up', () => {
 
   it('keeps a key whose PEXPIREAT is past until the load ends, so later writes do not recreate it', async () => {
     const dir = t.tempDir();
-    const aofDir = path.join(dir, 'appendonlydir');
-    fs.mkdirSync(aofDir);
-    fs.writeFileSync(path.join(aofDir, 'appendonly.aof.1.incr.aof'), resp('rpush', 'list', 'foo') + resp('pexpireat', 'list', '1000') + resp('rpush', 'list', 'bar'));
-    fs.writeFileSync(path.join(aofDir, 'appendonly.aof.manifest'), 'file appendonly.aof.1.incr.aof seq 1 type i\n');
+    writeIncrOnlyAof(dir, resp('rpush', 'list', 'foo') + resp('pexpireat', 'list', '1000') + resp('rpush', 'list', 'bar'));
     server = await t.start(['--dir', dir, '--appendonly', 'yes', '--threads', '2']);
     client = t.connect({ port: server.port });
     expect(await client.llen('list')).toBe(0);

@@ -56,9 +56,9 @@ export class PersistenceState {
     return part === null ? undefined : [part.cowBytes, part.keys, part.totalKeys];
   }
 
-  /** Whether a background save is running (rdb_bgsave_in_progress). */
+  /** Whether a background save is running (rdb_bgsave_in_progress): a replica's payload is one, as Redis's child makes it. */
   get bgsaveInProgress(): boolean {
-    return this.running === 'rdb';
+    return this.running === 'rdb' || this.running === 'sync';
   }
 
   get aofRewriteInProgress(): boolean {

@@ -59,8 +59,9 @@ export function snapshotChunk(shard: Shard, request: Request, out: ReplyWriter):
   }
   // Every worker serializes its part in parallel: each waits workerCount times the delay, so the
   // save lasts about keys x delay, as Redis's single child does.
-  // Redis's AOF rewrite sleeps per key too (its tests keep a rewrite running with it).
-  const delayUs = snapshot.kind === 'rdb' || snapshot.kind === 'aof' ? Number(shard.config.get('rdb-key-save-delay') ?? 0) * shard.workerCount : 0;
+  // Redis's AOF rewrite sleeps per key too (its tests keep a rewrite running with it), and so does
+  // the child that makes a replica's payload (its tests keep a full resync in progress with it).
+  const delayUs = snapshot.kind === 'rdb' || snapshot.kind === 'aof' || snapshot.kind === 'sync' ? Number(shard.config.get('rdb-key-save-delay') ?? 0) * shard.workerCount : 0;
   if (delayUs > 0) {
     const wait = snapshot.resumeAt - Date.now();
     if (wait > 0) {

@@ -42,6 +42,16 @@ interface ReplicaLink {
   startOffset: number | null;
   /** repl-diskless-sync-delay: the snapshot starts when this fires (more replicas may arrive meanwhile). */
   delayTimer: NodeJS.Timeout | null;
+  /** Its payload is diskless ($EOF:<mark>, streamed while it is made) rather than length-prefixed. */
+  eof: boolean;
+  /**
+   * From the payload's offset until the link is online: the stream after it, kept for this replica
+   * (Redis keeps it in the replica's output buffer), as the backlog may not hold that much.
+   */
+  buffered: Buffer[] | null;
+  bufferedBytes: number;
+  /** The worker wrote the whole payload. */
+  payloadSent: boolean;
 }
 
 interface Wait {
@@ -192,7 +202,19 @@ export class LogReplication {
   private sendToReplicas(bytes: Buffer): void {
     if (this.links.size === 0) return;
     const copy = Uint8Array.prototype.slice.call(bytes);
-    for (const link of this.links.values()) if (link.state === 'online') this.post(link.worker, { t: 'write', cid: link.cid, bytes: copy });
+    for (const link of [...this.links.values()]) {
+      if (link.state === 'online') this.post(link.worker, { t: 'write', cid: link.cid, bytes: copy });
+      else if (link.buffered !== null) {
+        link.buffered.push(Buffer.from(copy.buffer, copy.byteOffset, copy.byteLength));
+        link.bufferedBytes += copy.byteLength;
+        // As Redis: a replica whose pending stream passes client-output-buffer-limit replica is dropped.
+        const hard = this.config.clientOutputBufferLimit.replica[0];
+        if (hard > 0 && link.bufferedBytes > hard) {
+          console.warn(`shoal: closing replica ${link.ip}:${link.port}: the stream kept during its full resync passed client-output-buffer-limit replica`);
+          this.dropLink(link);
+        }
+      }
+    }
   }
 
   private ensureBacklog(): ReplicationBacklog {
@@ -217,7 +239,7 @@ export class LogReplication {
         if (link === undefined) break;
         link.ackOffset = Math.max(link.ackOffset, msg.offset);
         link.ackTime = Date.now();
-        if (link.state === 'send_bulk' && link.startOffset !== null) this.putOnline(link, link.startOffset + 1);
+        if (link.state === 'send_bulk' && link.startOffset !== null && link.payloadSent) this.putOnline(link, link.startOffset + 1);
         this.checkWaits();
         break;
       }
@@ -237,6 +259,17 @@ export class LogReplication {
         this.resolvePending();
         break;
       }
+      case 'payload-sent': {
+        const link = this.links.get(`${worker}:${msg.cid}`);
+        if (link === undefined || link.startOffset === null) break;
+        link.payloadSent = true;
+        // As Redis: after a payload of known length the stream follows at once (SYNC clients never
+        // acknowledge); after an EOF-marked one it follows the first ACK (the replica loaded it).
+        if (!link.eof) this.putOnline(link, link.startOffset + 1);
+        else link.state = 'send_bulk';
+        this.publish();
+        break;
+      }
       case 'snapshot-failed': {
         const link = this.links.get(`${worker}:${msg.cid}`);
         this.snapshotDone();
@@ -254,11 +287,9 @@ export class LogReplication {
         if (link === undefined || link.startOffset !== null) break;
         // Nothing streamed since the payload was loaded: the master client has no offset of its own yet.
         const offset = msg.offset >= 0 ? msg.offset : this.applied;
-        link.startOffset = offset;
-        link.state = 'send_bulk';
-        const eof = link.capaEof && this.config.get('repl-diskless-sync') === 'yes';
-        this.post(link.worker, { t: 'fullsync', cid: link.cid, replid: link.sync ? '' : this.replid, offset, eof, rdb: msg.rdb });
-        if (!eof) this.putOnline(link, offset + 1);
+        link.eof = link.capaEof && this.config.get('repl-diskless-sync') === 'yes';
+        this.startPayload(link, offset);
+        this.post(link.worker, { t: 'fullsync', cid: link.cid, replid: link.sync ? '' : this.replid, offset, eof: link.eof, rdb: msg.rdb });
         break;
       }
       case 'applied':
@@ -287,6 +318,7 @@ export class LogReplication {
     const link: ReplicaLink = {
       worker, cid: msg.cid, ip: msg.ip, port: msg.listeningPort, state: 'wait_bgsave', capaEof: msg.capaEof, sync: msg.sync,
       ackOffset: 0, ackTime: Date.now(), snapshotSeq: null, startOffset: null, delayTimer: null,
+      eof: false, buffered: null, bufferedBytes: 0, payloadSent: false,
     };
     this.links.set(`${worker}:${msg.cid}`, link);
     const backlog = this.backlog;
@@ -348,7 +380,23 @@ export class LogReplication {
 
   private startSnapshot(link: ReplicaLink): void {
     this.pendingSnapshots++;
-    this.post(link.worker, { t: 'snapshot', cid: link.cid });
+    link.eof = link.capaEof && this.config.get('repl-diskless-sync') === 'yes';
+    this.post(link.worker, { t: 'snapshot', cid: link.cid, eof: link.eof });
+  }
+
+  /** The replica's payload starts at stream offset `offset`: what follows is kept for it until it is online. */
+  private startPayload(link: ReplicaLink, offset: number): void {
+    link.startOffset = offset;
+    // Diskless: the payload streams from now on (send_bulk); to disk, Redis's child is still saving.
+    if (link.eof) link.state = 'send_bulk';
+    const backlog = this.backlog!;
+    const held = backlog.holds(offset + 1) ? backlog.copyFrom(offset + 1) : null;
+    if (held === null) {
+      this.dropLink(link);
+      return;
+    }
+    link.buffered = held.length > 0 ? [held] : [];
+    link.bufferedBytes = held.length;
   }
 
   private snapshotDone(): void {
@@ -381,18 +429,25 @@ export class LogReplication {
         this.encoder.forceSelect();
       }
       if (offset < 0) continue;
-      link.startOffset = offset;
-      link.state = 'send_bulk';
       this.snapshotDone();
-      const eof = link.capaEof && this.config.get('repl-diskless-sync') === 'yes';
-      this.post(link.worker, { t: 'fullsync', cid: link.cid, replid: link.sync ? '' : this.replid, offset, eof });
-      // As Redis: after a payload of known length the stream follows at once (SYNC clients never
-      // acknowledge); after an EOF-marked one it follows the first ACK (the replica loaded it).
-      if (!eof) this.putOnline(link, offset + 1);
+      this.startPayload(link, offset);
+      if (link.startOffset === null || !this.links.has(`${link.worker}:${link.cid}`)) continue;
+      this.post(link.worker, { t: 'fullsync', cid: link.cid, replid: link.sync ? '' : this.replid, offset, eof: link.eof });
     }
   }
 
   private putOnline(link: ReplicaLink, from: number): void {
+    const buffered = link.buffered;
+    if (buffered !== null) {
+      // Everything after the payload's offset, kept since it started.
+      link.buffered = null;
+      link.bufferedBytes = 0;
+      if (buffered.length > 0) this.post(link.worker, { t: 'write', cid: link.cid, bytes: Uint8Array.prototype.slice.call(Buffer.concat(buffered)) });
+      link.state = 'online';
+      this.countGoodReplicas();
+      this.publish();
+      return;
+    }
     const backlog = this.backlog!;
     if (!backlog.holds(from)) {
       this.dropLink(link);

@@ -10,6 +10,8 @@ export type WorkerToLog =
   /** The snapshot of a full resync is taken: the stream continues with effect `seq`. */
   | { t: 'snapshot-taken'; cid: number; seq: number; bytes: number }
   | { t: 'snapshot-failed'; cid: number; error: string }
+  /** The whole payload of a full resync is on the replica's socket (what follows is the stream). */
+  | { t: 'payload-sent'; cid: number }
   /** Replica side (worker 0): the snapshot for a replica of this replica, taken between two chunks of the stream at `offset`. */
   | { t: 'applied-snapshot'; worker: number; cid: number; offset: number; rdb: Uint8Array }
   /** WAIT: reply with the replicas that acknowledged every effect before `seq`. */
@@ -30,7 +32,8 @@ export type LogToWorker =
   | { t: 'write'; cid: number; bytes: Uint8Array }
   /** Write +FULLRESYNC and the snapshot taken for this replica ($<len> or EOF-marked), then the stream follows. */
   | { t: 'fullsync'; cid: number; replid: string; offset: number; eof: boolean; rdb?: Uint8Array }
-  | { t: 'snapshot'; cid: number }
+  /** Make the payload of `cid`'s full resync: diskless ($EOF:<mark>, streamed) or with its length first. */
+  | { t: 'snapshot'; cid: number; eof: boolean }
   /** Replica side (worker 0): take a snapshot for worker `worker`'s replica `cid` between two chunks of the stream. */
   | { t: 'applied-snapshot'; worker: number; cid: number }
   | { t: 'close'; cid: number }

@@ -3,7 +3,6 @@
 // sends; the snapshot of a full resync; WAIT. On a replica (worker 0): the master client, a connection
 // without a socket that runs the primary's stream in order (hops and cross-worker transactions as
 // any client's), reporting the offset it applied.
-import crypto from 'node:crypto';
 import type { MessagePort } from 'node:worker_threads';
 import type { Shard } from '../shard/shard.ts';
 import type { Database } from '../shard/database.ts';
@@ -12,6 +11,8 @@ import { ReplicationState } from './repl-state.ts';
 import type { LogToWorker, WorkerToLog } from './messages.ts';
 import { takeReplicationSnapshot, loadIntoWorkers, readStreamDb, readReplicationAux } from './snapshot.ts';
 import { rdbPath } from '../persistence/rdb-snapshot.ts';
+import { streamSyncRdb } from '../persistence/rdb-sync-snapshot.ts';
+import { FullSyncPayload } from './full-sync-payload.ts';
 import { ReplicaKeyExpiry } from './replica-key-expiry.ts';
 import { clientMatches } from '../commands/client.ts';
 import type { ReplicationView } from './repl-state.ts';
@@ -20,8 +21,8 @@ type QueueItem = { bytes: Buffer; start: number } | 'reset' | { file: string } |
 
 interface ReplicaConn {
   conn: Connection;
-  /** The snapshot taken for its full resync, until it is sent. */
-  rdb: Buffer | null;
+  /** The payload of its full resync, while it is made and sent. */
+  payload: FullSyncPayload | null;
   /** socket.bytesWritten right after the payload was queued: the payload does not count against the output limit. */
   payloadEnd: number;
 }
@@ -101,7 +102,7 @@ export class WorkerReplication {
 
   /** PSYNC or SYNC from `conn`: from now on it is a replica, fed by the log thread. */
   attachReplica(conn: Connection, replid: string, offset: number, sync: boolean, capaEof: boolean, listeningPort: number, announcedIp = ''): void {
-    this.replicas.set(conn.id, { conn, rdb: null, payloadEnd: 0 });
+    this.replicas.set(conn.id, { conn, payload: null, payloadEnd: 0 });
     const socket = conn.socket!;
     socket.once('close', () => {
       if (this.replicas.delete(conn.id)) this.post({ t: 'replica-closed', cid: conn.id });
@@ -202,17 +203,13 @@ export class WorkerReplication {
         break;
       }
       case 'fullsync':
-        if (msg.rdb !== undefined) {
-          const replica = this.replicas.get(msg.cid);
-          if (replica !== undefined) replica.rdb = Buffer.from(msg.rdb.buffer, msg.rdb.byteOffset, msg.rdb.byteLength);
-        }
-        this.sendFullSync(msg.cid, msg.replid, msg.offset, msg.eof);
+        this.sendFullSync(msg);
         break;
       case 'applied-snapshot':
         this.enqueue({ snapshotFor: msg.worker, cid: msg.cid });
         break;
       case 'snapshot':
-        void this.snapshot(msg.cid);
+        void this.snapshot(msg.cid, msg.eof);
         break;
       case 'close':
         this.replicas.get(msg.cid)?.conn.close();
@@ -266,42 +263,68 @@ export class WorkerReplication {
     }
   }
 
-  private async snapshot(cid: number): Promise<void> {
+  /**
+   * The payload of a full resync, from a copy-on-write snapshot: the log thread learns its point
+   * (write sequence) at once, and the keys are serialized while this server goes on serving. A
+   * replica that disconnects meanwhile stops it, as Redis kills a child whose payload nobody waits
+   * for (unless save points make a disk payload useful).
+   */
+  private async snapshot(cid: number, eof: boolean): Promise<void> {
     const replica = this.replicas.get(cid);
     if (replica === undefined) {
       // Gone before its snapshot: the log thread still counts the snapshot as pending.
       this.post({ t: 'snapshot-failed', cid, error: 'the replica disconnected' });
       return;
     }
+    const socket = replica.conn.socket!;
+    const payload = new FullSyncPayload(socket, eof, () => {
+      replica.payloadEnd = socket.bytesWritten;
+      replica.payload = null;
+      this.post({ t: 'payload-sent', cid });
+    });
+    replica.payload = payload;
+    const keepWithoutReplica = !eof && this.shard.config.save.length > 0;
+    let point = false;
     try {
-      const { rdb, seq } = await takeReplicationSnapshot(this.shard);
-      replica.rdb = rdb;
-      this.post({ t: 'snapshot-taken', cid, seq, bytes: rdb.length });
+      await streamSyncRdb(this.shard, (chunk) => payload.push(chunk), {
+        backpressure: () => (keepWithoutReplica && payload.closed ? Promise.resolve() : payload.room()),
+        onPoint: (seq) => {
+          point = true;
+          // Redis's words (its tests wait for them): the payload's "child" started.
+          if (eof) console.log(`shoal: Starting BGSAVE for SYNC with target: replicas sockets\nshoal: Background RDB transfer started by pid ${process.pid}`);
+          else console.log(`shoal: Starting BGSAVE for SYNC with target: disk\nshoal: Background saving started by pid ${process.pid}`);
+          this.post({ t: 'snapshot-taken', cid, seq, bytes: 0 });
+        },
+      });
+      payload.finish();
     } catch (err) {
-      console.error('shoal: replication snapshot failed:', err);
-      this.post({ t: 'snapshot-failed', cid, error: String(err) });
+      if (!payload.closed) {
+        console.error('shoal: replication snapshot failed:', err);
+        replica.conn.close();
+      }
+      // Before its point the log thread waits for the snapshot; after it, the link's close is enough.
+      if (!point) this.post({ t: 'snapshot-failed', cid, error: String(err) });
     }
   }
 
-  private sendFullSync(cid: number, replid: string, offset: number, eof: boolean): void {
-    const replica = this.replicas.get(cid);
-    if (replica === undefined || replica.conn.closed || replica.rdb === null) return;
-    const socket = replica.conn.socket!;
-    const rdb = replica.rdb;
-    replica.rdb = null;
+  private sendFullSync(msg: Extract<LogToWorker, { t: 'fullsync' }>): void {
+    const replica = this.replicas.get(msg.cid);
+    if (replica === undefined || replica.conn.closed) return;
     // SYNC (the old protocol) gets the payload alone.
-    if (replid !== '') socket.write(`+FULLRESYNC ${replid} ${offset}\r\n`);
-    if (eof) {
-      // Diskless format: "$EOF:<40 random characters>", the payload, the same 40 characters.
-      const mark = crypto.randomBytes(20).toString('hex');
-      socket.write(`$EOF:${mark}\r\n`);
-      socket.write(rdb);
-      socket.write(mark);
-    } else {
-      socket.write(`$${rdb.length}\r\n`);
-      socket.write(rdb);
+    const line = msg.replid !== '' ? `+FULLRESYNC ${msg.replid} ${msg.offset}\r\n` : '';
+    if (msg.rdb !== undefined) {
+      // A replica's snapshot of what it applied, whole (see 'applied-snapshot').
+      const socket = replica.conn.socket!;
+      const payload = new FullSyncPayload(socket, msg.eof, () => {
+        replica.payloadEnd = socket.bytesWritten;
+        this.post({ t: 'payload-sent', cid: msg.cid });
+      });
+      payload.push(Buffer.from(msg.rdb.buffer, msg.rdb.byteOffset, msg.rdb.byteLength));
+      payload.finish();
+      payload.start(line);
+      return;
     }
-    replica.payloadEnd = socket.bytesWritten;
+    replica.payload?.start(line);
   }
 
   // ---- replica side (worker 0) ----

@@ -1,0 +1,92 @@
+// The RDB payload of one replica's full resync, on the worker that holds the replica's socket. The
+// snapshot (persistence/rdb-sync-snapshot.ts) starts before the log thread has matched its point to a
+// stream offset, so the +FULLRESYNC line is not known when the first chunks are made:
+// - diskless ($EOF:<mark> format): chunks wait here until the header is written, then go straight to
+//   the socket as they are made, with backpressure (a slow replica slows the snapshot down instead
+//   of the payload piling up in memory), and the mark follows the last one;
+// - to "disk" ($<length> format): the length must come first, so the chunks are kept until the last
+//   one, then header and payload are written together (Redis's child writes the file meanwhile; the
+//   replica waits in wait_bgsave).
+import crypto from 'node:crypto';
+import type { Socket } from 'node:net';
+
+/** Bytes queued on the socket above which the snapshot waits (a slow reader holds it back). */
+const HIGH_WATER = 4 * 1024 * 1024;
+
+export class FullSyncPayload {
+  readonly eof: boolean;
+  private readonly socket: Socket;
+  private header: string | null = null;
+  private chunks: Buffer[] = [];
+  private length = 0;
+  private finished = false;
+  private written = false;
+  private mark = '';
+  /** Called once the whole payload is on the socket's queue. */
+  private readonly onWritten: () => void;
+  private waiters: Array<() => void> = [];
+
+  constructor(socket: Socket, eof: boolean, onWritten: () => void) {
+    this.socket = socket;
+    this.eof = eof;
+    this.onWritten = onWritten;
+    socket.on('drain', () => this.wake());
+    socket.once('close', () => this.wake());
+  }
+
+  get closed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  /** The log thread matched the snapshot to an offset: `line` is "+FULLRESYNC <replid> <offset>\r\n", or '' for SYNC. */
+  start(line: string): void {
+    this.header = line;
+    if (this.eof) {
+      this.mark = crypto.randomBytes(20).toString('hex');
+      this.socket.write(`${line}$EOF:${this.mark}\r\n`);
+      for (const chunk of this.chunks) this.socket.write(chunk);
+      this.chunks = [];
+    }
+    this.complete();
+    this.wake();
+  }
+
+  push(chunk: Buffer): void {
+    if (this.socket.destroyed) return;
+    if (this.eof && this.header !== null) this.socket.write(chunk);
+    else this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  /** The snapshot's last chunk was pushed. */
+  finish(): void {
+    this.finished = true;
+    this.complete();
+  }
+
+  /** Resolves once the snapshot may make its next chunk; rejects when the replica is gone. */
+  room(): Promise<void> {
+    if (this.socket.destroyed) return Promise.reject(new Error('the replica disconnected'));
+    const started = this.header !== null || !this.eof;
+    if (started && this.socket.writableLength < HIGH_WATER) return Promise.resolve();
+    return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() => this.room());
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private complete(): void {
+    if (this.written || !this.finished || this.header === null || this.socket.destroyed) return;
+    this.written = true;
+    if (this.eof) this.socket.write(this.mark);
+    else {
+      this.socket.write(`${this.header}$${this.length}\r\n`);
+      for (const chunk of this.chunks) this.socket.write(chunk);
+      this.chunks = [];
+    }
+    this.onWritten();
+  }
+}

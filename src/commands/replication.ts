@@ -6,7 +6,8 @@ import type { Shard } from '../shard/shard.ts';
 import type { Connection } from '../shard/connection.ts';
 import type { CommandSpec } from './table.ts';
 import { CommandFlag } from './flags.ts';
-import type { ReplicationView } from '../replication/repl-state.ts';
+import { ASYNC_LOADING, LOADING as STATE_LOADING, NOT_LOADING, type ReplicationView } from '../replication/repl-state.ts';
+import { LOADING } from '../resp/errors.ts';
 import { datasetDigest } from '../replication/digest.ts';
 import { arrayElements, integerReply, stringReply } from '../resp/reply-scan.ts';
 import { keyHashSlot } from '../cluster/key-slot.ts';
@@ -191,6 +192,14 @@ export function replicationRefuses(shard: Shard, conn: Connection, spec: Command
   const state = replication.state;
   if (conn.client.isMaster) return null;
   if (state.isReplica) {
+    const loading = state.loading;
+    if (loading !== NOT_LOADING) {
+      // As Redis while a payload loads: only the commands flagged loading run (loading), or all but
+      // those flagged no-async-loading (async_loading); CONFIG SET appendonly waits in both.
+      if (loading === STATE_LOADING && (spec.flags & CommandFlag.LOADING) === 0) return LOADING;
+      if (loading === ASYNC_LOADING && (spec.flags & CommandFlag.NO_ASYNC_LOADING) !== 0) return LOADING;
+      if (spec.name === 'config|set' && setsAppendonly(argv)) return LOADING;
+    }
     if ((spec.flags & CommandFlag.WRITE) !== 0 && replication.replicaReadOnly) return READONLY;
     if (!state.linkUp && (spec.flags & CommandFlag.STALE) === 0 && !replication.replicaServeStaleData) return MASTERDOWN;
     return null;
@@ -199,6 +208,12 @@ export function replicationRefuses(shard: Shard, conn: Connection, spec: Command
   if (replication.minReplicasToWrite > 0 && state.goodReplicas < replication.minReplicasToWrite &&
     ((spec.flags & CommandFlag.WRITE) !== 0 || functionMayWrite(spec, argv))) return NOREPLICAS;
   return null;
+}
+
+/** CONFIG SET naming appendonly (Redis's one config denied while loading). */
+function setsAppendonly(argv: readonly string[]): boolean {
+  for (let i = 2; i < argv.length; i += 2) if (argv[i]!.toLowerCase() === 'appendonly') return true;
+  return false;
 }
 
 /** FCALL of a function without the no-writes flag: Redis refuses it before it runs, like a write. */

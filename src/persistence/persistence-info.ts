@@ -22,7 +22,8 @@ export function persistenceInfoFields(shard: Shard, changesSinceLastSave: number
   const aofOn = config.appendonly;
   const aofStarting = aofOn && !p.aofRewriteInProgress && (p.aofWaitingRewrite || p.appendonlySeen === false);
   const fields = [
-    'loading:0', 'async_loading:0', `current_cow_peak:${cow}`, `current_cow_size:${cow}`, 'current_cow_size_age:0', `current_fork_perc:${perc.toFixed(2)}`,
+    // A replica loading its primary's payload (1: loading, 2: async_loading; see replication/repl-state.ts).
+    `loading:${shard.replication.state.loading === 1 ? 1 : 0}`, `async_loading:${shard.replication.state.loading === 2 ? 1 : 0}`, `current_cow_peak:${cow}`, `current_cow_size:${cow}`, 'current_cow_size_age:0', `current_fork_perc:${perc.toFixed(2)}`,
     `current_save_keys_processed:${processed}`, `current_save_keys_total:${total}`,
     `rdb_changes_since_last_save:${changesSinceLastSave}`,
     `rdb_bgsave_in_progress:${p.bgsaveInProgress ? 1 : 0}`,

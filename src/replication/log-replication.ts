@@ -14,7 +14,7 @@ import type { EffectFrame } from '../log/effect-merger.ts';
 import { seqBefore } from '../log/log-control.ts';
 import { ReplicationBacklog } from './backlog.ts';
 import { StreamEncoder } from '../log/stream-encoder.ts';
-import { ReplicationState, ROLE_MASTER, ROLE_REPLICA, type ReplicationView } from './repl-state.ts';
+import { ReplicationState, ROLE_MASTER, ROLE_REPLICA, NOT_LOADING, LOADING, ASYNC_LOADING, type ReplicationView } from './repl-state.ts';
 import type { LogToWorker, WorkerToLog } from './messages.ts';
 import { PrimaryLink } from './primary-link.ts';
 import { readReplicationAux } from './snapshot.ts';
@@ -101,6 +101,17 @@ export class LogReplication {
   private unapplied: Array<{ start: number; bytes: Buffer }> = [];
   /** The replid/offset this replica can PSYNC from (null: never synchronized, ask PSYNC ? -1). */
   private synced = false;
+  /**
+   * +FULLRESYNC's history, adopted once the payload has arrived: until then this replica keeps its
+   * own replid and offset (a failed transfer is followed by PSYNC with them) and its own replicas.
+   * `asyncLoad`: the primary's id is ours (a later point of the same data set), so with swapdb the
+   * old data is served while the new one loads (async_loading).
+   */
+  private pendingFull: { replid: string; offset: number; asyncLoad: boolean } | null = null;
+  /** repl-diskless-load swapdb: the payload counts as loading while it arrives, as Redis parses it from the socket. */
+  private disklessLoad = false;
+  /** Between the payload's header and its last byte. */
+  private payloadArriving = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private resetting = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -575,6 +586,7 @@ export class LogReplication {
     this.reconnectTimer = null;
     const link = this.link;
     this.link = null;
+    if (link !== null) this.abandonPayload(link);
     link?.close('replicaof');
     this.linkState = 'connect';
   }
@@ -611,19 +623,31 @@ export class LogReplication {
       },
       fullResync: (replid, offset) => {
         this.linkState = 'sync';
-        this.replid = replid;
-        this.replid2 = NO_REPLID;
-        this.secondReplOffset = -1;
-        this.applied = offset;
-        this.received = offset;
-        this.unapplied = [];
-        // A new history: replicas of this server must resynchronize too.
-        for (const l of [...this.links.values()]) this.dropLink(l);
-        if (this.backlog !== null) this.backlog.reset(offset);
-        else this.backlog = new ReplicationBacklog(this.config.replBacklogSize, offset);
+        this.pendingFull = { replid, offset, asyncLoad: this.synced && replid === this.replid };
+        console.log(`shoal: Full resync from master: ${replid}:${offset}`);
         this.publish();
       },
+      payloadStart: (length) => {
+        const what = length < 0 ? 'streamed RDB from master with EOF' : `${length} bytes from master`;
+        this.disklessLoad = this.config.get('repl-diskless-load') === 'swapdb';
+        this.payloadArriving = true;
+        if (!this.disklessLoad) {
+          console.log(`shoal: MASTER <-> REPLICA sync: receiving ${what} to disk`);
+          return;
+        }
+        // Redis's words (its tests wait for them): loading starts as the payload arrives.
+        console.log(`shoal: MASTER <-> REPLICA sync: receiving ${what} to parser`);
+        console.log('shoal: MASTER <-> REPLICA sync: Loading DB in memory');
+        this.state.setLoading(this.pendingFull?.asyncLoad === true ? ASYNC_LOADING : LOADING);
+      },
       rdb: (payload) => {
+        this.payloadArriving = false;
+        this.adoptPendingHistory();
+        if (!this.disklessLoad) {
+          console.log('shoal: MASTER <-> REPLICA sync: Flushing old data');
+          console.log('shoal: MASTER <-> REPLICA sync: Loading DB in memory');
+          this.state.setLoading(LOADING);
+        }
         const file = path.resolve(this.config.dir, this.config.dbfilename);
         const temp = path.resolve(this.config.dir, `temp-${Math.floor(Date.now() / 1000)}.${process.pid}.rdb`);
         fs.writeFileSync(temp, payload);
@@ -631,6 +655,8 @@ export class LogReplication {
         this.post(0, { t: 'load', file });
       },
       continued: (replid) => {
+        console.log('shoal: MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.');
+        console.log('shoal: Successful partial resynchronization with master.');
         this.linkState = 'connected';
         this.state.setRole(ROLE_REPLICA, true);
         if (replid !== null && replid !== this.replid) {
@@ -650,6 +676,7 @@ export class LogReplication {
       },
       closed: (reason) => {
         if (this.link !== link) return;
+        this.abandonPayload(link);
         console.warn(`shoal: connection with master lost (${reason})`);
         // A link that worked is tried again at once (Redis's cron retries 0 to 1 s later; a primary
         // that changed role drops its replicas and expects them back for a partial resync); one that
@@ -669,7 +696,42 @@ export class LogReplication {
     this.link = link;
   }
 
+  /** The payload arrived: +FULLRESYNC's history is this replica's from here. */
+  private adoptPendingHistory(): void {
+    const full = this.pendingFull;
+    if (full === null) return;
+    this.pendingFull = null;
+    this.replid = full.replid;
+    this.replid2 = NO_REPLID;
+    this.secondReplOffset = -1;
+    this.applied = full.offset;
+    this.received = full.offset;
+    this.unapplied = [];
+    // A new history: replicas of this server must resynchronize too.
+    for (const l of [...this.links.values()]) this.dropLink(l);
+    if (this.backlog !== null) this.backlog.reset(full.offset);
+    else this.backlog = new ReplicationBacklog(this.config.replBacklogSize, full.offset);
+    this.publish();
+  }
+
+  /** The link dropped (or was closed) while a payload was due or arriving: the old data and history stay. */
+  private abandonPayload(link: PrimaryLink): void {
+    if (this.pendingFull === null) return;
+    this.pendingFull = null;
+    if (this.disklessLoad && this.payloadArriving) {
+      // Redis's words for a payload that ended short while its parser read it from the socket.
+      console.log(`shoal: Internal error in RDB reading offset ${link.payloadReceived}, function at rdb.c:0 -> Unexpected EOF reading RDB file`);
+      console.log('shoal: Failed trying to load the MASTER synchronization DB from socket, check server logs.');
+    }
+    this.disklessLoad = false;
+    this.payloadArriving = false;
+    this.state.setLoading(NOT_LOADING);
+  }
+
   private onLoaded(ok: boolean, error?: string): void {
+    this.disklessLoad = false;
+    this.state.setLoading(NOT_LOADING);
+    if (ok) console.log('shoal: MASTER <-> REPLICA sync: Finished with success');
     if (!ok) {
       console.error(`shoal: loading the primary's RDB failed: ${error}`);
       this.link?.close('load failed');

@@ -8,6 +8,8 @@ export interface PrimaryLinkEvents {
   handshaking?(): void;
   /** +FULLRESYNC: the RDB follows. */
   fullResync(replid: string, offset: number): void;
+  /** The payload's header arrived: its bytes follow (`length` -1: EOF-marked, length unknown). */
+  payloadStart?(length: number): void;
   /** The whole RDB payload arrived. */
   rdb(payload: Buffer): void;
   /** +CONTINUE [replid]: the stream goes on from the offset asked for. */
@@ -32,6 +34,10 @@ export class PrimaryLink {
   private readonly socket: net.Socket;
   private readonly events: PrimaryLinkEvents;
   phase: Phase = 'handshake';
+  /** Payload bytes received so far (while phase is 'bulk'). */
+  get payloadReceived(): number {
+    return this.bulkLength;
+  }
   lastIo = Date.now();
   private input: Buffer = Buffer.alloc(0);
   /** Handshake commands not sent yet, and the one whose reply is awaited. */
@@ -154,6 +160,7 @@ export class PrimaryLink {
         this.phase = 'bulk';
         this.bulkChunks = [];
         this.bulkLength = 0;
+        this.events.payloadStart?.(this.bulkLeft);
         continue;
       }
       if (this.phase === 'bulk') {

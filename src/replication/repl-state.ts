@@ -8,11 +8,17 @@ const WORD_LENGTH = 1;
 const WORD_ROLE = 2;
 const WORD_LINK_UP = 3;
 const WORD_GOOD_REPLICAS = 4;
+const WORD_LOADING = 5;
 const WORDS = 8;
 const TEXT_BYTES = 256 * 1024;
 
 export const ROLE_MASTER = 0;
 export const ROLE_REPLICA = 1;
+
+/** A replica loading its primary's payload: nothing (0), loading (1: clients get -LOADING), async_loading (2: the old data is served meanwhile). */
+export const NOT_LOADING = 0;
+export const LOADING = 1;
+export const ASYNC_LOADING = 2;
 
 /** One replica of this server, as INFO's slaveN line and ROLE show it. */
 export interface ReplicaView {
@@ -83,6 +89,15 @@ export class ReplicationState {
   setRole(role: number, linkUp: boolean): void {
     Atomics.store(this.words, WORD_ROLE, role);
     Atomics.store(this.words, WORD_LINK_UP, linkUp ? 1 : 0);
+  }
+
+  /** NOT_LOADING, LOADING or ASYNC_LOADING (INFO persistence's loading and async_loading). */
+  get loading(): number {
+    return Atomics.load(this.words, WORD_LOADING);
+  }
+
+  setLoading(state: number): void {
+    Atomics.store(this.words, WORD_LOADING, state);
   }
 
   setGoodReplicas(n: number): void {

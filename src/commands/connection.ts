@@ -174,6 +174,8 @@ export const connectionCommands: SessionFamily = {
     },
   },
   client: {
+    // allWorkers: inside MULTI, CLIENT KILL / LIST (which ask every worker) run under the transaction's locks.
+    allWorkers: true,
     handler: clientCommand,
   },
 };

@@ -29,15 +29,27 @@ let memoSlot = 0;
 /** Slot of a key, honouring {hash tags}: the first '{' with a non-empty '...}' after it. */
 export function keyHashSlot(key: string): number {
   if (key === memoKey) return memoSlot;
-  let slot: number;
-  const open = key.indexOf('{');
-  if (open === -1) {
-    slot = crc16(key) & 0x3fff;
-  } else {
-    const close = key.indexOf('}', open + 1);
-    slot = close === -1 || close === open + 1 ? crc16(key) & 0x3fff : crc16(key, open + 1, close) & 0x3fff;
+  // One pass computes the CRC of the whole key while looking for '{' (most keys have none): a
+  // separate indexOf is a builtin call per key.
+  const n = key.length;
+  let crc = 0;
+  let slot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c === 0x7b /* { */) {
+      slot = taggedSlot(key, i);
+      break;
+    }
+    crc = ((crc << 8) & 0xff00) ^ CRC16_TABLE[((crc >> 8) ^ c) & 0xff]!;
   }
+  if (slot < 0) slot = crc & 0x3fff;
   memoKey = key;
   memoSlot = slot;
   return slot;
+}
+
+/** The slot of a key whose first '{' is at `open`: its tag's CRC, or the whole key's without a tag. */
+function taggedSlot(key: string, open: number): number {
+  const close = key.indexOf('}', open + 1);
+  return close === -1 || close === open + 1 ? crc16(key) & 0x3fff : crc16(key, open + 1, close) & 0x3fff;
 }

@@ -58,6 +58,9 @@ function countError(s: string): void {
   errorReplyCounts.set(code, (errorReplyCounts.get(code) ?? 0) + 1);
 }
 
+/** Strings up to this length are copied into the reply by a JavaScript loop (see text()). */
+const SHORT_TEXT = 10;
+
 export class ReplyWriter {
   proto: 2 | 3 = 2;
   /** Error replies written through this writer: whether a command's own reply was an error (failed_calls). */
@@ -120,7 +123,7 @@ export class ReplyWriter {
   private line(prefix: number, s: string): void {
     this.ensure(s.length + 3);
     this.buf[this.pos++] = prefix;
-    this.pos += latin1Write(this.buf, s, this.pos);
+    this.text(s);
     this.crlf();
   }
 
@@ -154,8 +157,25 @@ export class ReplyWriter {
     const len = s.length;
     this.header(0x24 /* $ */, len);
     this.ensure(len + 2);
-    this.pos += latin1Write(this.buf, s, this.pos);
+    this.text(s);
     this.crlf();
+  }
+
+  /**
+   * The latin1 bytes of s at pos; the caller has ensured room. Short strings (OK, small values and
+   * integers) are copied in JavaScript: the native latin1Write costs ~50 ns a call, a loop over up
+   * to 10 chars 10-20 ns (measured on the 2-core VM, best of 7).
+   */
+  private text(s: string): void {
+    const n = s.length;
+    if (n <= SHORT_TEXT) {
+      const buf = this.buf;
+      const p = this.pos;
+      for (let i = 0; i < n; i++) buf[p + i] = s.charCodeAt(i);
+      this.pos = p + n;
+    } else {
+      this.pos += latin1Write(this.buf, s, this.pos);
+    }
   }
 
   bulkBuffer(b: Uint8Array): void {

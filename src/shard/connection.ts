@@ -5,6 +5,7 @@ import { ReplyWriter } from '../resp/reply-writer.ts';
 import { ClientState } from './client-state.ts';
 import type { CommandSpec } from '../commands/table.ts';
 import type { ClientTracking } from './tracking-client.ts';
+import { DirectWriter } from './direct-write.ts';
 
 /** Replies held back while a hop is outstanding are written anyway past this size. */
 const HOLD_LIMIT = 64 * 1024;
@@ -82,6 +83,7 @@ export const REPLY_SKIP = 2;
 export class Connection {
   /** null for the AOF replay client, whose replies go nowhere. */
   readonly socket: Socket | null;
+  private readonly writer: DirectWriter | null;
   readonly client: ClientState;
   readonly parser: RequestParser;
   readonly reply = new ReplyWriter(16 * 1024);
@@ -133,6 +135,7 @@ export class Connection {
     this.client = new ClientState(id);
     this.parser = new RequestParser({ maxBulkLen, maxQueryBufferLen });
     this.authenticated = !needsAuth;
+    this.writer = socket === null ? null : new DirectWriter(socket);
     if (socket === null) {
       this.remoteAddress = this.localAddress = 'aof';
       this.client.isMaster = true;
@@ -321,32 +324,33 @@ export class Connection {
   /** Writes the local replies straight from the reply buffer (no slots are waiting). */
   private writeReplies(): void {
     const reply = this.reply;
-    const socket = this.socket;
-    if (socket === null) {
+    if (this.socket === null) {
       reply.sent(false);
       return;
     }
-    this.write(reply.pending());
-    // Node has released the bytes once nothing is left queued in the socket (a write it completed at once).
-    reply.sent(socket.writableLength > 0 || socket.destroyed);
+    // The buffer is reused only when the kernel took every byte during the write.
+    reply.sent(!this.write(reply.pending()));
   }
 
-  private write(bytes: Buffer): void {
-    if (this.socket === null) {
+  /** Hands bytes to the socket; true when they are all written already (the buffer is free). */
+  private write(bytes: Buffer): boolean {
+    const writer = this.writer;
+    if (writer === null) {
       this.replayOutput?.(bytes);
-      return;
+      return true;
     }
-    this.socket.write(bytes);
-    if (this.outputLimitHard > 0 && this.socket.writableLength > this.outputLimitHard) {
-      console.warn(`shoal: closing client ${this.id}: output buffer ${this.socket.writableLength} > hard limit`);
-      this.socket.destroy();
+    const done = writer.write(bytes);
+    if (this.outputLimitHard > 0 && writer.queued() > this.outputLimitHard) {
+      console.warn(`shoal: closing client ${this.id}: output buffer ${writer.queued()} > hard limit`);
+      this.socket!.destroy();
       this.close();
     }
+    return done;
   }
 
   /** Bytes waiting to be written (CLIENT LIST omem). */
   pendingOutput(): number {
-    return this.reply.pos + (this.socket?.writableLength ?? 0);
+    return this.reply.pos + (this.writer?.queued() ?? 0);
   }
 
   hasOpenSlots(): boolean {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { keyHashSlot } from '../cluster/key-slot.ts';
 import { CommandFlag, lookupCommand, checkArity, getKeyIndexes, isContainerCommand, type CommandSpec } from '../commands/table.ts';
 import { errUnknownCommand, errUnknownSubcommand, NOAUTH, EXECABORT, LOADING } from '../resp/errors.ts';

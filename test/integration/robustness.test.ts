@@ -303,6 +303,52 @@ describe('limits', () => {
       expect(await admin.call('CONFIG', 'SET', 'client-query-buffer-limit', '1gb')).toBe('OK');
     }
   });
+
+  // 300 GETs of a 64 KB value: ~19 MB of replies, far more than the kernel's socket buffers hold, so
+  // most of it waits in the server while the client does not read.
+  const bigValue = 'v'.repeat(64 * 1024);
+  const manyGets = (key: string, n: number): Buffer => Buffer.concat(Array.from({ length: n }, () => encodeCommand(['GET', key])));
+
+  it('a client that stops reading gets every byte, in order, once it reads again (no output limit)', async () => {
+    const key = keyOn(0, 'obuf');
+    expect(await admin.call('SET', key, bigValue)).toBe('OK');
+    const c = await RawClient.connect(port);
+    c.socket.pause();
+    c.write(Buffer.concat([manyGets(key, 300), encodeCommand(['PING'])]));
+    // Let the server queue what the kernel does not take, then read it all.
+    await new Promise((r) => setTimeout(r, 300));
+    c.socket.resume();
+    for (let i = 0; i < 300; i++) expect(await c.read(10_000)).toEqual({ type: '$', value: bigValue });
+    expect(await c.read(5000)).toEqual({ type: '+', value: 'PONG' });
+    c.close();
+  });
+
+  it('client-output-buffer-limit normal closes a client whose unread replies pass the hard limit', async () => {
+    const key = keyOn(1, 'obuf');
+    expect(await admin.call('SET', key, bigValue)).toBe('OK');
+    expect(await admin.call('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 2mb 0 0')).toBe('OK');
+    try {
+      const c = await RawClient.connect(port);
+      c.socket.pause();
+      c.write(manyGets(key, 300));
+      // The server closes it: reading again finds the stream cut short, well before 300 replies.
+      await new Promise((r) => setTimeout(r, 300));
+      c.socket.resume();
+      expect(await c.waitClosed(10_000)).toBe(true);
+      let replies = 0;
+      let rest = c.pending();
+      for (;;) {
+        const r = parseReply(rest);
+        if (!r) break;
+        replies++;
+        rest = rest.subarray(r.next);
+      }
+      expect(replies).toBeLessThan(300);
+      await assertAlive(port);
+    } finally {
+      expect(await admin.call('CONFIG', 'SET', 'client-output-buffer-limit', 'normal 0 0 0')).toBe('OK');
+    }
+  });
 });
 
 describe('maxclients (a server of its own)', () => {

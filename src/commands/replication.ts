@@ -12,6 +12,7 @@ import { datasetDigest } from '../replication/digest.ts';
 import { arrayElements, integerReply, stringReply } from '../resp/reply-scan.ts';
 import { keyHashSlot } from '../cluster/key-slot.ts';
 import { functionLibraries } from '../scripting/function-libraries.ts';
+import { clientInfoLine } from './client.ts';
 
 const INTEGER = /^-?(0|[1-9][0-9]*)$/;
 
@@ -40,6 +41,7 @@ function startReplica(session: Session, replid: string, offset: number, sync: bo
   // Replies owed before PSYNC go first; from now on the log thread decides what this socket gets.
   conn.flush();
   const h = handshakeOf(conn);
+  conn.client.isReplicaLink = true;
   shard.replication.attachReplica(conn, replid, offset, sync, h.capaEof, h.listeningPort || (conn.socket.remotePort ?? 0), h.ip);
 }
 
@@ -48,6 +50,9 @@ export const replicationCommands: SessionFamily = {
     handler(session, argv) {
       const offset = argv[2]!;
       if (!INTEGER.test(offset) || !Number.isSafeInteger(Number(offset))) {
+        const { conn } = session;
+        const port = handshakes.get(conn)?.listeningPort || conn.socket?.remotePort || 0;
+        console.log(`shoal: Replica ${(conn.socket?.remoteAddress ?? '?').replace(/^::ffff:/, '')}:${port} asks for synchronization but with a wrong offset`);
         session.out.error('ERR value is not an integer or out of range');
         return;
       }
@@ -191,6 +196,7 @@ export function replicationRefuses(shard: Shard, conn: Connection, spec: Command
   const replication = shard.replication;
   const state = replication.state;
   if (conn.client.isMaster) return null;
+  if (conn.client.isReplicaLink) return replicaLinkCommand(conn, spec);
   if (state.isReplica) {
     const loading = state.loading;
     if (loading !== NOT_LOADING) {
@@ -208,6 +214,25 @@ export function replicationRefuses(shard: Shard, conn: Connection, spec: Command
   if (replication.minReplicasToWrite > 0 && state.goodReplicas < replication.minReplicasToWrite &&
     ((spec.flags & CommandFlag.WRITE) !== 0 || functionMayWrite(spec, argv))) return NOREPLICAS;
   return null;
+}
+
+const KEYSPACE_FROM_REPLICA = "ERR Replica can't interact with the keyspace";
+
+/**
+ * A command on a replica's link other than REPLCONF: as Redis, whatever it answers would corrupt the
+ * stream the replica reads, so the link is closed (the replica reconnects) and the reason logged;
+ * one that touches the keyspace is refused first.
+ */
+function replicaLinkCommand(conn: Connection, spec: CommandSpec): string | null {
+  if (spec.name === 'replconf') return null;
+  let error: string | null = null;
+  if ((spec.flags & (CommandFlag.WRITE | CommandFlag.READONLY | CommandFlag.MAY_REPLICATE)) !== 0) {
+    error = KEYSPACE_FROM_REPLICA;
+    console.log(`shoal: == CRITICAL == This master is sending an error to its replica: '${error}' after processing the command '${spec.name}'`);
+  }
+  console.log(`shoal: Replica generated a reply to command '${spec.name}', disconnecting it: ${clientInfoLine(conn, Date.now())}`);
+  conn.close();
+  return error;
 }
 
 /** CONFIG SET naming appendonly (Redis's one config denied while loading). */

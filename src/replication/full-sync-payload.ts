@@ -5,7 +5,7 @@
 //   the socket as they are made, with backpressure (a slow replica slows the snapshot down instead
 //   of the payload piling up in memory), and the mark follows the last one;
 // - to "disk" ($<length> format): the length must come first, so the chunks are kept until the last
-//   one, then header and payload are written together (Redis's child writes the file meanwhile; the
+//   one (+FULLRESYNC goes out at once, as Redis answers PSYNC before its child has saved the file; the
 //   replica waits in wait_bgsave).
 import crypto from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -46,7 +46,7 @@ export class FullSyncPayload {
       this.socket.write(`${line}$EOF:${this.mark}\r\n`);
       for (const chunk of this.chunks) this.socket.write(chunk);
       this.chunks = [];
-    }
+    } else if (line !== '') this.socket.write(line); // as Redis: +FULLRESYNC at once, the payload once saved
     this.complete();
     this.wake();
   }
@@ -83,7 +83,7 @@ export class FullSyncPayload {
     this.written = true;
     if (this.eof) this.socket.write(this.mark);
     else {
-      this.socket.write(`${this.header}$${this.length}\r\n`);
+      this.socket.write(`$${this.length}\r\n`);
       for (const chunk of this.chunks) this.socket.write(chunk);
       this.chunks = [];
     }

@@ -20,7 +20,6 @@ import { PrimaryLink } from './primary-link.ts';
 import { readReplicationAux } from './snapshot.ts';
 
 const NO_REPLID = '0000000000000000000000000000000000000000';
-const NEWLINE = new Uint8Array([0x0a]);
 
 function newReplid(): string {
   return crypto.randomBytes(20).toString('hex');
@@ -782,7 +781,7 @@ export class LogReplication {
     }
     for (const link of [...this.links.values()]) {
       // Replicas waiting for their payload get a newline every second, as Redis sends, so they do not time out.
-      if (link.state === 'wait_bgsave' && this.role === 'master') this.post(link.worker, { t: 'write', cid: link.cid, bytes: NEWLINE });
+      if (link.state === 'wait_bgsave' && this.role === 'master' && !link.payloadSent) this.post(link.worker, { t: 'keepalive', cid: link.cid });
       if (link.state === 'online' && !link.sync && now - link.ackTime > timeout) {
         console.warn(`shoal: disconnecting timedout replica ${link.ip}:${link.port}`);
         this.dropLink(link);

@@ -30,6 +30,8 @@ export type WorkerToLog =
 
 export type LogToWorker =
   | { t: 'write'; cid: number; bytes: Uint8Array }
+  /** A newline for a replica waiting for its payload (ignored once the payload is written: the stream follows it). */
+  | { t: 'keepalive'; cid: number }
   /** Write +FULLRESYNC and the snapshot taken for this replica ($<len> or EOF-marked), then the stream follows. */
   | { t: 'fullsync'; cid: number; replid: string; offset: number; eof: boolean; rdb?: Uint8Array }
   /** Make the payload of `cid`'s full resync: diskless ($EOF:<mark>, streamed) or with its length first. */

@@ -17,6 +17,9 @@ import { ReplicaKeyExpiry } from './replica-key-expiry.ts';
 import { clientMatches } from '../commands/client.ts';
 import type { ReplicationView } from './repl-state.ts';
 
+/** What a replica waiting for its payload gets every second, as Redis sends, so that it does not time out. */
+const KEEPALIVE = Buffer.from('\n');
+
 type QueueItem = { bytes: Buffer; start: number } | 'reset' | { file: string } | { snapshotFor: number; cid: number };
 
 interface ReplicaConn {
@@ -25,6 +28,8 @@ interface ReplicaConn {
   payload: FullSyncPayload | null;
   /** socket.bytesWritten right after the payload was queued: the payload does not count against the output limit. */
   payloadEnd: number;
+  /** The whole payload is written: what follows is the stream (no more keep-alive newlines). */
+  payloadDone: boolean;
 }
 
 export class WorkerReplication {
@@ -102,7 +107,7 @@ export class WorkerReplication {
 
   /** PSYNC or SYNC from `conn`: from now on it is a replica, fed by the log thread. */
   attachReplica(conn: Connection, replid: string, offset: number, sync: boolean, capaEof: boolean, listeningPort: number, announcedIp = ''): void {
-    this.replicas.set(conn.id, { conn, payload: null, payloadEnd: 0 });
+    this.replicas.set(conn.id, { conn, payload: null, payloadEnd: 0, payloadDone: false });
     const socket = conn.socket!;
     socket.once('close', () => {
       if (this.replicas.delete(conn.id)) this.post({ t: 'replica-closed', cid: conn.id });
@@ -202,6 +207,11 @@ export class WorkerReplication {
         if (replica !== undefined && !replica.conn.closed) this.writeStream(replica, Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength));
         break;
       }
+      case 'keepalive': {
+        const replica = this.replicas.get(msg.cid);
+        if (replica !== undefined && !replica.conn.closed && !replica.payloadDone) replica.conn.socket!.write(KEEPALIVE);
+        break;
+      }
       case 'fullsync':
         this.sendFullSync(msg);
         break;
@@ -279,6 +289,7 @@ export class WorkerReplication {
     const socket = replica.conn.socket!;
     const payload = new FullSyncPayload(socket, eof, () => {
       replica.payloadEnd = socket.bytesWritten;
+      replica.payloadDone = true;
       replica.payload = null;
       this.post({ t: 'payload-sent', cid });
     });
@@ -317,6 +328,7 @@ export class WorkerReplication {
       const socket = replica.conn.socket!;
       const payload = new FullSyncPayload(socket, msg.eof, () => {
         replica.payloadEnd = socket.bytesWritten;
+        replica.payloadDone = true;
         this.post({ t: 'payload-sent', cid: msg.cid });
       });
       payload.push(Buffer.from(msg.rdb.buffer, msg.rdb.byteOffset, msg.rdb.byteLength));

@@ -11,6 +11,8 @@ export class ClientState {
   dbIndex = 0;
   /** Set while the client's commands are being replayed from the primary or the AOF (no replies, no checks). */
   isMaster = false;
+  /** A replica's link (after SYNC / PSYNC): it may only send REPLCONF (see commands/replication.ts). */
+  isReplicaLink = false;
   lastCommand = '';
 
   constructor(id: number) {

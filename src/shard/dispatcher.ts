@@ -78,7 +78,7 @@ export class Dispatcher {
     if (conn.replyMode !== REPLY_ON || !conn.authenticated || conn.multi !== null || conn.tracking !== null || conn.isSubscriber) return false;
     if (!conn.client.isMaster) {
       const replication = shard.replication;
-      if (replication.state.isReplica || replication.minReplicasToWrite > 0 || shard.config.maxmemory > 0) return false;
+      if (replication.state.isReplica || replication.minReplicasToWrite > 0 || shard.config.maxmemory > 0 || conn.client.isReplicaLink) return false;
     }
     return shard.persistence.lastBgsaveOk && shard.pausedUntil === 0 && shard.monitorsAnywhere === 0 && busyScript() === null;
   }

@@ -59,6 +59,10 @@ export class BenchClient implements ConnectionOwner {
     // requests on the server that the report does not count, and a late start timer would let a
     // few of their replies into the measurement on top of --requests.
     if (!thread.started) return;
+    if (thread.slotMap === null && thread.rateIntervalMs === 0) {
+      this.fillPipeline(now);
+      return;
+    }
     const rateInterval = thread.rateIntervalMs;
     while (this.inFlight < thread.pipeline && !this.stopping) {
       let sentAt = now;
@@ -82,6 +86,51 @@ export class BenchClient implements ConnectionOwner {
       this.scheduleIndex = this.scheduleIndex + 1 === thread.schedule.length ? 0 : this.scheduleIndex + 1;
       this.send(templateIndex, this.keys.nextKey(), sentAt, -1, false, 0);
     }
+  }
+
+  /**
+   * fill() without a rate limit or cluster routing, the usual load: the pipeline's free room is
+   * filled in one go, all requests sent at `now` (so all counted, or none, by the warm-up), their
+   * output space made once.
+   */
+  private fillPipeline(now: number): void {
+    const thread = this.thread;
+    const room = thread.pipeline - this.inFlight;
+    if (room <= 0 || this.stopping) return;
+    if (now >= thread.measureEnd) {
+      this.stopping = true;
+      return;
+    }
+    let count = room;
+    if (now >= thread.measureStart) {
+      // The client stops once it would send a request beyond its --requests.
+      if (this.remaining < room) {
+        count = this.remaining;
+        this.stopping = true;
+      }
+      this.remaining -= count;
+    }
+    if (count === 0) return;
+    const encoder = thread.encoder;
+    const schedule = thread.schedule;
+    const keys = this.keys;
+    const connection = this.connections[0] as BenchConnection;
+    connection.ensureSpace(count * encoder.maxRequestBytes);
+    const out = connection.out;
+    let outEnd = connection.outEnd;
+    let scheduleIndex = this.scheduleIndex;
+    for (let i = 0; i < count; i++) {
+      const templateIndex = schedule[scheduleIndex];
+      scheduleIndex = scheduleIndex + 1 === schedule.length ? 0 : scheduleIndex + 1;
+      const keyNumber = keys.nextKey();
+      const end = encoder.encodeWithKey(out, outEnd, templateIndex, keyNumber);
+      connection.push(templateIndex, now, keyNumber, end - outEnd, 0);
+      outEnd = end;
+    }
+    this.scheduleIndex = scheduleIndex;
+    connection.outEnd = outEnd;
+    connection.dirty = true;
+    this.inFlight += count;
   }
 
   stop(): void {
@@ -147,10 +196,18 @@ export class BenchClient implements ConnectionOwner {
     const thread = this.thread;
     const address = thread.slotMap === null ? thread.address : thread.slotMap.nodes[nodeIndex];
     while (this.connections.length <= nodeIndex) this.connections.push(null);
-    const connection = new BenchConnection(this, nodeIndex, address.host, address.port, thread.setupCommands, thread.replyReader, thread.pipeline + 8);
+    const connection = new BenchConnection(this, nodeIndex, address.host, address.port, thread.setupCommands, thread.replyReader, thread.pipeline + 8, thread.templateCount);
     this.connections[nodeIndex] = connection;
     thread.onConnectionOpened();
     return connection;
+  }
+
+  onRequestsDone(connection: BenchConnection, templateIndex: number, sentAt: number, count: number, txBytes: number, rxBytes: number): void {
+    this.inFlight -= count;
+    const thread = this.thread;
+    if (sentAt < thread.measureStart) return;
+    const now = connection.now;
+    thread.recorder.recordRun(templateIndex, Math.round((now - sentAt) * 1000), count, txBytes, rxBytes, now);
   }
 
   onRequestDone(connection: BenchConnection, templateIndex: number, sentAt: number, keyNumber: number, txBytes: number, rxBytes: number, redirects: number, errorMessage: string | null): void {

@@ -17,6 +17,9 @@ export const ENTRY_ASKING = -2;
 
 /** Called by the connection; implemented by BenchClient. */
 export interface ConnectionOwner {
+  /** `count` successful replies to requests of one template sent at `sentAt`, read at `connection.now`. */
+  onRequestsDone(connection: BenchConnection, templateIndex: number, sentAt: number, count: number, txBytes: number, rxBytes: number): void;
+  /** One reply that needs a look of its own: an error (a MOVED/ASK may be followed). */
   onRequestDone(connection: BenchConnection, templateIndex: number, sentAt: number, keyNumber: number, txBytes: number, rxBytes: number, redirects: number, errorMessage: string | null): void;
   onRepliesRead(connection: BenchConnection): void;
   onConnectionReady(connection: BenchConnection): void;
@@ -68,6 +71,13 @@ export class BenchConnection implements ReplySink {
   private entryRedirects: Uint8Array;
   private head = 0;
   inFlight = 0;
+  // Successful replies of one read are grouped by template and send time (a batch's requests share
+  // it) and handed to the owner once per group when the read is done (flushGroups): one recording per
+  // group instead of one per reply. A 1:1 SET/GET mix alternates templates, so groups are per template.
+  private readonly groupSentAt: Float64Array;
+  private readonly groupCount: Float64Array;
+  private readonly groupTxBytes: Float64Array;
+  private readonly groupRxBytes: Float64Array;
   private pendingSetup = 0;
   /** Receive time (performance.now()) of the chunk being read. */
   now = 0;
@@ -76,8 +86,12 @@ export class BenchConnection implements ReplySink {
   private lost = false;
   private lastError = '';
 
-  constructor(owner: ConnectionOwner, nodeIndex: number, host: string, port: number, setupCommands: Buffer[], readerName: ReplyReaderName, capacity: number) {
+  constructor(owner: ConnectionOwner, nodeIndex: number, host: string, port: number, setupCommands: Buffer[], readerName: ReplyReaderName, capacity: number, templateCount: number) {
     this.owner = owner;
+    this.groupSentAt = new Float64Array(templateCount);
+    this.groupCount = new Float64Array(templateCount);
+    this.groupTxBytes = new Float64Array(templateCount);
+    this.groupRxBytes = new Float64Array(templateCount);
     this.nodeIndex = nodeIndex;
     this.address = `${host}:${port}`;
     let size = 16;
@@ -210,6 +224,15 @@ export class BenchConnection implements ReplySink {
     this.head = (slot + 1) & (this.entryTemplate.length - 1);
     this.inFlight--;
     if (templateIndex >= 0) {
+      if (errorMessage === null) {
+        const sentAt = this.entrySentAt[slot];
+        if (this.groupCount[templateIndex] > 0 && sentAt !== this.groupSentAt[templateIndex]) this.flushGroup(templateIndex);
+        this.groupSentAt[templateIndex] = sentAt;
+        this.groupCount[templateIndex]++;
+        this.groupTxBytes[templateIndex] += this.entryTxBytes[slot];
+        this.groupRxBytes[templateIndex] += rxBytes;
+        return;
+      }
       this.owner.onRequestDone(this, templateIndex, this.entrySentAt[slot], this.entryKey[slot], this.entryTxBytes[slot], rxBytes, this.entryRedirects[slot], errorMessage);
     } else if (templateIndex === ENTRY_SETUP) {
       if (errorMessage !== null) {
@@ -220,6 +243,23 @@ export class BenchConnection implements ReplySink {
       this.checkReady();
     }
     // An ASKING reply is +OK; an error there also shows up as the error of the request behind it.
+  }
+
+  private flushGroup(templateIndex: number): void {
+    const count = this.groupCount[templateIndex];
+    const txBytes = this.groupTxBytes[templateIndex];
+    const rxBytes = this.groupRxBytes[templateIndex];
+    this.groupCount[templateIndex] = 0;
+    this.groupTxBytes[templateIndex] = 0;
+    this.groupRxBytes[templateIndex] = 0;
+    this.owner.onRequestsDone(this, templateIndex, this.groupSentAt[templateIndex], count, txBytes, rxBytes);
+  }
+
+  /** Hands every group of the read over (see groupSentAt). */
+  private flushGroups(): void {
+    for (let i = 0; i < this.groupCount.length; i++) {
+      if (this.groupCount[i] > 0) this.flushGroup(i);
+    }
   }
 
   private growRing(): void {
@@ -262,10 +302,12 @@ export class BenchConnection implements ReplySink {
     try {
       this.reader.feed(buffer as Buffer, length);
     } catch (error) {
+      this.flushGroups();
       this.lastError = (error as Error).message;
       this.socket.destroy();
       return false;
     }
+    this.flushGroups();
     this.owner.onRepliesRead(this);
     return true;
   };

@@ -1,11 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { median } from './report-model.ts';
-import type { BenchReport } from './report-model.ts';
 
 // The acceptance check of the load generator: against one redis-server, run redis-benchmark and
 // shoal bench with the same workload in alternating rounds and compare throughput and CPU per
@@ -106,18 +103,26 @@ async function runRedisBenchmark(port: number, o: Options): Promise<Measurement>
   return { opsPerSec: (2 * o.requests) / seconds, userSeconds: cpu.user, systemSeconds: cpu.system, requests: 2 * o.requests };
 }
 
-async function runShoalBench(port: number, o: Options, jsonPath: string): Promise<Measurement> {
+async function runShoalBench(port: number, o: Options): Promise<Measurement> {
   // The plain-JavaScript entry (bench/shoal-bench.mjs): same arguments as `shoal bench`, no TypeScript
-  // stripped at start-up.
+  // stripped at start-up. Its console table is read, as redis-benchmark's --csv lines are: neither
+  // tool writes more than its figures (a --json-out report would add encoding the histograms).
   const cli = new URL('./shoal-bench.mjs', import.meta.url).pathname;
-  const { cpu } = await run(process.execPath, [
-    cli, '-p', String(port), '-c', String(o.clients), '-n', String((2 * o.requests) / o.clients), '--pipeline', String(o.pipeline),
-    '--ratio', '1:1', '--key-minimum', '0', '--key-maximum', String(o.keys - 1), '--data-size', '3', '--quiet', '--json-out', jsonPath,
+  const requests = 2 * o.requests;
+  const { stdout, cpu } = await run(process.execPath, [
+    cli, '-p', String(port), '-c', String(o.clients), '-n', String(requests / o.clients), '--pipeline', String(o.pipeline),
+    '--ratio', '1:1', '--key-minimum', '0', '--key-maximum', String(o.keys - 1), '--data-size', '3', '--quiet',
   ]);
-  const report = JSON.parse(await readFile(jsonPath, 'utf8')) as BenchReport;
-  const total = report.targets[0].overall.total;
-  if (total.errors > 0) throw new Error(`shoal bench saw ${total.errors} errors`);
-  return { opsPerSec: total.opsPerSec, userSeconds: cpu.user, systemSeconds: cpu.system, requests: total.ops };
+  const totals = parseTotalsRow(stdout);
+  if (totals.errors > 0) throw new Error(`shoal bench saw ${totals.errors} errors`);
+  return { opsPerSec: totals.opsPerSec, userSeconds: cpu.user, systemSeconds: cpu.system, requests };
+}
+
+/** Ops/sec and Errors of the Totals row of shoal bench's console table (bench/console-report.ts). */
+function parseTotalsRow(stdout: string): { opsPerSec: number; errors: number } {
+  const match = /^Totals\s+([\d.]+)\s+[\d.]+\s+(\d+)\s/m.exec(stdout);
+  if (match === null) throw new Error(`unexpected shoal bench output:\n${stdout}`);
+  return { opsPerSec: Number(match[1]), errors: Number(match[2]) };
 }
 
 interface Options {
@@ -156,20 +161,19 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.exit(130);
   });
 }
-const dir = await mkdtemp(path.join(os.tmpdir(), 'shoal-compare-'));
 // Other work on the machine inflates both tools' CPU per request (caches, hyper-threads): say how busy it was.
 console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const rows: { round: number; redisBenchmark: Measurement; shoalBench: Measurement }[] = [];
 try {
   // One unrecorded shoal bench run warms Node's compile cache, as any second run would find it.
-  await runShoalBench(port, { ...options, requests: options.clients * 2 }, path.join(dir, 'warm.json'));
+  await runShoalBench(port, { ...options, requests: options.clients * 2 });
   for (let round = 1; round <= options.rounds; round++) {
     // Alternate which tool goes first, so a drift in machine speed does not favour one of them.
     const order = round % 2 === 1 ? ['rb', 'shoal'] : ['shoal', 'rb'];
     const result: Partial<Record<string, Measurement>> = {};
     for (const tool of order) {
       await flushAll(port);
-      result[tool] = tool === 'rb' ? await runRedisBenchmark(port, options) : await runShoalBench(port, options, path.join(dir, `r${round}.json`));
+      result[tool] = tool === 'rb' ? await runRedisBenchmark(port, options) : await runShoalBench(port, options);
     }
     const row = { round, redisBenchmark: result.rb!, shoalBench: result.shoal! };
     rows.push(row);
@@ -177,7 +181,6 @@ try {
   }
 } finally {
   stopRedis();
-  await rm(dir, { recursive: true, force: true });
 }
 
 const medianOf = (pick: (m: Measurement) => number, tool: 'redisBenchmark' | 'shoalBench'): number => median(rows.map((r) => pick(r[tool])));

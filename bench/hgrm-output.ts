@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { decodeHistogram, hgrmText } from './latency-histogram.ts';
+import { histogramOf, hgrmText } from './latency-histogram.ts';
 import type { BenchReport } from './report-model.ts';
 
 // --hdr-prefix: one HdrHistogram percentile-distribution file (.hgrm, values in milliseconds) per
@@ -14,9 +14,8 @@ export async function writeHgrmFiles(report: BenchReport, prefix: string): Promi
   const multipleTargets = report.targets.length > 1;
   for (const target of report.targets) {
     for (const figures of [...target.overall.commands, target.overall.total]) {
-      const histogram = decodeHistogram(figures.histogram);
+      const histogram = histogramOf(figures);
       const text = hgrmText(histogram);
-      histogram.destroy();
       const path = `${prefix}${multipleTargets ? `_${safeName(target.name)}` : ''}_${safeName(figures.name)}.hgrm`;
       await writeFile(path, text);
       written.push(path);

@@ -1,4 +1,4 @@
-import { decodeHistogram, percentileCurve, type PercentilePoint } from './latency-histogram.ts';
+import { histogramOf, percentileCurve, type PercentilePoint } from './latency-histogram.ts';
 import type { BenchReport, CommandFigures } from './report-model.ts';
 
 // --html-out: one self-contained HTML file (no network access needed to open it). The data is
@@ -30,9 +30,8 @@ export function htmlReportData(report: BenchReport): HtmlData {
   for (const target of report.targets) {
     const figures = target.overall.commands.length > 1 ? [...target.overall.commands, target.overall.total] : target.overall.commands;
     for (const command of figures) {
-      const histogram = decodeHistogram(command.histogram);
+      const histogram = histogramOf(command);
       const points = percentileCurve(histogram);
-      histogram.destroy();
       const label = report.targets.length > 1 ? `${target.name} ${command.name}` : command.name;
       percentileSeries.push({ label, target: target.name, command: command.name, points });
     }
@@ -63,7 +62,16 @@ export function htmlReportData(report: BenchReport): HtmlData {
       address: target.address,
       rounds: target.rounds.length,
       durationSeconds: target.overall.durationSeconds,
-      rows: [...target.overall.commands, target.overall.total].map((row) => ({ ...row, histogram: '' })),
+      // The table shows no histogram: the fields are listed so the lazy one is not encoded for it.
+      rows: [...target.overall.commands, target.overall.total].map((row) => ({
+        name: row.name,
+        ops: row.ops,
+        errors: row.errors,
+        opsPerSec: row.opsPerSec,
+        kbPerSec: row.kbPerSec,
+        latencyMs: row.latencyMs,
+        histogram: '',
+      })),
       errors: target.overall.errorsByKind,
       redirects: target.overall.redirectsByKind,
     })),

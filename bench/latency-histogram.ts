@@ -19,11 +19,31 @@ export function decodeHistogram(encoded: string): LatencyHistogram {
   return HdrHistogram.decodeFromCompressedBase64(encoded);
 }
 
-/** A new histogram holding the values of all `parts` (which are left as they are). */
-export function addHistograms(parts: readonly LatencyHistogram[]): LatencyHistogram {
-  const sum = createLatencyHistogram();
-  for (const part of parts) sum.add(part);
-  return sum;
+/** A thread's or a report's figures for one command: its histogram travels encoded. */
+export interface WithHistogram {
+  /** The latency histogram (microseconds), hdr-histogram compressed base64. */
+  histogram: string;
+}
+
+/** The histogram objects behind figures made by withLazyHistogram, while they are in this thread. */
+const histogramObjects = new WeakMap<object, LatencyHistogram>();
+
+/**
+ * Gives `fields` a `histogram` that is encoded the first time it is read: by a JSON or HTML
+ * report, or when the figures are copied to another thread (structured clone reads it). A run that
+ * only prints the console table never encodes (deflate) or decodes (inflate) a histogram: that was
+ * ~20-30 ms of CPU per run (bench/RESULTS.md). `histogram` must not change afterwards.
+ */
+export function withLazyHistogram<T extends object>(fields: T, histogram: LatencyHistogram): T & WithHistogram {
+  let encoded: string | null = null;
+  Object.defineProperty(fields, 'histogram', { enumerable: true, configurable: true, get: () => (encoded ??= encodeHistogram(histogram)) });
+  histogramObjects.set(fields, histogram);
+  return fields as T & WithHistogram;
+}
+
+/** The histogram of figures: the object itself when made in this thread, else decoded. */
+export function histogramOf(figures: WithHistogram): LatencyHistogram {
+  return histogramObjects.get(figures) ?? decodeHistogram(figures.histogram);
 }
 
 /** Decodes every encoded histogram and adds it into one new histogram. */
@@ -32,6 +52,14 @@ export function mergeEncodedHistograms(encoded: readonly string[]): LatencyHisto
   for (const item of encoded) merged.add(decodeHistogram(item));
   return merged;
 }
+
+/** A new histogram holding the values of all `parts` (which are left as they are). */
+export function addHistograms(parts: readonly LatencyHistogram[]): LatencyHistogram {
+  const sum = createLatencyHistogram();
+  for (const part of parts) sum.add(part);
+  return sum;
+}
+
 
 export interface LatencySummaryMs {
   avg: number;

@@ -32,6 +32,7 @@ export class LoadThread {
   readonly pipeline: number;
   readonly rateIntervalMs: number;
   readonly schedule: Uint16Array;
+  readonly templateCount: number;
   readonly encoder: RequestEncoder;
   readonly recorder: ThreadRecorder;
   readonly slotMap: SlotMap | null;
@@ -59,6 +60,7 @@ export class LoadThread {
     this.pipeline = options.pipeline;
     this.rateIntervalMs = options.rateLimit === null ? 0 : 1000 / options.rateLimit;
     this.schedule = buildCommandSchedule(options.templates);
+    this.templateCount = options.templates.length;
     const random = new SeededRandom(options.seed * 1_000_003 + task.threadIndex);
     this.encoder = new RequestEncoder(options.templates, options.keyPrefix, { minimum: options.dataSizeMinimum, maximum: options.dataSizeMaximum }, random);
     this.recorder = new ThreadRecorder(options.templates.map((t) => t.name));

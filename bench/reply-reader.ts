@@ -43,8 +43,36 @@ export class RespReplyReader implements ReplyReader {
       buffer = this.pending;
       end = this.pendingLength;
     }
+    const sink = this.sink;
     let position = 0;
     while (position < end) {
+      const type = buffer[position];
+      // The replies of a SET/GET load (+OK, $<n> bulk strings, $-1) are read here, in one pass over
+      // their header, instead of through readTopLevel and skipValue: ~half of the reader's time.
+      if (type === 0x2b /* + */) {
+        const lineEnd = findCR(buffer, position + 1, end);
+        if (lineEnd === INCOMPLETE || lineEnd + 1 >= end) break;
+        sink.onReply(lineEnd + 2 - position);
+        position = lineEnd + 2;
+        continue;
+      }
+      if (type === 0x24 /* $ */) {
+        let i = position + 1;
+        const negative = i < end && buffer[i] === 0x2d;
+        if (negative) i++;
+        let length = 0;
+        for (; i < end; i++) {
+          const digit = buffer[i];
+          if (digit === CR) break;
+          length = length * 10 + (digit - 0x30);
+        }
+        if (i + 1 >= end) break;
+        const next = negative ? i + 2 : i + 4 + length;
+        if (next > end) break;
+        sink.onReply(next - position);
+        position = next;
+        continue;
+      }
       const next = this.readTopLevel(buffer, position, end);
       if (next === INCOMPLETE) break;
       position = next;

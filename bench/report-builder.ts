@@ -1,14 +1,15 @@
-import { addHistograms, decodeHistogram, encodeHistogram, mergeEncodedHistograms, summarizeLatencyMs, type LatencyHistogram } from './latency-histogram.ts';
+import { addHistograms, histogramOf, summarizeLatencyMs, withLazyHistogram, type LatencyHistogram } from './latency-histogram.ts';
 import { sum, type CommandFigures, type RoundReport, type RunFigures } from './report-model.ts';
 import type { ThreadResult } from './thread-recorder.ts';
 
-// Builds report figures from what the threads measured: histograms are decoded and added, counters
-// summed. Runs where the load ran: in the main thread for one load thread, else in a pool thread
-// (see load-worker.ts), so the main thread of a multi-thread run never loads WebAssembly.
+// Builds report figures from what the threads measured: histograms are added, counters summed.
+// Runs where the load ran: in the main thread for one load thread, else in a pool thread (see
+// load-worker.ts).
 //
-// Decoding and encoding a histogram (inflate/deflate in JS, cold at the end of a run) is most of
-// this module's cost, so each thread's histogram is decoded once, a single part is reused as it is,
-// and a single round is its own overall figure.
+// Histograms stay objects while they are in the thread that made them (withLazyHistogram): a single
+// thread's or round's is reused as it is, and a histogram is encoded (deflate) only when a report
+// that stores it (JSON, HTML) or another thread reads it, and decoded (inflate) only when it came
+// encoded. A console-only run of one thread and one round does neither.
 
 interface CommandCounts {
   name: string;
@@ -17,24 +18,18 @@ interface CommandCounts {
   bytes: number;
 }
 
-function figures(counts: CommandCounts, durationSeconds: number, histogram: LatencyHistogram, encoded: string): CommandFigures {
-  return {
-    name: counts.name,
-    ops: counts.ops,
-    errors: counts.errors,
-    opsPerSec: durationSeconds > 0 ? counts.ops / durationSeconds : 0,
-    kbPerSec: durationSeconds > 0 ? counts.bytes / 1024 / durationSeconds : 0,
-    latencyMs: summarizeLatencyMs(histogram),
-    histogram: encoded,
-  };
-}
-
-/** Figures from encoded histograms of the same command (several rounds). */
-function figuresFromEncoded(counts: CommandCounts, durationSeconds: number, encoded: string[]): CommandFigures {
-  const merged = mergeEncodedHistograms(encoded);
-  const result = figures(counts, durationSeconds, merged, encodeHistogram(merged));
-  merged.destroy();
-  return result;
+function figures(counts: CommandCounts, durationSeconds: number, histogram: LatencyHistogram): CommandFigures {
+  return withLazyHistogram(
+    {
+      name: counts.name,
+      ops: counts.ops,
+      errors: counts.errors,
+      opsPerSec: durationSeconds > 0 ? counts.ops / durationSeconds : 0,
+      kbPerSec: durationSeconds > 0 ? counts.bytes / 1024 / durationSeconds : 0,
+      latencyMs: summarizeLatencyMs(histogram),
+    },
+    histogram,
+  );
 }
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
@@ -60,21 +55,11 @@ export function roundReport(round: number, startedAt: string, threads: ThreadRes
     addCounts(redirectsByKind, thread.redirectsByKind);
   }
   // One histogram per command: a single thread's as it came, or the threads' added together.
-  const histograms: LatencyHistogram[] = [];
-  const encoded: string[] = [];
-  for (let i = 0; i < names.length; i++) {
-    const parts = threads.map((t) => decodeHistogram(t.commands[i].histogram));
-    if (parts.length === 1) {
-      histograms.push(parts[0]);
-      encoded.push(threads[0].commands[i].histogram);
-    } else {
-      const merged = addHistograms(parts);
-      for (const part of parts) part.destroy();
-      histograms.push(merged);
-      encoded.push(encodeHistogram(merged));
-    }
-  }
-  const commands = perCommand.map((counts, i) => figures(counts, durationSeconds, histograms[i], encoded[i]));
+  const histograms = names.map((_, i) => {
+    const parts = threads.map((t) => histogramOf(t.commands[i]));
+    return parts.length === 1 ? parts[0] : addHistograms(parts);
+  });
+  const commands = perCommand.map((counts, i) => figures(counts, durationSeconds, histograms[i]));
   const totalCounts: CommandCounts = {
     name: 'Totals',
     ops: sum(perCommand.map((c) => c.ops)),
@@ -82,15 +67,7 @@ export function roundReport(round: number, startedAt: string, threads: ThreadRes
     errors: sum(Object.values(errorsByKind)),
     bytes: sum(perCommand.map((c) => c.bytes)),
   };
-  let total: CommandFigures;
-  if (histograms.length === 1) {
-    total = figures(totalCounts, durationSeconds, histograms[0], encoded[0]);
-  } else {
-    const merged = addHistograms(histograms);
-    total = figures(totalCounts, durationSeconds, merged, encodeHistogram(merged));
-    merged.destroy();
-  }
-  for (const histogram of histograms) histogram.destroy();
+  const total = figures(totalCounts, durationSeconds, histograms.length === 1 ? histograms[0] : addHistograms(histograms));
   const counts: number[] = [];
   for (const thread of threads) {
     for (const command of thread.commands) {
@@ -116,7 +93,7 @@ export function overallFigures(rounds: RunFigures[]): RunFigures {
   }
   const durationSeconds = sum(rounds.map((r) => r.durationSeconds));
   const merge = (pick: (r: RunFigures) => CommandFigures, name: string): CommandFigures =>
-    figuresFromEncoded(
+    figures(
       {
         name,
         ops: sum(rounds.map((r) => pick(r).ops)),
@@ -124,7 +101,7 @@ export function overallFigures(rounds: RunFigures[]): RunFigures {
         bytes: sum(rounds.map((r) => pick(r).kbPerSec * 1024 * r.durationSeconds)),
       },
       durationSeconds,
-      rounds.map((r) => pick(r).histogram),
+      addHistograms(rounds.map((r) => histogramOf(pick(r)))),
     );
   const errorsByKind: Record<string, number> = {};
   const redirectsByKind: Record<string, number> = {};

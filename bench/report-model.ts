@@ -12,7 +12,10 @@ export interface CommandFigures {
   opsPerSec: number;
   kbPerSec: number;
   latencyMs: LatencySummaryMs;
-  /** The merged latency histogram (microseconds), hdr-histogram compressed base64. */
+  /**
+   * The merged latency histogram (microseconds), hdr-histogram compressed base64; encoded when first
+   * read (latency-histogram.ts withLazyHistogram), read through histogramOf().
+   */
   histogram: string;
 }
 

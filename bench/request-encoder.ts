@@ -38,6 +38,8 @@ export class RequestEncoder {
   /** Value bytes for variable sizes; a fixed size uses the prebuilt fixedDataSegment. */
   private readonly dataBytes: Buffer;
   private readonly fixedDataSegment: Buffer | null;
+  /** An upper bound of the bytes any template's request takes (maxBytes of the largest). */
+  readonly maxRequestBytes: number;
   /** The key of the request being encoded: prefix then the decimal key number. */
   readonly keyScratch: Buffer;
   keyLength = 0;
@@ -53,6 +55,7 @@ export class RequestEncoder {
     const maxKeyBytes = this.keyScratch.length + 24;
     const maxDataBytes = dataSize.maximum + 24;
     this.compiled = templates.map((template) => compile(template, maxKeyBytes, maxDataBytes, this.fixedDataSegment));
+    this.maxRequestBytes = Math.max(0, ...this.compiled.map((c) => c.maxBytes));
   }
 
   /**

@@ -1,17 +1,16 @@
-import { createLatencyHistogram, encodeHistogram, type LatencyHistogram } from './latency-histogram.ts';
+import { createLatencyHistogram, withLazyHistogram, type LatencyHistogram, type WithHistogram } from './latency-histogram.ts';
 
 // What one load thread measured: a latency histogram per command, counts, bytes, replies per
 // second, and errors by kind. Only replies to requests sent (or, under --rate-limit, due) after the
 // warm-up are recorded.
 
-export interface ThreadCommandResult {
+/** `histogram`: the latency histogram in microseconds, encoded when read (withLazyHistogram). */
+export interface ThreadCommandResult extends WithHistogram {
   name: string;
   ops: number;
   errors: number;
   txBytes: number;
   rxBytes: number;
-  /** Encoded (compressed base64) latency histogram in microseconds. */
-  histogram: string;
   /** Replies recorded in each second after the measurement start. */
   opsPerSecond: number[];
 }
@@ -41,7 +40,7 @@ export class ThreadRecorder {
   lastReplyAt = 0;
   completed = 0;
   // Consecutive replies of a command often share a latency (same send batch, same read chunk): they
-  // are recorded as one run with a count, which saves most calls into WebAssembly. The run is kept
+  // are recorded as one run with a count, which saves most histogram calls. The run is kept
   // per command, so a SET/GET mix (replies alternate between the two) still forms long runs.
   private readonly runValue: Float64Array;
   private readonly runCount: Float64Array;
@@ -64,10 +63,19 @@ export class ThreadRecorder {
   }
 
   record(templateIndex: number, latencyUs: number, txBytes: number, rxBytes: number, now: number): void {
-    this.ops[templateIndex]++;
+    this.recordRun(templateIndex, latencyUs, 1, txBytes, rxBytes, now);
+  }
+
+  /**
+   * Records `count` replies of one command that share a latency and a receive time (requests of one
+   * batch answered in one read: the connection groups them, see BenchConnection.completeHead), with
+   * their request and reply bytes summed. One call per group instead of one per reply.
+   */
+  recordRun(templateIndex: number, latencyUs: number, count: number, txBytes: number, rxBytes: number, now: number): void {
+    this.ops[templateIndex] += count;
     this.txBytes[templateIndex] += txBytes;
     this.rxBytes[templateIndex] += rxBytes;
-    this.completed++;
+    this.completed += count;
     this.lastReplyAt = now;
     if (now < this.secondFrom || now >= this.secondTo) {
       this.second = Math.floor((now - this.measureStart) / 1000);
@@ -77,14 +85,14 @@ export class ThreadRecorder {
     const second = this.second;
     const seconds = this.perSecond[templateIndex];
     while (seconds.length <= second) seconds.push(0);
-    seconds[second]++;
+    seconds[second] += count;
     if (latencyUs === this.runValue[templateIndex]) {
-      this.runCount[templateIndex]++;
+      this.runCount[templateIndex] += count;
       return;
     }
     if (this.runCount[templateIndex] > 0) this.histograms[templateIndex].recordValueWithCount(this.runValue[templateIndex], this.runCount[templateIndex]);
     this.runValue[templateIndex] = latencyUs;
-    this.runCount[templateIndex] = 1;
+    this.runCount[templateIndex] = count;
   }
 
   /** Records every pending run into its histogram. */
@@ -106,18 +114,22 @@ export class ThreadRecorder {
 
   result(threadIndex: number): ThreadResult {
     this.flushRuns();
+    // In this thread the report reads the histograms as they are; a pool thread's result is copied
+    // to the main thread, which encodes them then.
     const commands = this.names.map(
-      (name, i): ThreadCommandResult => ({
-        name,
-        ops: this.ops[i],
-        errors: this.errors[i],
-        txBytes: this.txBytes[i],
-        rxBytes: this.rxBytes[i],
-        histogram: encodeHistogram(this.histograms[i]),
-        opsPerSecond: this.perSecond[i],
-      }),
+      (name, i): ThreadCommandResult =>
+        withLazyHistogram(
+          {
+            name,
+            ops: this.ops[i],
+            errors: this.errors[i],
+            txBytes: this.txBytes[i],
+            rxBytes: this.rxBytes[i],
+            opsPerSecond: this.perSecond[i],
+          },
+          this.histograms[i],
+        ),
     );
-    for (const histogram of this.histograms) histogram.destroy();
     return {
       threadIndex,
       commands,

@@ -27,6 +27,8 @@ export interface SyncRdbOptions {
   backpressure?: () => Promise<void>;
   /** Runs once the snapshot's point is fixed (the workers unlocked), with its write sequence. */
   onPoint?: (sequence: number) => void;
+  /** Asked before every chunk request (also while rdb-key-save-delay paces it): an error stops the snapshot with it. */
+  abortedBy?: () => Error | null;
 }
 
 export interface SyncRdbResult {
@@ -52,6 +54,7 @@ export async function streamSyncRdb(shard: Shard, sink: (chunk: Buffer) => void,
         kind: 'sync',
         rdb: { aux: [['repl-stream-db', String(options.streamDb ?? 0)]] },
         backpressure: options.backpressure,
+        abortedBy: options.abortedBy,
         onStarted: (sequence) => {
           started = true;
           options.onPoint?.(sequence);

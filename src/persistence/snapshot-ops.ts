@@ -107,7 +107,8 @@ export function snapshotAbort(shard: Shard, request: Request, out: ReplyWriter):
 export function abortRdbSnapshot(shard: Shard): void {
   const p = shard.persistence;
   const snapshot = p.snapshot ?? p.finishedPart;
-  if (p.running !== 'rdb' || snapshot === null || snapshot.kind !== 'rdb') return;
+  // A replica's payload too ('sync'): Redis kills that child as well; the replica syncs again.
+  if ((p.running !== 'rdb' && p.running !== 'sync') || snapshot === null || snapshot.kind !== p.running) return;
   snapshot.release();
   p.snapshot = null;
   p.finishedPart = null;

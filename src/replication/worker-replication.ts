@@ -299,6 +299,7 @@ export class WorkerReplication {
     try {
       await streamSyncRdb(this.shard, (chunk) => payload.push(chunk), {
         backpressure: () => (keepWithoutReplica && payload.closed ? Promise.resolve() : payload.room()),
+        abortedBy: () => (payload.closed && !keepWithoutReplica ? new Error('the replica disconnected') : null),
         onPoint: (seq) => {
           point = true;
           // Redis's words (its tests wait for them): the payload's "child" started.

@@ -1,0 +1,60 @@
+// A primary's full resync payload made from the copy-on-write snapshot: it counts as a background
+// save while it is made, stops when nobody waits for it any more, and FLUSHALL drops it (the replica
+// syncs again), as Redis does with the child that makes it.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
+import { info, until } from './replication-helpers.ts';
+
+describe('a full resync payload in the making', () => {
+  const servers: RunningServer[] = [];
+  const clients: Redis[] = [];
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.disconnect();
+    for (const s of servers.splice(0)) await s.stop();
+  });
+
+  async function start(args: string[]): Promise<{ server: RunningServer; client: Redis }> {
+    const server = await startShoal(['--threads', '2', '--save', '', ...args]);
+    const client = new Redis({ port: server.port });
+    servers.push(server);
+    clients.push(client);
+    return { server, client };
+  }
+
+  it('stops when its only replica leaves (a disk payload nobody saves)', async () => {
+    const { server: primary, client: p } = await start(['--repl-diskless-sync', 'no']);
+    const { client: r } = await start([]);
+    for (let i = 0; i < 10; i++) await p.set(`k${i}`, String(i));
+    // One second per key: the payload would take about 10 s.
+    await p.config('SET', 'rdb-key-save-delay', '1000000');
+    await r.replicaof('127.0.0.1', String(primary.port));
+    await until('the payload in progress', async () => {
+      const [persistence, replication] = [await info(p, 'persistence'), await info(p)];
+      return persistence.rdb_bgsave_in_progress === '1' && (replication.slave0 ?? '').includes('state=wait_bgsave');
+    }, 10_000);
+    await r.replicaof('NO', 'ONE');
+    const left = Date.now();
+    await until('the payload stopped', async () => (await info(p, 'persistence')).rdb_bgsave_in_progress === '0', 5_000);
+    expect(Date.now() - left).toBeLessThan(2_000);
+    expect(await p.ping()).toBe('PONG');
+  }, 60_000);
+
+  it('FLUSHALL drops it; the replica syncs again and ends with the flushed data set', async () => {
+    const { server: primary, client: p } = await start(['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0']);
+    const { client: r } = await start([]);
+    for (let i = 0; i < 20; i++) await p.set(`k${i}`, String(i));
+    await p.config('SET', 'rdb-key-save-delay', '200000');
+    await r.replicaof('127.0.0.1', String(primary.port));
+    await until('the payload in progress', async () => (await info(p, 'persistence')).rdb_bgsave_in_progress === '1', 10_000);
+    const fullBefore = Number((await info(p, 'stats')).sync_full);
+    await p.config('SET', 'rdb-key-save-delay', '0');
+    await p.flushall();
+    await p.set('after', 'flush');
+    await until('a second full sync', async () => Number((await info(p, 'stats')).sync_full) > fullBefore, 10_000);
+    await until('the replica is up with the new data set', async () => (await info(r)).master_link_status === 'up' && (await r.get('after')) === 'flush', 10_000);
+    expect(await r.dbsize()).toBe(1);
+    expect(primary.output()).toMatch(/Background RDB transfer started by pid \d+[\s\S]*Background RDB transfer started by pid \d+/);
+  }, 60_000);
+});

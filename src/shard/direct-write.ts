@@ -59,9 +59,9 @@ export class DirectWriter {
    */
   write(data: Uint8Array): boolean {
     const socket = this.socket;
-    const handle = (socket as unknown as { _handle: StreamHandle | null })._handle;
+    const handle = (socket as unknown as { _handle?: StreamHandle | null })._handle;
     // Whatever the Writable path holds (a replication payload, a write it has not finished) goes first.
-    if (binding === null || handle === null || socket.writableLength > 0 || socket.destroyed) {
+    if (binding === null || handle === null || handle === undefined || socket.writableLength > 0 || socket.destroyed) {
       socket.write(data);
       return false;
     }

@@ -26,7 +26,8 @@ export function persistenceInfoFields(shard: Shard, changesSinceLastSave: number
     `loading:${shard.replication.state.loading === 1 ? 1 : 0}`, `async_loading:${shard.replication.state.loading === 2 ? 1 : 0}`, `current_cow_peak:${cow}`, `current_cow_size:${cow}`, 'current_cow_size_age:0', `current_fork_perc:${perc.toFixed(2)}`,
     `current_save_keys_processed:${processed}`, `current_save_keys_total:${total}`,
     `rdb_changes_since_last_save:${changesSinceLastSave}`,
-    `rdb_bgsave_in_progress:${p.bgsaveInProgress ? 1 : 0}`,
+    // Also while replicas' payloads are due (Redis's one child makes them all; shoal one after another).
+    `rdb_bgsave_in_progress:${p.bgsaveInProgress || shard.replication.state.payloadsPending > 0 ? 1 : 0}`,
     `rdb_last_save_time:${Math.floor(shard.lastSave / 1000)}`,
     `rdb_last_bgsave_status:${p.lastBgsaveOk ? 'ok' : 'err'}`,
     `rdb_last_bgsave_time_sec:${p.lastBgsaveTimeSec}`,

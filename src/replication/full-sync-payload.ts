@@ -12,6 +12,8 @@ import type { Socket } from 'node:net';
 
 /** Bytes queued on the socket above which the snapshot waits (a slow reader holds it back). */
 const HIGH_WATER = 4 * 1024 * 1024;
+/** While it waits, how often it looks again (an abort, a replica that stopped reading). */
+const RECHECK_MS = 100;
 
 export class FullSyncPayload {
   readonly eof: boolean;
@@ -25,12 +27,19 @@ export class FullSyncPayload {
   /** Called once the whole payload is on the socket's queue. */
   private readonly onWritten: () => void;
   private waiters: Array<() => void> = [];
+  /** When the socket last took bytes (drained below the mark): a replica that reads nothing for repl-timeout is dropped. */
+  private lastProgress = Date.now();
+  /** Asked while it waits: an error stops the payload (the snapshot was aborted). */
+  abortedBy: () => Error | null = () => null;
 
   constructor(socket: Socket, eof: boolean, onWritten: () => void) {
     this.socket = socket;
     this.eof = eof;
     this.onWritten = onWritten;
-    socket.on('drain', () => this.wake());
+    socket.on('drain', () => {
+      this.lastProgress = Date.now();
+      this.wake();
+    });
     socket.once('close', () => this.wake());
   }
 
@@ -64,12 +73,29 @@ export class FullSyncPayload {
     this.complete();
   }
 
-  /** Resolves once the snapshot may make its next chunk; rejects when the replica is gone. */
-  room(): Promise<void> {
+  /**
+   * Resolves once the snapshot may make its next chunk; rejects when the replica is gone, the
+   * payload was aborted, or the replica read nothing for `timeoutMs` (repl-timeout: it is dropped).
+   */
+  room(timeoutMs: number, name: string): Promise<void> {
     if (this.socket.destroyed) return Promise.reject(new Error('the replica disconnected'));
+    const aborted = this.abortedBy();
+    if (aborted !== null) return Promise.reject(aborted);
     const started = this.header !== null || !this.eof;
-    if (started && this.socket.writableLength < HIGH_WATER) return Promise.resolve();
-    return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() => this.room());
+    if (started && this.socket.writableLength < HIGH_WATER) {
+      this.lastProgress = Date.now();
+      return Promise.resolve();
+    }
+    if (started && timeoutMs > 0 && Date.now() - this.lastProgress > timeoutMs) {
+      // Redis's words (its tests look for them).
+      console.warn(`shoal: Disconnecting timedout replica (full sync): ${name}`);
+      this.socket.destroy();
+      return Promise.reject(new Error('the replica timed out'));
+    }
+    return new Promise<void>((resolve) => {
+      this.waiters.push(resolve);
+      setTimeout(() => this.wake(), RECHECK_MS);
+    }).then(() => this.room(timeoutMs, name));
   }
 
   private wake(): void {

@@ -51,6 +51,22 @@ interface ReplicaLink {
   bufferedBytes: number;
   /** The worker wrote the whole payload. */
   payloadSent: boolean;
+  /** Its payload was asked for and is not written yet. */
+  payloadPending: boolean;
+  group: TransferGroup | null;
+}
+
+/**
+ * Replicas whose diskless payloads started together (repl-diskless-sync-delay / -max-replicas): Redis
+ * feeds them from one child through one pipe, and logs how that transfer ended; shoal makes one
+ * payload each, and reports the group's end in Redis's words.
+ */
+interface TransferGroup {
+  /** Members still connected. */
+  up: number;
+  /** Members connected whose payload is not written yet. */
+  pending: number;
+  ended: boolean;
 }
 
 interface Wait {
@@ -273,6 +289,8 @@ export class LogReplication {
         const link = this.links.get(`${worker}:${msg.cid}`);
         if (link === undefined || link.startOffset === null) break;
         link.payloadSent = true;
+        this.groupMemberDone(link, false);
+        this.setPayloadPending(link, false);
         // As Redis: after a payload of known length the stream follows at once (SYNC clients never
         // acknowledge); after an EOF-marked one it follows the first ACK (the replica loaded it).
         if (!link.eof) this.putOnline(link, link.startOffset + 1);
@@ -328,7 +346,7 @@ export class LogReplication {
     const link: ReplicaLink = {
       worker, cid: msg.cid, ip: msg.ip, port: msg.listeningPort, state: 'wait_bgsave', capaEof: msg.capaEof, sync: msg.sync,
       ackOffset: 0, ackTime: Date.now(), snapshotSeq: null, startOffset: null, delayTimer: null,
-      eof: false, buffered: null, bufferedBytes: 0, payloadSent: false,
+      eof: false, buffered: null, bufferedBytes: 0, payloadSent: false, payloadPending: false, group: null,
     };
     this.links.set(`${worker}:${msg.cid}`, link);
     const backlog = this.backlog;
@@ -362,10 +380,52 @@ export class LogReplication {
       // get keep-alive newlines meanwhile), unless repl-diskless-sync-max-replicas are waiting already.
       link.delayTimer = setTimeout(() => {
         link.delayTimer = null;
-        if (this.links.get(`${link.worker}:${link.cid}`) === link) this.startSnapshot(link);
+        // As Redis: the first replica's delay over, every replica waiting by then starts with it.
+        if (this.links.get(`${link.worker}:${link.cid}`) === link) this.startGroup(link);
       }, delay * 1000);
-    } else this.startSnapshot(link);
+    } else if (link.capaEof && this.config.get('repl-diskless-sync') === 'yes') this.startGroup(link);
+    else this.startSnapshot(link);
     this.publish();
+  }
+
+  /** Starts the diskless payloads of `link` and of every replica waiting for its delay to pass, as one transfer. */
+  private startGroup(link: ReplicaLink): void {
+    const members = [link];
+    for (const l of this.links.values()) {
+      if (l === link || l.delayTimer === null) continue;
+      clearTimeout(l.delayTimer);
+      l.delayTimer = null;
+      members.push(l);
+    }
+    const group: TransferGroup = { up: members.length, pending: members.length, ended: false };
+    for (const member of members) {
+      member.group = group;
+      this.startSnapshot(member);
+    }
+  }
+
+  /** A member of a transfer group wrote its payload (`dropped` false) or is gone: the transfer's end is logged in Redis's words. */
+  private groupMemberDone(link: ReplicaLink, dropped: boolean): void {
+    const group = link.group;
+    if (group === null || group.ended) return;
+    if (dropped) group.up--;
+    if (link.payloadPending || !dropped) group.pending--;
+    if (group.up === 0) {
+      group.ended = true;
+      console.log('shoal: Diskless rdb transfer, last replica dropped, killing fork child.');
+    } else if (group.pending === 0) {
+      group.ended = true;
+      console.log(`shoal: Diskless rdb transfer, done reading from pipe, ${group.up} replicas still up.`);
+    }
+  }
+
+  private payloadsPending = 0;
+
+  private setPayloadPending(link: ReplicaLink, pending: boolean): void {
+    if (link.payloadPending === pending) return;
+    link.payloadPending = pending;
+    this.payloadsPending += pending ? 1 : -1;
+    this.state.setPayloadsPending(this.payloadsPending);
   }
 
   private disklessDelay(link: ReplicaLink): number {
@@ -374,22 +434,15 @@ export class LogReplication {
     if (max > 0) {
       let waiting = 0;
       for (const l of this.links.values()) if (l.delayTimer !== null) waiting++;
-      if (waiting + 1 >= max) {
-        // This one completes the set: every waiting replica starts now.
-        for (const l of this.links.values()) {
-          if (l.delayTimer === null) continue;
-          clearTimeout(l.delayTimer);
-          l.delayTimer = null;
-          this.startSnapshot(l);
-        }
-        return 0;
-      }
+      // This one completes the set: every waiting replica starts now, with it.
+      if (waiting + 1 >= max) return 0;
     }
     return Number(this.config.get('repl-diskless-sync-delay') ?? '5');
   }
 
   private startSnapshot(link: ReplicaLink): void {
     this.pendingSnapshots++;
+    this.setPayloadPending(link, true);
     link.eof = link.capaEof && this.config.get('repl-diskless-sync') === 'yes';
     this.post(link.worker, { t: 'snapshot', cid: link.cid, eof: link.eof });
   }
@@ -478,6 +531,8 @@ export class LogReplication {
   private forgetLink(link: ReplicaLink): void {
     if (link.delayTimer !== null) clearTimeout(link.delayTimer);
     link.delayTimer = null;
+    if (this.links.get(`${link.worker}:${link.cid}`) === link) this.groupMemberDone(link, true);
+    this.setPayloadPending(link, false);
     if (this.links.delete(`${link.worker}:${link.cid}`) && link.snapshotSeq !== null && link.startOffset === null) this.snapshotDone();
     this.countGoodReplicas();
   }

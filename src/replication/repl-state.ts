@@ -9,6 +9,7 @@ const WORD_ROLE = 2;
 const WORD_LINK_UP = 3;
 const WORD_GOOD_REPLICAS = 4;
 const WORD_LOADING = 5;
+const WORD_PAYLOADS = 6;
 const WORDS = 8;
 const TEXT_BYTES = 256 * 1024;
 
@@ -98,6 +99,15 @@ export class ReplicationState {
 
   setLoading(state: number): void {
     Atomics.store(this.words, WORD_LOADING, state);
+  }
+
+  /** Full resync payloads asked for and not written yet (Redis's child is still making them: rdb_bgsave_in_progress). */
+  get payloadsPending(): number {
+    return Atomics.load(this.words, WORD_PAYLOADS);
+  }
+
+  setPayloadsPending(n: number): void {
+    Atomics.store(this.words, WORD_PAYLOADS, n);
   }
 
   setGoodReplicas(n: number): void {

@@ -13,6 +13,7 @@ import { takeReplicationSnapshot, loadIntoWorkers, readStreamDb, readReplication
 import { rdbPath } from '../persistence/rdb-snapshot.ts';
 import { streamSyncRdb } from '../persistence/rdb-sync-snapshot.ts';
 import { FullSyncPayload } from './full-sync-payload.ts';
+import { RewriteChild } from '../persistence/aof-rewrite-child.ts';
 import { ReplicaKeyExpiry } from './replica-key-expiry.ts';
 import { clientMatches } from '../commands/client.ts';
 import type { ReplicationView } from './repl-state.ts';
@@ -295,21 +296,33 @@ export class WorkerReplication {
     });
     replica.payload = payload;
     const keepWithoutReplica = !eof && this.shard.config.save.length > 0;
+    // As Redis's child that makes the payload, a process stands for it while it runs (pgrep -P finds
+    // it): killing it aborts the payload, and the replica syncs again (see aof-rewrite-child.ts).
+    const child = new RewriteChild();
+    const aborted = (): Error | null => {
+      if (child.killed) return new Error(`the payload's process was terminated by signal ${child.signal ?? 'unknown'}`);
+      return payload.closed && !keepWithoutReplica ? new Error('the replica disconnected') : null;
+    };
+    payload.abortedBy = aborted;
+    const name = `${(socket.remoteAddress ?? '?').replace(/^::ffff:/, '')}:${socket.remotePort ?? 0}`;
     let point = false;
     try {
       await streamSyncRdb(this.shard, (chunk) => payload.push(chunk), {
-        backpressure: () => (keepWithoutReplica && payload.closed ? Promise.resolve() : payload.room()),
-        abortedBy: () => (payload.closed && !keepWithoutReplica ? new Error('the replica disconnected') : null),
+        backpressure: () => (keepWithoutReplica && payload.closed ? Promise.resolve() : payload.room(Number(this.shard.config.get('repl-timeout') ?? '60') * 1000, name)),
+        abortedBy: aborted,
         onPoint: (seq) => {
           point = true;
           // Redis's words (its tests wait for them): the payload's "child" started.
-          if (eof) console.log(`shoal: Starting BGSAVE for SYNC with target: replicas sockets\nshoal: Background RDB transfer started by pid ${process.pid}`);
-          else console.log(`shoal: Starting BGSAVE for SYNC with target: disk\nshoal: Background saving started by pid ${process.pid}`);
+          if (eof) console.log(`shoal: Starting BGSAVE for SYNC with target: replicas sockets\nshoal: Background RDB transfer started by pid ${child.pid ?? process.pid}`);
+          else console.log(`shoal: Starting BGSAVE for SYNC with target: disk\nshoal: Background saving started by pid ${child.pid ?? process.pid}`);
           this.post({ t: 'snapshot-taken', cid, seq, bytes: 0 });
         },
       });
+      child.end();
       payload.finish();
     } catch (err) {
+      child.end();
+      if (child.killed) console.warn(`shoal: Background transfer terminated by signal ${child.signal ?? 'unknown'}`);
       if (!payload.closed) {
         console.error('shoal: replication snapshot failed:', err);
         replica.conn.close();

@@ -289,6 +289,7 @@ export class LogReplication {
         const link = this.links.get(`${worker}:${msg.cid}`);
         if (link === undefined || link.startOffset === null) break;
         link.payloadSent = true;
+        this.snapshotFinished(link);
         this.groupMemberDone(link, false);
         this.setPayloadPending(link, false);
         // As Redis: after a payload of known length the stream follows at once (SYNC clients never
@@ -390,10 +391,11 @@ export class LogReplication {
 
   /** Starts the diskless payloads of `link` and of every replica waiting for its delay to pass, as one transfer. */
   private startGroup(link: ReplicaLink): void {
-    const members = [link];
+    // In the order they arrived (the links' order): the first to ask gets the first payload.
+    const members: ReplicaLink[] = [];
     for (const l of this.links.values()) {
-      if (l === link || l.delayTimer === null) continue;
-      clearTimeout(l.delayTimer);
+      if (l !== link && l.delayTimer === null) continue;
+      if (l.delayTimer !== null) clearTimeout(l.delayTimer);
       l.delayTimer = null;
       members.push(l);
     }
@@ -440,11 +442,40 @@ export class LogReplication {
     return Number(this.config.get('repl-diskless-sync-delay') ?? '5');
   }
 
+  /**
+   * Payloads are made one after another (one snapshot runs at a time), in the order their replicas
+   * asked: each waits here until the one before it is written or its replica is gone.
+   */
+  private readonly snapshotQueue: ReplicaLink[] = [];
+  private activeSnapshot: ReplicaLink | null = null;
+
   private startSnapshot(link: ReplicaLink): void {
     this.pendingSnapshots++;
     this.setPayloadPending(link, true);
     link.eof = link.capaEof && this.config.get('repl-diskless-sync') === 'yes';
+    this.snapshotQueue.push(link);
+    this.nextSnapshot();
+  }
+
+  private nextSnapshot(): void {
+    if (this.activeSnapshot !== null) return;
+    const link = this.snapshotQueue.shift();
+    if (link === undefined) return;
+    this.activeSnapshot = link;
     this.post(link.worker, { t: 'snapshot', cid: link.cid, eof: link.eof });
+  }
+
+  /** `link`'s payload is written, or it will never be: the next one may start. */
+  private snapshotFinished(link: ReplicaLink): void {
+    const queued = this.snapshotQueue.indexOf(link);
+    if (queued >= 0) {
+      // Never asked of its worker: nobody else will account for it.
+      this.snapshotQueue.splice(queued, 1);
+      this.snapshotDone();
+    }
+    if (this.activeSnapshot !== link) return;
+    this.activeSnapshot = null;
+    this.nextSnapshot();
   }
 
   /** The replica's payload starts at stream offset `offset`: what follows is kept for it until it is online. */
@@ -532,6 +563,7 @@ export class LogReplication {
     if (link.delayTimer !== null) clearTimeout(link.delayTimer);
     link.delayTimer = null;
     if (this.links.get(`${link.worker}:${link.cid}`) === link) this.groupMemberDone(link, true);
+    this.snapshotFinished(link);
     this.setPayloadPending(link, false);
     if (this.links.delete(`${link.worker}:${link.cid}`) && link.snapshotSeq !== null && link.startOffset === null) this.snapshotDone();
     this.countGoodReplicas();

@@ -1,15 +1,10 @@
-import type net from 'node:net';
 import { createReplyReader } from './redis-parser-reader.ts';
 import type { ReplyReader, ReplyReaderName, ReplySink } from './reply-reader.ts';
-import { readStraightFromHandle } from './socket-reader.ts';
-import { SocketWriter, WRITE_DONE, WRITE_PENDING } from './socket-writer.ts';
+import { TcpConnection, WRITE_DONE, type TcpEvents } from './tcp-connection.ts';
 
 // One TCP connection of a bench client. Requests are encoded into a preallocated output buffer and
 // written once per batch; what is in flight is kept in typed-array rings (no object per request),
 // and replies are matched to requests in order.
-
-// Built-ins through process.getBuiltinModule (no ESM facade, see bench/cli.ts).
-const { connect } = process.getBuiltinModule('node:net');
 
 /** Ring entry tags below zero mark requests that are not part of the workload. */
 export const ENTRY_SETUP = -1;
@@ -37,20 +32,19 @@ const INITIAL_OUTPUT_BYTES = 4096;
 /** Batches shorter than this get a reused view in flush() (see `views`). */
 const REUSED_VIEW_BYTES = 2048;
 
-// Reads land in one buffer per thread (net's onread option): no Buffer and no 'data' event per
-// read. The reader consumes each read synchronously and copies any partial reply it must keep.
+// Reads land in one buffer per thread (bench/tcp-connection.ts): no Buffer and no event per read.
+// The reader consumes each read synchronously and copies any partial reply it must keep.
 const READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024);
 
-export class BenchConnection implements ReplySink {
+export class BenchConnection implements ReplySink, TcpEvents {
   readonly nodeIndex: number;
   readonly address: string;
   private readonly owner: ConnectionOwner;
-  private readonly socket: net.Socket;
-  private readonly writer: SocketWriter;
+  private readonly tcp: TcpConnection;
   private readonly reader: ReplyReader;
   // Output: requests are appended at outEnd; [outStart, outEnd) is not yet written. A range the
-  // socket could not send at once belongs to it until sent, so the buffer is then not rewound: when it
-  // fills up, a new one is taken and the old one is collected after the socket is done with it.
+  // kernel could not take at once belongs to libuv until sent, so the buffer is then not rewound:
+  // when it fills up, a new one is taken and the old one is collected after libuv is done with it.
   out: Buffer = Buffer.allocUnsafeSlow(INITIAL_OUTPUT_BYTES);
   outEnd = 0;
   private outStart = 0;
@@ -84,7 +78,6 @@ export class BenchConnection implements ReplySink {
   ready = false;
   private closing = false;
   private lost = false;
-  private lastError = '';
 
   constructor(owner: ConnectionOwner, nodeIndex: number, host: string, port: number, setupCommands: Buffer[], readerName: ReplyReaderName, capacity: number, templateCount: number) {
     this.owner = owner;
@@ -109,12 +102,7 @@ export class BenchConnection implements ReplySink {
       this.push(ENTRY_SETUP, 0, 0, command.length, 0);
       this.pendingSetup++;
     }
-    this.socket = connect({ host, port, noDelay: true, onread: { buffer: READ_BUFFER, callback: this.handleRead } });
-    readStraightFromHandle(this.socket, this.handleRead, READ_BUFFER);
-    this.socket.on('connect', this.handleConnect);
-    this.socket.on('error', this.handleError);
-    this.socket.on('close', this.handleClose);
-    this.writer = new SocketWriter(this.socket, this.handleDrained);
+    this.tcp = new TcpConnection(host, port, READ_BUFFER, this);
   }
 
   /** Makes room for `bytes` more bytes at outEnd. */
@@ -142,36 +130,18 @@ export class BenchConnection implements ReplySink {
 
   flush(): void {
     this.dirty = false;
-    if (this.outEnd === this.outStart || this.lost) return;
-    // While libuv still holds an earlier batch, new requests wait in the buffer behind it and go
-    // out together when it drains (handleDrained).
-    if (this.writer.pending) return;
+    if (this.outEnd === this.outStart || this.lost || this.closing) return;
+    // Before the connection is up, or while libuv still holds an earlier batch, new requests wait in
+    // the buffer and go out together on connect (onConnect) or when it drains (onDrained).
+    if (this.tcp.connecting || this.tcp.pending) return;
     const batch = this.outStart === 0 ? this.viewFromStart(this.outEnd) : this.out.subarray(this.outStart, this.outEnd);
-    const written = this.writer.write(batch);
-    if (written === WRITE_DONE) {
+    if (this.tcp.write(batch) === WRITE_DONE) {
       // The kernel took the whole batch: the next one reuses the buffer from its start.
       this.outStart = 0;
       this.outEnd = 0;
       return;
     }
-    if (written === WRITE_PENDING) {
-      this.outStart = this.outEnd;
-      return;
-    }
-    this.socket.write(batch);
     this.outStart = this.outEnd;
-    if (this.socket.writableLength === 0) {
-      // The kernel took the whole batch during write() (the usual case): the socket keeps no
-      // reference to it, so the next batch reuses the buffer from its start.
-      this.outStart = 0;
-      this.outEnd = 0;
-    } else if (this.out.length - this.outEnd < 4096) {
-      // The socket holds the unsent range: start the next batch in a fresh buffer if little room is
-      // left, so small writes do not pile up at the end of a nearly full one.
-      this.out = Buffer.allocUnsafeSlow(OUTPUT_CHUNK_BYTES);
-      this.outStart = 0;
-      this.outEnd = 0;
-    }
   }
 
   private viewFromStart(length: number): Buffer {
@@ -189,12 +159,7 @@ export class BenchConnection implements ReplySink {
     return view;
   }
 
-  private readonly handleDrained = (error: string | null): void => {
-    if (error !== null) {
-      this.lastError = error;
-      this.socket.destroy();
-      return;
-    }
+  onDrained(): void {
     // The buffer holding the drained batch is free again; what was appended behind it goes now.
     if (this.outStart === this.outEnd) {
       this.outStart = 0;
@@ -202,11 +167,11 @@ export class BenchConnection implements ReplySink {
     } else {
       this.flush();
     }
-  };
+  }
 
   close(): void {
     this.closing = true;
-    this.socket.destroy();
+    this.tcp.close();
   }
 
   onReply(byteLength: number): void {
@@ -286,37 +251,31 @@ export class BenchConnection implements ReplySink {
   }
 
   private checkReady(): void {
-    if (!this.ready && this.pendingSetup === 0 && !this.socket.connecting) {
+    if (!this.ready && this.pendingSetup === 0 && !this.tcp.connecting) {
       this.ready = true;
       this.owner.onConnectionReady(this);
     }
   }
 
-  private readonly handleConnect = (): void => {
+  onConnect(): void {
     this.flush();
     this.checkReady();
-  };
+  }
 
-  private readonly handleRead = (length: number, buffer: Uint8Array): boolean => {
+  onData(length: number): void {
     this.now = performance.now();
     try {
-      this.reader.feed(buffer as Buffer, length);
+      this.reader.feed(READ_BUFFER, length);
     } catch (error) {
       this.flushGroups();
-      this.lastError = (error as Error).message;
-      this.socket.destroy();
-      return false;
+      this.tcp.destroy((error as Error).message);
+      return;
     }
     this.flushGroups();
     this.owner.onRepliesRead(this);
-    return true;
-  };
+  }
 
-  private readonly handleError = (error: Error): void => {
-    this.lastError = (error as NodeJS.ErrnoException).code ?? error.message;
-  };
-
-  private readonly handleClose = (): void => {
+  onClosed(reason: string): void {
     if (this.closing || this.lost) return;
     this.lost = true;
     let lostRequests = 0;
@@ -324,8 +283,8 @@ export class BenchConnection implements ReplySink {
       if (this.entryTemplate[(this.head + i) & (this.entryTemplate.length - 1)] >= 0) lostRequests++;
     }
     this.inFlight = 0;
-    this.owner.onConnectionLost(this, this.lastError || 'closed by peer', lostRequests);
-  };
+    this.owner.onConnectionLost(this, reason, lostRequests);
+  }
 }
 
 /** RESP encoding of a command given as words, for setup commands (AUTH, HELLO, ASKING). */

@@ -4,8 +4,8 @@ import { parseBenchOptions } from '../../bench/options.ts';
 import { RespReplyReader } from '../../bench/reply-reader.ts';
 import { runBenchmark } from '../../bench/run-benchmark.ts';
 
-// Reads go straight from the socket's handle to the bench (bench/socket-reader.ts); the end of a
-// stream still takes net's own path. A server that hangs up mid-run must end the run with the
+// The bench's connections run on the bare TCP handle (bench/tcp-connection.ts), which reports the
+// end of a stream itself. A server that hangs up mid-run must end the run with the
 // unanswered requests counted as errors, not hang it or lose them.
 
 const ANSWERED = 40;

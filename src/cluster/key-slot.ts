@@ -53,3 +53,25 @@ function taggedSlot(key: string, open: number): number {
   const close = key.indexOf('}', open + 1);
   return close === -1 || close === open + 1 ? crc16(key) & 0x3fff : crc16(key, open + 1, close) & 0x3fff;
 }
+
+/** CRC16 of the bytes [start, end) of b. */
+function crc16Bytes(b: Uint8Array, start: number, end: number): number {
+  let crc = 0;
+  for (let i = start; i < end; i++) crc = ((crc << 8) & 0xff00) ^ CRC16_TABLE[((crc >> 8) ^ b[i]!) & 0xff]!;
+  return crc;
+}
+
+/** keyHashSlot of a key given as the bytes [start, end) of b (a request buffer), without a string. */
+export function keyHashSlotBytes(b: Uint8Array, start: number, end: number): number {
+  let crc = 0;
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c === 0x7b /* { */) {
+      let close = i + 1;
+      while (close < end && b[close] !== 0x7d /* } */) close++;
+      return close === end || close === i + 1 ? crc16Bytes(b, start, end) & 0x3fff : crc16Bytes(b, i + 1, close) & 0x3fff;
+    }
+    crc = ((crc << 8) & 0xff00) ^ CRC16_TABLE[((crc >> 8) ^ c) & 0xff]!;
+  }
+  return crc & 0x3fff;
+}

@@ -1,0 +1,408 @@
+import { SLOT_COUNT, keyHashSlot } from '../cluster/key-slot.ts';
+import { latin1Short, latin1Write } from '../resp/latin1.ts';
+
+// The off-heap string store DESIGN.md plans for the keyspace: string keys with string values, kept as
+// latin1 bytes in 1 MB arena chunks outside the JS heap, found by open addressing over two typed
+// arrays. A lookup hashes the key where it lies (a request buffer or a JS string), probes the typed
+// arrays, and compares bytes in the arena: no key string is made, no Map entry or string object is
+// touched, and the garbage collector never scans or moves any of it. bench/micro/keyspace-lookup.ts
+// measures it against today's Map-per-slot keyspace (3-5x faster per lookup on the 2-core VM).
+//
+// Entries of one slot form a doubly linked list, so SCAN, slot migration and snapshots walk a slot
+// without scanning the table. Entries larger than MAX_ENTRY_BYTES are not stored here: a database
+// keeps such values on the JS heap, where a copy into the arena would cost more than it saves.
+//
+// Not yet used by Database (this is the first step of that change): see bench/RESULTS.md.
+
+const CHUNK_BITS = 20;
+const CHUNK_BYTES = 1 << CHUNK_BITS;
+const OFFSET_MASK = CHUNK_BYTES - 1;
+/** Addresses are int32 (chunk << 20 | offset): 2047 chunks, just under 2 GB per table. */
+const MAX_CHUNKS = 2047;
+
+// Entry header, seven int32 words, then the key bytes, then the value bytes; entries are 8-aligned.
+const W_HASH = 0;
+const W_NEXT = 1;
+const W_PREV = 2;
+const W_CAPACITY = 3;
+const W_KEY_LENGTH = 4;
+const W_VALUE_LENGTH = 5;
+const W_SLOT = 6;
+const HEADER_BYTES = 28;
+
+/** The largest entry (header, key and value) the table takes. */
+export const MAX_ENTRY_BYTES = 16 * 1024;
+
+const NONE = -1;
+const MIN_BUCKETS = 64;
+
+/** Allocation sizes: multiples of 8 up to 512 bytes, then powers of two (at most 2x waste, rare). */
+function allocationSize(bytes: number): number {
+  if (bytes <= 512) return (bytes + 7) & ~7;
+  return 1 << (32 - Math.clz32(bytes - 1));
+}
+
+function sizeClass(size: number): number {
+  return size <= 512 ? size >> 3 : 64 + (31 - Math.clz32(size)) - 9;
+}
+
+/** FNV-1a with a per-process seed and murmur3's finalizer (linear probing needs well-mixed low bits). */
+const SEED = (Math.random() * 0x7fffffff) | 0;
+
+function finish(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  // 0 marks an empty bucket.
+  return h === 0 ? 1 : h;
+}
+
+function hashBytes(b: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5 ^ SEED;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return finish(h);
+}
+
+function hashString(s: string): number {
+  let h = 0x811c9dc5 ^ SEED;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return finish(h);
+}
+
+export class StringTable {
+  /** Keys stored. */
+  size = 0;
+  private hashes = new Int32Array(MIN_BUCKETS);
+  private addresses = new Int32Array(MIN_BUCKETS);
+  private mask = MIN_BUCKETS - 1;
+  private readonly chunks: Buffer[] = [];
+  private readonly words: Int32Array[] = [];
+  /** Where the next bump allocation goes (an address), and the end of the current chunk. */
+  private bump = 0;
+  private bumpEnd = 0;
+  private readonly free: number[][] = [];
+  private readonly slotHeads = new Int32Array(SLOT_COUNT).fill(NONE);
+  private readonly slotCounts = new Int32Array(SLOT_COUNT);
+  /** Bytes of live entries' allocations (for used_memory). */
+  allocatedBytes = 0;
+  /** Bucket index of the last successful find (set() and delete() reuse it). */
+  private lastBucket = -1;
+
+  /** True when a key and value of these lengths fit in one entry. */
+  static fits(keyLength: number, valueLength: number): boolean {
+    return HEADER_BYTES + keyLength + valueLength <= MAX_ENTRY_BYTES;
+  }
+
+  // ---- lookups: an entry's address, or -1 ----
+
+  find(key: string): number {
+    const h = hashString(key);
+    const hashes = this.hashes;
+    const mask = this.mask;
+    for (let i = h & mask; hashes[i] !== 0; i = (i + 1) & mask) {
+      if (hashes[i] !== h) continue;
+      const at = this.addresses[i]!;
+      if (this.keyEquals(at, key)) {
+        this.lastBucket = i;
+        return at;
+      }
+    }
+    return NONE;
+  }
+
+  findBytes(b: Uint8Array, start: number, end: number): number {
+    const h = hashBytes(b, start, end);
+    const hashes = this.hashes;
+    const mask = this.mask;
+    for (let i = h & mask; hashes[i] !== 0; i = (i + 1) & mask) {
+      if (hashes[i] !== h) continue;
+      const at = this.addresses[i]!;
+      if (this.keyEqualsBytes(at, b, start, end)) {
+        this.lastBucket = i;
+        return at;
+      }
+    }
+    return NONE;
+  }
+
+  private keyEquals(at: number, key: string): boolean {
+    const words = this.words[at >>> CHUNK_BITS]!;
+    const w = (at & OFFSET_MASK) >> 2;
+    const length = words[w + W_KEY_LENGTH]!;
+    if (length !== key.length) return false;
+    const bytes = this.chunks[at >>> CHUNK_BITS]!;
+    const from = (at & OFFSET_MASK) + HEADER_BYTES;
+    for (let i = 0; i < length; i++) if (bytes[from + i] !== key.charCodeAt(i)) return false;
+    return true;
+  }
+
+  private keyEqualsBytes(at: number, b: Uint8Array, start: number, end: number): boolean {
+    const words = this.words[at >>> CHUNK_BITS]!;
+    const w = (at & OFFSET_MASK) >> 2;
+    const length = words[w + W_KEY_LENGTH]!;
+    if (length !== end - start) return false;
+    const bytes = this.chunks[at >>> CHUNK_BITS]!;
+    const from = (at & OFFSET_MASK) + HEADER_BYTES;
+    for (let i = 0; i < length; i++) if (bytes[from + i] !== b[start + i]) return false;
+    return true;
+  }
+
+  // ---- an entry's contents ----
+
+  valueLength(at: number): number {
+    return this.words[at >>> CHUNK_BITS]![((at & OFFSET_MASK) >> 2) + W_VALUE_LENGTH]!;
+  }
+
+  /** The value as a latin1 string. */
+  value(at: number): string {
+    const words = this.words[at >>> CHUNK_BITS]!;
+    const w = (at & OFFSET_MASK) >> 2;
+    const from = (at & OFFSET_MASK) + HEADER_BYTES + words[w + W_KEY_LENGTH]!;
+    return latin1Short(this.chunks[at >>> CHUNK_BITS]!, from, from + words[w + W_VALUE_LENGTH]!);
+  }
+
+  /** Copies the value's bytes to target at `to`; returns how many. */
+  copyValue(at: number, target: Uint8Array, to: number): number {
+    const words = this.words[at >>> CHUNK_BITS]!;
+    const w = (at & OFFSET_MASK) >> 2;
+    const length = words[w + W_VALUE_LENGTH]!;
+    const bytes = this.chunks[at >>> CHUNK_BITS]!;
+    const from = (at & OFFSET_MASK) + HEADER_BYTES + words[w + W_KEY_LENGTH]!;
+    if (length <= 16) {
+      for (let i = 0; i < length; i++) target[to + i] = bytes[from + i]!;
+    } else {
+      target.set(bytes.subarray(from, from + length), to);
+    }
+    return length;
+  }
+
+  key(at: number): string {
+    const words = this.words[at >>> CHUNK_BITS]!;
+    const from = (at & OFFSET_MASK) + HEADER_BYTES;
+    return latin1Short(this.chunks[at >>> CHUNK_BITS]!, from, from + words[((at & OFFSET_MASK) >> 2) + W_KEY_LENGTH]!);
+  }
+
+  // ---- writes ----
+
+  /**
+   * Stores key → value (the caller has checked StringTable.fits); true when the key is new. The
+   * address of the entry may change: addresses are valid until the next write.
+   */
+  set(key: string, value: string): boolean {
+    const at = this.find(key);
+    if (at !== NONE) {
+      this.replaceValue(at, this.lastBucket, value);
+      return false;
+    }
+    const h = hashString(key);
+    const entry = this.allocate(HEADER_BYTES + key.length + value.length);
+    const words = this.words[entry >>> CHUNK_BITS]!;
+    const bytes = this.chunks[entry >>> CHUNK_BITS]!;
+    const w = (entry & OFFSET_MASK) >> 2;
+    const from = (entry & OFFSET_MASK) + HEADER_BYTES;
+    words[w + W_HASH] = h;
+    words[w + W_KEY_LENGTH] = key.length;
+    words[w + W_VALUE_LENGTH] = value.length;
+    writeLatin1(bytes, from, key);
+    writeLatin1(bytes, from + key.length, value);
+    this.link(entry, keyHashSlot(key));
+    this.insertBucket(h, entry);
+    return true;
+  }
+
+  /** Removes the key; false when it was not there. */
+  delete(key: string): boolean {
+    const at = this.find(key);
+    if (at === NONE) return false;
+    this.removeBucket(this.lastBucket);
+    this.unlink(at);
+    this.release(at);
+    return true;
+  }
+
+  clear(): void {
+    this.size = 0;
+    this.hashes = new Int32Array(MIN_BUCKETS);
+    this.addresses = new Int32Array(MIN_BUCKETS);
+    this.mask = MIN_BUCKETS - 1;
+    this.chunks.length = 0;
+    this.words.length = 0;
+    this.bump = this.bumpEnd = 0;
+    this.free.length = 0;
+    this.slotHeads.fill(NONE);
+    this.slotCounts.fill(0);
+    this.allocatedBytes = 0;
+  }
+
+  private replaceValue(at: number, bucket: number, value: string): void {
+    const words = this.words[at >>> CHUNK_BITS]!;
+    const w = (at & OFFSET_MASK) >> 2;
+    const keyLength = words[w + W_KEY_LENGTH]!;
+    const needed = allocationSize(HEADER_BYTES + keyLength + value.length);
+    const capacity = words[w + W_CAPACITY]!;
+    if (needed <= capacity && (needed * 2 > capacity || capacity <= 64)) {
+      words[w + W_VALUE_LENGTH] = value.length;
+      writeLatin1(this.chunks[at >>> CHUNK_BITS]!, (at & OFFSET_MASK) + HEADER_BYTES + keyLength, value);
+      return;
+    }
+    // Moves to an allocation of the new size: same hash, key and slot, new place in both structures.
+    const entry = this.allocate(HEADER_BYTES + keyLength + value.length);
+    const to = this.words[entry >>> CHUNK_BITS]!;
+    const tw = (entry & OFFSET_MASK) >> 2;
+    const toBytes = this.chunks[entry >>> CHUNK_BITS]!;
+    to[tw + W_HASH] = words[w + W_HASH]!;
+    to[tw + W_KEY_LENGTH] = keyLength;
+    to[tw + W_VALUE_LENGTH] = value.length;
+    const keyFrom = (at & OFFSET_MASK) + HEADER_BYTES;
+    this.chunks[at >>> CHUNK_BITS]!.copy(toBytes, (entry & OFFSET_MASK) + HEADER_BYTES, keyFrom, keyFrom + keyLength);
+    writeLatin1(toBytes, (entry & OFFSET_MASK) + HEADER_BYTES + keyLength, value);
+    const slot = words[w + W_SLOT]!;
+    this.unlink(at);
+    this.link(entry, slot);
+    this.addresses[bucket] = entry;
+    this.release(at);
+  }
+
+  // ---- buckets: linear probing, load factor at most 1/2, backward-shift deletion ----
+
+  private insertBucket(h: number, entry: number): void {
+    if ((this.size + 1) * 2 > this.hashes.length) this.grow();
+    const hashes = this.hashes;
+    const mask = this.mask;
+    let i = h & mask;
+    while (hashes[i] !== 0) i = (i + 1) & mask;
+    hashes[i] = h;
+    this.addresses[i] = entry;
+    this.size++;
+  }
+
+  private removeBucket(i: number): void {
+    const hashes = this.hashes;
+    const addresses = this.addresses;
+    const mask = this.mask;
+    let hole = i;
+    for (let j = (i + 1) & mask; hashes[j] !== 0; j = (j + 1) & mask) {
+      const home = hashes[j]! & mask;
+      // The entry at j may move back into the hole unless its home lies cyclically in (hole, j].
+      const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (stays) continue;
+      hashes[hole] = hashes[j]!;
+      addresses[hole] = addresses[j]!;
+      hole = j;
+    }
+    hashes[hole] = 0;
+    addresses[hole] = 0;
+    this.size--;
+  }
+
+  private grow(): void {
+    const oldHashes = this.hashes;
+    const oldAddresses = this.addresses;
+    const length = oldHashes.length * 2;
+    const hashes = new Int32Array(length);
+    const addresses = new Int32Array(length);
+    const mask = length - 1;
+    for (let i = 0; i < oldHashes.length; i++) {
+      const h = oldHashes[i]!;
+      if (h === 0) continue;
+      let j = h & mask;
+      while (hashes[j] !== 0) j = (j + 1) & mask;
+      hashes[j] = h;
+      addresses[j] = oldAddresses[i]!;
+    }
+    this.hashes = hashes;
+    this.addresses = addresses;
+    this.mask = mask;
+  }
+
+  // ---- per-slot lists ----
+
+  slotSize(slot: number): number {
+    return this.slotCounts[slot]!;
+  }
+
+  /** The first entry of a slot, or -1; then nextInSlot() until -1. */
+  firstInSlot(slot: number): number {
+    return this.slotHeads[slot]!;
+  }
+
+  nextInSlot(at: number): number {
+    return this.words[at >>> CHUNK_BITS]![((at & OFFSET_MASK) >> 2) + W_NEXT]!;
+  }
+
+  private link(at: number, slot: number): void {
+    const words = this.words[at >>> CHUNK_BITS]!;
+    const w = (at & OFFSET_MASK) >> 2;
+    const head = this.slotHeads[slot]!;
+    words[w + W_SLOT] = slot;
+    words[w + W_PREV] = NONE;
+    words[w + W_NEXT] = head;
+    if (head !== NONE) this.words[head >>> CHUNK_BITS]![((head & OFFSET_MASK) >> 2) + W_PREV] = at;
+    this.slotHeads[slot] = at;
+    this.slotCounts[slot]!++;
+  }
+
+  private unlink(at: number): void {
+    const words = this.words[at >>> CHUNK_BITS]!;
+    const w = (at & OFFSET_MASK) >> 2;
+    const prev = words[w + W_PREV]!;
+    const next = words[w + W_NEXT]!;
+    const slot = words[w + W_SLOT]!;
+    if (prev === NONE) this.slotHeads[slot] = next;
+    else this.words[prev >>> CHUNK_BITS]![((prev & OFFSET_MASK) >> 2) + W_NEXT] = next;
+    if (next !== NONE) this.words[next >>> CHUNK_BITS]![((next & OFFSET_MASK) >> 2) + W_PREV] = prev;
+    this.slotCounts[slot]!--;
+  }
+
+  // ---- the arena ----
+
+  private allocate(bytes: number): number {
+    const size = allocationSize(bytes);
+    const list = this.free[sizeClass(size)];
+    let at: number;
+    if (list !== undefined && list.length > 0) {
+      at = list.pop()!;
+    } else {
+      if (this.bump + size > this.bumpEnd) this.newChunk();
+      at = this.bump;
+      this.bump += size;
+    }
+    this.words[at >>> CHUNK_BITS]![((at & OFFSET_MASK) >> 2) + W_CAPACITY] = size;
+    this.allocatedBytes += size;
+    return at;
+  }
+
+  private release(at: number): void {
+    const size = this.words[at >>> CHUNK_BITS]![((at & OFFSET_MASK) >> 2) + W_CAPACITY]!;
+    this.allocatedBytes -= size;
+    (this.free[sizeClass(size)] ??= []).push(at);
+  }
+
+  private newChunk(): void {
+    const index = this.chunks.length;
+    if (index >= MAX_CHUNKS) throw new Error('string table arena is full');
+    // The tail of the previous chunk is too short for this entry: it stays unused.
+    const chunk = Buffer.alloc(CHUNK_BYTES);
+    this.chunks.push(chunk);
+    this.words.push(new Int32Array(chunk.buffer, chunk.byteOffset, CHUNK_BYTES >> 2));
+    this.bump = index << CHUNK_BITS;
+    this.bumpEnd = this.bump + CHUNK_BYTES;
+  }
+
+  /** Bytes the table holds outside the JS heap (arena chunks and buckets). */
+  footprint(): number {
+    return this.chunks.length * CHUNK_BYTES + this.hashes.byteLength + this.addresses.byteLength + this.slotHeads.byteLength + this.slotCounts.byteLength;
+  }
+}
+
+/** Writes s's latin1 bytes into b at `at` (short strings in JavaScript, long ones natively). */
+function writeLatin1(b: Buffer, at: number, s: string): void {
+  const n = s.length;
+  if (n <= 16) {
+    for (let i = 0; i < n; i++) b[at + i] = s.charCodeAt(i);
+  } else {
+    latin1Write(b, s, at);
+  }
+}

@@ -17,7 +17,11 @@ export class RewriteChild {
   constructor() {
     let child: ChildProcess | null = null;
     try {
-      child = spawn('tail', [`--pid=${process.pid}`, '-f', '/dev/null'], { stdio: 'ignore' });
+      // Through bash (sh may not close descriptors above 9), which first closes every descriptor it inherited beyond stdio: sockets handed to
+      // the workers are not close-on-exec, and a placeholder holding a client's socket keeps that
+      // connection open after this server exits (a client waiting for SHUTDOWN's EOF hangs).
+      const closeInherited = 'for f in /proc/$$/fd/*; do n=${f##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done 2>/dev/null';
+      child = spawn('/bin/bash', ['-c', `${closeInherited}; exec tail --pid=${process.pid} -f /dev/null`], { stdio: 'ignore' });
       child.on('error', () => {}); // no tail on this system: the rewrite just has no placeholder
       child.on('exit', (_code, signal) => {
         if (this.ended) return;

@@ -31,6 +31,12 @@ export class FullSyncPayload {
   private lastProgress = Date.now();
   /** Asked while it waits: an error stops the payload (the snapshot was aborted). */
   abortedBy: () => Error | null = () => null;
+  /** repl-timeout in ms (read at each look: CONFIG SET applies at once), and the replica's name for the log. */
+  timeoutMs: () => number = () => 0;
+  name = '?';
+  /** Bytes the socket had sent at lastProgress (after the payload is queued: is the replica still reading it?). */
+  private sentAtProgress = 0;
+  private deliveryTimer: NodeJS.Timeout | null = null;
 
   constructor(socket: Socket, eof: boolean, onWritten: () => void) {
     this.socket = socket;
@@ -77,7 +83,7 @@ export class FullSyncPayload {
    * Resolves once the snapshot may make its next chunk; rejects when the replica is gone, the
    * payload was aborted, or the replica read nothing for `timeoutMs` (repl-timeout: it is dropped).
    */
-  room(timeoutMs: number, name: string): Promise<void> {
+  room(): Promise<void> {
     if (this.socket.destroyed) return Promise.reject(new Error('the replica disconnected'));
     const aborted = this.abortedBy();
     if (aborted !== null) return Promise.reject(aborted);
@@ -86,16 +92,42 @@ export class FullSyncPayload {
       this.lastProgress = Date.now();
       return Promise.resolve();
     }
-    if (started && timeoutMs > 0 && Date.now() - this.lastProgress > timeoutMs) {
-      // Redis's words (its tests look for them).
-      console.warn(`shoal: Disconnecting timedout replica (full sync): ${name}`);
-      this.socket.destroy();
-      return Promise.reject(new Error('the replica timed out'));
-    }
+    if (started && this.timedOut()) return Promise.reject(new Error('the replica timed out'));
     return new Promise<void>((resolve) => {
       this.waiters.push(resolve);
       setTimeout(() => this.wake(), RECHECK_MS);
-    }).then(() => this.room(timeoutMs, name));
+    }).then(() => this.room());
+  }
+
+  /** No byte of the payload taken for repl-timeout: the replica is dropped, in Redis's words (its tests look for them). */
+  private timedOut(): boolean {
+    const timeout = this.timeoutMs();
+    if (timeout <= 0 || Date.now() - this.lastProgress <= timeout) return false;
+    console.warn(`shoal: Disconnecting timedout replica (full sync): ${this.name}`);
+    this.socket.destroy();
+    return true;
+  }
+
+  /**
+   * The payload is queued whole, but the replica may stop reading it (Redis's child would still be
+   * feeding it): it is watched until the socket has sent it all.
+   */
+  private watchDelivery(): void {
+    this.sentAtProgress = this.socket.bytesWritten - this.socket.writableLength;
+    this.lastProgress = Date.now();
+    this.deliveryTimer = setInterval(() => {
+      const socket = this.socket;
+      if (socket.destroyed || socket.writableLength === 0) {
+        clearInterval(this.deliveryTimer!);
+        return;
+      }
+      const sent = socket.bytesWritten - socket.writableLength;
+      if (sent !== this.sentAtProgress) {
+        this.sentAtProgress = sent;
+        this.lastProgress = Date.now();
+      } else if (this.timedOut()) clearInterval(this.deliveryTimer!);
+    }, 1000);
+    this.deliveryTimer.unref();
   }
 
   private wake(): void {
@@ -113,6 +145,7 @@ export class FullSyncPayload {
       for (const chunk of this.chunks) this.socket.write(chunk);
       this.chunks = [];
     }
+    this.watchDelivery();
     this.onWritten();
   }
 }

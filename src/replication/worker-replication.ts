@@ -304,11 +304,12 @@ export class WorkerReplication {
       return payload.closed && !keepWithoutReplica ? new Error('the replica disconnected') : null;
     };
     payload.abortedBy = aborted;
-    const name = `${(socket.remoteAddress ?? '?').replace(/^::ffff:/, '')}:${socket.remotePort ?? 0}`;
+    payload.timeoutMs = () => Number(this.shard.config.get('repl-timeout') ?? '60') * 1000;
+    payload.name = `${(socket.remoteAddress ?? '?').replace(/^::ffff:/, '')}:${socket.remotePort ?? 0}`;
     let point = false;
     try {
       await streamSyncRdb(this.shard, (chunk) => payload.push(chunk), {
-        backpressure: () => (keepWithoutReplica && payload.closed ? Promise.resolve() : payload.room(Number(this.shard.config.get('repl-timeout') ?? '60') * 1000, name)),
+        backpressure: () => (keepWithoutReplica && payload.closed ? Promise.resolve() : payload.room()),
         abortedBy: aborted,
         onPoint: (seq) => {
           point = true;

@@ -1,6 +1,7 @@
 // A primary's full resync payload made from the copy-on-write snapshot: it counts as a background
 // save while it is made, stops when nobody waits for it any more, and FLUSHALL drops it (the replica
 // syncs again), as Redis does with the child that makes it.
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
@@ -39,6 +40,29 @@ describe('a full resync payload in the making', () => {
     await until('the payload stopped', async () => (await info(p, 'persistence')).rdb_bgsave_in_progress === '0', 5_000);
     expect(Date.now() - left).toBeLessThan(2_000);
     expect(await p.ping()).toBe('PONG');
+  }, 60_000);
+
+  it('drops a replica that stops reading its payload for repl-timeout', async () => {
+    const { server: primary, client: p } = await start(['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0']);
+    // 40 MB: more than the sockets' buffers hold.
+    await p.call('DEBUG', 'POPULATE', '4000', 'k', '10000');
+    await p.config('SET', 'rdbcompression', 'no');
+    await p.config('SET', 'repl-timeout', '2');
+    const link = net.connect(primary.port, '127.0.0.1');
+    let received = 0;
+    const closed = new Promise<void>((resolve) => link.on('close', () => resolve()));
+    link.on('error', () => {});
+    link.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      // Reads the start of the payload, then stops, as a replica that hangs.
+      if (received > 64 * 1024) link.pause();
+    });
+    link.write('*3\r\n$8\r\nREPLCONF\r\n$4\r\ncapa\r\n$3\r\neof\r\n*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n');
+    await until('the primary logs the timeout', async () => primary.output().includes('Disconnecting timedout replica (full sync)'), 15_000);
+    // The link is closed (destroying it on this side ends the wait either way).
+    link.destroy();
+    await closed;
+    await until('the payload stopped', async () => (await info(p, 'persistence')).rdb_bgsave_in_progress === '0', 5_000);
   }, 60_000);
 
   it('FLUSHALL drops it; the replica syncs again and ends with the flushed data set', async () => {

@@ -65,10 +65,11 @@ export class BenchConnection implements ReplySink, TcpEvents {
   private entryRedirects: Uint8Array;
   private head = 0;
   inFlight = 0;
-  // Successful replies of one read are grouped by template and send time (a batch's requests share
-  // it) and handed to the owner once per group when the read is done (flushGroups): one recording per
-  // group instead of one per reply. A 1:1 SET/GET mix alternates templates, so groups are per template.
-  private readonly groupSentAt: Float64Array;
+  // Successful replies are grouped by send time (a batch's requests share it) and template, and each
+  // group is handed to the owner once (flushGroups): when the replies reach the next batch, and at the
+  // end of each read. One recording per group instead of one per reply; per template, as a 1:1
+  // SET/GET mix alternates them within a batch.
+  private groupSentAt = Number.NaN;
   private readonly groupCount: Float64Array;
   private readonly groupTxBytes: Float64Array;
   private readonly groupRxBytes: Float64Array;
@@ -81,7 +82,6 @@ export class BenchConnection implements ReplySink, TcpEvents {
 
   constructor(owner: ConnectionOwner, nodeIndex: number, host: string, port: number, setupCommands: Buffer[], readerName: ReplyReaderName, capacity: number, templateCount: number) {
     this.owner = owner;
-    this.groupSentAt = new Float64Array(templateCount);
     this.groupCount = new Float64Array(templateCount);
     this.groupTxBytes = new Float64Array(templateCount);
     this.groupRxBytes = new Float64Array(templateCount);
@@ -191,8 +191,10 @@ export class BenchConnection implements ReplySink, TcpEvents {
     if (templateIndex >= 0) {
       if (errorMessage === null) {
         const sentAt = this.entrySentAt[slot];
-        if (this.groupCount[templateIndex] > 0 && sentAt !== this.groupSentAt[templateIndex]) this.flushGroup(templateIndex);
-        this.groupSentAt[templateIndex] = sentAt;
+        if (sentAt !== this.groupSentAt) {
+          this.flushGroups();
+          this.groupSentAt = sentAt;
+        }
         this.groupCount[templateIndex]++;
         this.groupTxBytes[templateIndex] += this.entryTxBytes[slot];
         this.groupRxBytes[templateIndex] += rxBytes;
@@ -210,20 +212,17 @@ export class BenchConnection implements ReplySink, TcpEvents {
     // An ASKING reply is +OK; an error there also shows up as the error of the request behind it.
   }
 
-  private flushGroup(templateIndex: number): void {
-    const count = this.groupCount[templateIndex];
-    const txBytes = this.groupTxBytes[templateIndex];
-    const rxBytes = this.groupRxBytes[templateIndex];
-    this.groupCount[templateIndex] = 0;
-    this.groupTxBytes[templateIndex] = 0;
-    this.groupRxBytes[templateIndex] = 0;
-    this.owner.onRequestsDone(this, templateIndex, this.groupSentAt[templateIndex], count, txBytes, rxBytes);
-  }
-
-  /** Hands every group of the read over (see groupSentAt). */
+  /** Hands every pending group over (see groupSentAt). */
   private flushGroups(): void {
     for (let i = 0; i < this.groupCount.length; i++) {
-      if (this.groupCount[i] > 0) this.flushGroup(i);
+      const count = this.groupCount[i];
+      if (count === 0) continue;
+      const txBytes = this.groupTxBytes[i];
+      const rxBytes = this.groupRxBytes[i];
+      this.groupCount[i] = 0;
+      this.groupTxBytes[i] = 0;
+      this.groupRxBytes[i] = 0;
+      this.owner.onRequestsDone(this, i, this.groupSentAt, count, txBytes, rxBytes);
     }
   }
 

@@ -15,11 +15,12 @@ interface CompiledTemplate {
   usesKey: boolean;
   maxBytes: number;
   /**
-   * A template whose only varying part is one key (with a fixed-size value, if any, folded into the
-   * literal bytes) is written as head, key, tail: see encodeWithKey. Null for other templates.
+   * A template whose only varying part is one key (with a fixed-size value, if any) is kept as whole
+   * requests, one per number of digits of the key (index 1-10), with zeros where the digits go (at
+   * keyDigitsAt[digits]): see encodeWithKey. Null for other templates.
    */
-  head: Buffer | null;
-  tail: Buffer | null;
+  keyImages: Buffer[] | null;
+  keyDigitsAt: number[];
 }
 
 export interface DataSize {
@@ -54,7 +55,7 @@ export class RequestEncoder {
     this.keyPrefix.copy(this.keyScratch, 0);
     const maxKeyBytes = this.keyScratch.length + 24;
     const maxDataBytes = dataSize.maximum + 24;
-    this.compiled = templates.map((template) => compile(template, maxKeyBytes, maxDataBytes, this.fixedDataSegment));
+    this.compiled = templates.map((template) => compile(template, maxKeyBytes, maxDataBytes, this.fixedDataSegment, this.keyPrefix));
     this.maxRequestBytes = Math.max(0, ...this.compiled.map((c) => c.maxBytes));
   }
 
@@ -66,33 +67,24 @@ export class RequestEncoder {
    */
   encodeWithKey(target: Buffer, offset: number, templateIndex: number, keyNumber: number): number {
     const compiled = this.compiled[templateIndex];
-    const head = compiled.head;
-    const tail = compiled.tail;
-    if (head === null || tail === null || keyNumber > 0x7fffffff) {
+    const images = compiled.keyImages;
+    if (images === null || keyNumber > 0x7fffffff) {
       this.formatKey(keyNumber);
       return this.encode(target, offset, templateIndex);
     }
-    let position = offset;
-    for (let i = 0; i < head.length; i++) target[position++] = head[i];
     const digits = digitCount(keyNumber);
-    const prefix = this.keyPrefix;
-    target[position++] = 0x24; // $
-    position = writeDecimal(target, position, prefix.length + digits);
-    target[position++] = 13;
-    target[position++] = 10;
-    for (let i = 0; i < prefix.length; i++) target[position++] = prefix[i];
+    const image = images[digits];
+    // One copy of the whole request (a memmove, where a byte loop cost more), then the digits.
+    target.set(image, offset);
+    const first = offset + compiled.keyDigitsAt[digits];
     let v = keyNumber;
-    for (let i = position + digits - 1; i > position; i--) {
+    for (let i = first + digits - 1; i > first; i--) {
       const quotient = (v / 10) | 0;
       target[i] = 0x30 + v - quotient * 10;
       v = quotient;
     }
-    target[position] = 0x30 + v;
-    position += digits;
-    target[position++] = 13;
-    target[position++] = 10;
-    for (let i = 0; i < tail.length; i++) target[position++] = tail[i];
-    return position;
+    target[first] = 0x30 + v;
+    return offset + image.length;
   }
 
   usesKey(templateIndex: number): boolean {
@@ -147,7 +139,7 @@ export class RequestEncoder {
   }
 }
 
-function compile(template: CommandTemplate, maxKeyBytes: number, maxDataBytes: number, fixedData: Buffer | null): CompiledTemplate {
+function compile(template: CommandTemplate, maxKeyBytes: number, maxDataBytes: number, fixedData: Buffer | null, keyPrefix: Buffer): CompiledTemplate {
   // Literal runs (including the "*N" header) are merged into single segments.
   const kinds: number[] = [];
   const literals: Buffer[] = [];
@@ -175,14 +167,14 @@ function compile(template: CommandTemplate, maxKeyBytes: number, maxDataBytes: n
     maxBytes += argument.kind === 'key' ? maxKeyBytes : maxDataBytes;
   }
   flushLiteral();
-  return { kinds: Uint8Array.from(kinds), literals, usesKey, maxBytes, ...headAndTail(template, fixedData) };
+  return { kinds: Uint8Array.from(kinds), literals, usesKey, maxBytes, ...keyImages(template, fixedData, keyPrefix) };
 }
 
-/** The bytes before and after the key of a template with one key and no varying value. */
-function headAndTail(template: CommandTemplate, fixedData: Buffer | null): { head: Buffer | null; tail: Buffer | null } {
+/** The whole requests of a template with one key and no varying value, by key length (see keyImages). */
+function keyImages(template: CommandTemplate, fixedData: Buffer | null, keyPrefix: Buffer): { keyImages: Buffer[] | null; keyDigitsAt: number[] } {
   const keys = template.arguments.filter((argument) => argument.kind === 'key').length;
   const hasData = template.arguments.some((argument) => argument.kind === 'data');
-  if (keys !== 1 || (hasData && fixedData === null)) return { head: null, tail: null };
+  if (keys !== 1 || (hasData && fixedData === null)) return { keyImages: null, keyDigitsAt: [] };
   const parts: Buffer[][] = [[Buffer.from(`*${template.arguments.length}\r\n`, 'latin1')], []];
   let part = 0;
   for (const argument of template.arguments) {
@@ -190,7 +182,16 @@ function headAndTail(template: CommandTemplate, fixedData: Buffer | null): { hea
     else if (argument.kind === 'data') parts[part].push(fixedData!);
     else parts[part].push(Buffer.from(`$${Buffer.byteLength(argument.text, 'utf8')}\r\n${argument.text}\r\n`, 'utf8'));
   }
-  return { head: Buffer.concat(parts[0]), tail: Buffer.concat(parts[1]) };
+  const head = Buffer.concat(parts[0]);
+  const tail = Buffer.concat(parts[1]);
+  const images: Buffer[] = [Buffer.alloc(0)];
+  const digitsAt = [0];
+  for (let digits = 1; digits <= 10; digits++) {
+    const header = Buffer.from(`$${keyPrefix.length + digits}\r\n`, 'latin1');
+    images.push(Buffer.concat([head, header, keyPrefix, Buffer.alloc(digits, 0x30), Buffer.from('\r\n', 'latin1'), tail]));
+    digitsAt.push(head.length + header.length + keyPrefix.length);
+  }
+  return { keyImages: images, keyDigitsAt: digitsAt };
 }
 
 /** Decimal digits of a non-negative 31-bit integer. */

@@ -43,7 +43,8 @@ describe('request encoder', () => {
       const viaFormat = new RequestEncoder(templates, 'key:', dataSize, new SeededRandom(3));
       const a = Buffer.alloc(512);
       const b = Buffer.alloc(512);
-      for (const keyNumber of [0, 7, 10, 99_999, 2 ** 31 - 1, 2 ** 31, 2 ** 40]) {
+      // Every length of key number (the short way keeps one request image per length), and beyond 31 bits.
+      for (const keyNumber of [0, 7, 10, 123, 4_567, 99_999, 123_456, 1_234_567, 12_345_678, 123_456_789, 2 ** 31 - 1, 2 ** 31, 2 ** 40]) {
         for (let t = 0; t < templates.length; t++) {
           const endA = viaKey.encodeWithKey(a, 1, t, keyNumber);
           viaFormat.formatKey(keyNumber);

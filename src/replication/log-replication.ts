@@ -17,7 +17,15 @@ import { StreamEncoder } from '../log/stream-encoder.ts';
 import { ReplicationState, ROLE_MASTER, ROLE_REPLICA, NOT_LOADING, LOADING, ASYNC_LOADING, type ReplicationView } from './repl-state.ts';
 import type { LogToWorker, WorkerToLog } from './messages.ts';
 import { PrimaryLink } from './primary-link.ts';
-import { readReplicationAux } from './snapshot.ts';
+import { readReplicationAux, payloadStreamDb } from './snapshot.ts';
+import { StreamRouter } from './stream-router.ts';
+
+/**
+ * SHOAL_FOLLOWER_DISPATCH=1: a follower's log thread dispatches the stream to the workers that own
+ * its keys (stream-router.ts) instead of worker 0's master client applying all of it. Off by default
+ * until it has been through Redis's replication units.
+ */
+const FOLLOWER_DISPATCH = process.env.SHOAL_FOLLOWER_DISPATCH === '1';
 
 const NO_REPLID = '0000000000000000000000000000000000000000';
 
@@ -127,6 +135,8 @@ export class LogReplication {
   private disklessLoad = false;
   /** Between the payload's header and its last byte. */
   private payloadArriving = false;
+  /** The follower's stream dispatch (FOLLOWER_DISPATCH), or null: worker 0 applies all of it. */
+  private readonly router: StreamRouter | null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private resetting = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -138,6 +148,11 @@ export class LogReplication {
     this.state = new ReplicationState(stateSab);
     this.config = config;
     this.host = host;
+    this.router = FOLLOWER_DISPATCH ? new StreamRouter(ports.length, {
+      run: (worker, id, db, bytes) => this.post(worker, { t: 'unit', id, db, bytes: Uint8Array.prototype.slice.call(bytes) }),
+      applied: (offset) => this.onApplied(offset),
+      ack: (offset) => this.link?.sendAck(offset),
+    }) : null;
     ports.forEach((port, worker) => port.on('message', (msg: WorkerToLog) => this.onWorkerMessage(worker, msg)));
     let sincePing = 0;
     this.timers.push(setInterval(() => {
@@ -161,6 +176,10 @@ export class LogReplication {
         this.applied = aux.offset;
         this.received = aux.offset;
         this.synced = true;
+        if (this.router !== null) {
+          this.router.restart(aux.offset);
+          this.router.db = aux.db;
+        }
       }
     }
     this.publish();
@@ -312,6 +331,7 @@ export class LogReplication {
         this.post(worker, { t: 'replicaof-done', rid: msg.rid, reply: msg.host === null ? this.replicaOfNoOne() : this.replicaOf(msg.host, msg.port) });
         break;
       case 'applied-snapshot': {
+        this.router?.resume();
         const link = this.links.get(`${msg.worker}:${msg.cid}`);
         if (link === undefined || link.startOffset !== null) break;
         // Nothing streamed since the payload was loaded: the master client has no offset of its own yet.
@@ -326,6 +346,10 @@ export class LogReplication {
         break;
       case 'loaded':
         this.onLoaded(msg.ok, msg.error);
+        this.router?.resume();
+        break;
+      case 'unit-done':
+        this.router?.unitDone(msg.id);
         break;
       case 'getack':
         this.link?.sendAck(Math.max(this.applied, msg.offset));
@@ -371,7 +395,14 @@ export class LogReplication {
     if (this.role === 'slave') {
       // A replica serves a snapshot of what its master client applied, taken by worker 0 between two
       // chunks of the stream: the offset is exact, and the stream from there is in the backlog.
-      this.post(0, { t: 'applied-snapshot', worker, cid: msg.cid });
+      const router = this.router;
+      if (router !== null) {
+        // Nothing may run while it is taken: the snapshot is the stream applied up to this.applied.
+        router.whenIdle(() => {
+          router.pause();
+          this.post(0, { t: 'applied-snapshot', worker, cid: msg.cid, offset: this.applied, db: router.db });
+        });
+      } else this.post(0, { t: 'applied-snapshot', worker, cid: msg.cid });
       this.publish();
       return;
     }
@@ -682,7 +713,14 @@ export class LogReplication {
     this.closeLink();
     this.linkDownSince = Date.now();
     this.resetting = true;
-    this.post(0, { t: 'master-reset' });
+    const router = this.router;
+    if (router !== null) {
+      // What arrived whole is applied first; a command cut by the drop is forgotten.
+      router.whenIdle(() => {
+        router.restart(this.applied);
+        this.onMasterReset(-1);
+      });
+    } else this.post(0, { t: 'master-reset' });
   }
 
   private onMasterReset(offset: number): void {
@@ -729,6 +767,12 @@ export class LogReplication {
       rdb: (payload) => {
         this.payloadArriving = false;
         this.adoptPendingHistory();
+        if (this.router !== null) {
+          // The stream after the payload waits for the load, and continues in the payload's database.
+          this.router.pause();
+          this.router.restart(this.applied);
+          this.router.db = payloadStreamDb(payload);
+        }
         if (!this.disklessLoad) {
           console.log('shoal: MASTER <-> REPLICA sync: Flushing old data');
           console.log('shoal: MASTER <-> REPLICA sync: Loading DB in memory');
@@ -756,9 +800,12 @@ export class LogReplication {
         this.publish();
       },
       stream: (bytes) => {
-        this.post(0, { t: 'stream', bytes: Uint8Array.prototype.slice.call(bytes), start: this.received });
-        this.unapplied.push({ start: this.received, bytes: Buffer.from(bytes) });
+        const start = this.received;
+        this.unapplied.push({ start, bytes: Buffer.from(bytes) });
         this.received += bytes.length;
+        // (The router may report the bytes applied at once: received must count them already.)
+        if (this.router !== null) this.router.feed(Buffer.from(bytes), start);
+        else this.post(0, { t: 'stream', bytes: Uint8Array.prototype.slice.call(bytes), start });
       },
       closed: (reason) => {
         if (this.link !== link) return;
@@ -836,7 +883,8 @@ export class LogReplication {
     while (this.unapplied.length > 0) {
       const chunk = this.unapplied[0]!;
       const end = chunk.start + chunk.bytes.length;
-      const from = this.applied - chunk.start;
+      // (An offset past several chunks takes every one of them: what precedes this chunk went before.)
+      const from = Math.max(0, this.applied - chunk.start);
       const to = Math.min(chunk.bytes.length, offset - chunk.start);
       if (to > from && this.backlog !== null) {
         const part = chunk.bytes.subarray(from, to);
@@ -939,6 +987,7 @@ export class LogReplication {
       syncPartialOk: this.syncPartialOk,
       syncPartialErr: this.syncPartialErr,
       synced: this.synced,
+      streamDb: this.router?.db,
     };
     this.state.publish(view);
   }

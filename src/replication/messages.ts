@@ -19,7 +19,9 @@ export type WorkerToLog =
   | { t: 'replicaof'; rid: number; host: string | null; port: number }
   /** Replica side (worker 0): the stream is applied up to this offset. */
   | { t: 'applied'; offset: number }
-  | { t: 'loaded'; ok: boolean; error?: string; keys?: number }
+  | { t: 'loaded'; ok: boolean; error?: string; keys?: number; db?: number }
+  /** A unit of the stream (stream-router.ts) ran on this worker's master client. */
+  | { t: 'unit-done'; id: number }
   /** The primary asked REPLCONF GETACK: acknowledge now. */
   | { t: 'getack'; offset: number }
   | { t: 'master-reset-done'; offset: number }
@@ -37,8 +39,10 @@ export type LogToWorker =
   /** Make the payload of `cid`'s full resync: diskless ($EOF:<mark>, streamed) or with its length first. */
   | { t: 'snapshot'; cid: number; eof: boolean }
   /** Replica side (worker 0): take a snapshot for worker `worker`'s replica `cid` between two chunks of the stream. */
-  | { t: 'applied-snapshot'; worker: number; cid: number }
+  | { t: 'applied-snapshot'; worker: number; cid: number; offset?: number; db?: number }
   | { t: 'close'; cid: number }
+  /** Run these stream bytes on this worker's master client, in database `db` (stream-router.ts); answer 'unit-done'. */
+  | { t: 'unit'; id: number; db: number; bytes: Uint8Array }
   | { t: 'wait-done'; wid: number; count: number }
   | { t: 'replicaof-done'; rid: number; reply: string }
   | { t: 'role'; replica: boolean }

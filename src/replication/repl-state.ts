@@ -57,6 +57,8 @@ export interface ReplicationView {
   syncPartialErr: number;
   /** A replica whose history (replid, replOffset) a primary can continue with PSYNC. */
   synced: boolean;
+  /** The database the primary's stream is in, when the log thread dispatches it (stream-router.ts); else worker 0's master client knows. */
+  streamDb?: number;
 }
 
 export class ReplicationState {

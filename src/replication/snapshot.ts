@@ -4,7 +4,7 @@
 // effect before it is in the image, none after it.
 import type { Shard } from '../shard/shard.ts';
 import { integerReply, arrayElements } from '../resp/reply-scan.ts';
-import { RdbFileWriter, readRdbFileSync } from '../persistence/rdb-file.ts';
+import { RdbFileWriter, readRdb, readRdbFileSync } from '../persistence/rdb-file.ts';
 import { stringReply } from '../resp/reply-scan.ts';
 
 function decodePart(reply: Buffer): { keys: number; expires: number; entries: Buffer } {
@@ -74,6 +74,24 @@ export function readStreamDb(file: string): number {
         if (key === 'repl-stream-db') db = Number(value) || 0;
       },
       // Aux fields come first: stop at the first key.
+      key() {
+        throw new HeaderRead();
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof HeaderRead)) throw err;
+  }
+  return db;
+}
+
+/** The aux field repl-stream-db of a payload in memory (0 without one). */
+export function payloadStreamDb(payload: Buffer): number {
+  let db = 0;
+  try {
+    readRdb(payload, {
+      aux(key, value) {
+        if (key === 'repl-stream-db') db = Number(value) || 0;
+      },
       key() {
         throw new HeaderRead();
       },

@@ -21,7 +21,7 @@ import type { ReplicationView } from './repl-state.ts';
 /** What a replica waiting for its payload gets every second, as Redis sends, so that it does not time out. */
 const KEEPALIVE = Buffer.from('\n');
 
-type QueueItem = { bytes: Buffer; start: number } | 'reset' | { file: string } | { snapshotFor: number; cid: number };
+type QueueItem = { bytes: Buffer; start: number } | 'reset' | { file: string } | { snapshotFor: number; cid: number; offset?: number; db?: number } | { unit: number; db: number; bytes: Buffer };
 
 interface ReplicaConn {
   conn: Connection;
@@ -76,6 +76,7 @@ export class WorkerReplication {
   saveInfoAux(): Array<[string, string]> {
     const view = this.state.read();
     if (view === null || view.role !== 'slave' || !view.synced) return [];
+    if (view.streamDb !== undefined) return [['repl-stream-db', String(view.streamDb)], ['repl-id', view.replid], ['repl-offset', String(view.replOffset)]];
     const offset = this.master !== null ? this.appliedOffset() : view.replOffset;
     const db = this.master?.client.dbIndex ?? this.masterDb;
     return [['repl-stream-db', String(db)], ['repl-id', view.replid], ['repl-offset', String(offset)]];
@@ -217,7 +218,10 @@ export class WorkerReplication {
         this.sendFullSync(msg);
         break;
       case 'applied-snapshot':
-        this.enqueue({ snapshotFor: msg.worker, cid: msg.cid });
+        this.enqueue({ snapshotFor: msg.worker, cid: msg.cid, offset: msg.offset, db: msg.db });
+        break;
+      case 'unit':
+        this.enqueue({ unit: msg.id, db: msg.db, bytes: Buffer.from(msg.bytes.buffer, msg.bytes.byteOffset, msg.bytes.byteLength) });
         break;
       case 'snapshot':
         void this.snapshot(msg.cid, msg.eof);
@@ -375,8 +379,9 @@ export class WorkerReplication {
         } else if ('snapshotFor' in item) {
           // Between two chunks the master client is idle: the snapshot is the stream applied up to here.
           try {
-            const { rdb } = await takeReplicationSnapshot(this.shard, this.master?.client.dbIndex ?? this.masterDb);
-            this.post({ t: 'applied-snapshot', worker: item.snapshotFor, cid: item.cid, offset: this.appliedOffset(), rdb });
+            const { rdb } = await takeReplicationSnapshot(this.shard, item.db ?? this.master?.client.dbIndex ?? this.masterDb);
+            // The log thread's router knows the offset when it dispatches the stream (stream-router.ts).
+            this.post({ t: 'applied-snapshot', worker: item.snapshotFor, cid: item.cid, offset: item.offset ?? this.appliedOffset(), rdb });
           } catch (err) {
             console.error('shoal: replication snapshot failed:', err);
           }
@@ -386,10 +391,22 @@ export class WorkerReplication {
           try {
             this.masterDb = readStreamDb(item.file);
             await loadIntoWorkers(this.shard, item.file);
-            this.post({ t: 'loaded', ok: true });
+            this.post({ t: 'loaded', ok: true, db: this.masterDb });
           } catch (err) {
             this.post({ t: 'loaded', ok: false, error: String(err) });
           }
+        } else if ('unit' in item) {
+          // A unit of the stream the log thread routed here (stream-router.ts): all its keys are ours,
+          // or it is a barrier that runs alone.
+          const master = this.masterClient(0);
+          master.client.dbIndex = item.db;
+          master.feed(item.bytes);
+          await this.untilIdle(master);
+          if (master.closed) {
+            console.error('shoal: the master client failed on the stream from the primary');
+            this.master = null;
+          }
+          this.post({ t: 'unit-done', id: item.unit });
         } else {
           const master = this.masterClient(item.start);
           master.feed(item.bytes);

@@ -32,7 +32,10 @@ export class ThreadRecorder {
   private readonly errors: Float64Array;
   private readonly txBytes: Float64Array;
   private readonly rxBytes: Float64Array;
-  private readonly perSecond: number[][];
+  /** Replies per template and second; every array is grown together by enterSecond. */
+  private perSecond: Float64Array[];
+  /** One past the last second that has replies. */
+  private secondsUsed = 0;
   private readonly errorsByKind = new Map<string, number>();
   private readonly redirectsByKind = new Map<string, number>();
   /** Local performance.now() time of the measurement start. */
@@ -45,8 +48,8 @@ export class ThreadRecorder {
   private readonly runValue: Float64Array;
   private readonly runCount: Float64Array;
   // The second (after measureStart) that replies are being counted in, and the local times it spans:
-  // every reply of a read chunk has the same time, so the division happens about once a second.
-  private second = -1;
+  // every reply of a read chunk has the same time, so enterSecond runs about once a second.
+  private second = 0;
   private secondFrom = Infinity;
   private secondTo = -Infinity;
 
@@ -57,7 +60,7 @@ export class ThreadRecorder {
     this.errors = new Float64Array(names.length);
     this.txBytes = new Float64Array(names.length);
     this.rxBytes = new Float64Array(names.length);
-    this.perSecond = names.map(() => []);
+    this.perSecond = names.map(() => new Float64Array(64));
     this.runValue = new Float64Array(names.length);
     this.runCount = new Float64Array(names.length);
   }
@@ -77,15 +80,8 @@ export class ThreadRecorder {
     this.rxBytes[templateIndex] += rxBytes;
     this.completed += count;
     this.lastReplyAt = now;
-    if (now < this.secondFrom || now >= this.secondTo) {
-      this.second = Math.floor((now - this.measureStart) / 1000);
-      this.secondFrom = this.measureStart + this.second * 1000;
-      this.secondTo = this.secondFrom + 1000;
-    }
-    const second = this.second;
-    const seconds = this.perSecond[templateIndex];
-    while (seconds.length <= second) seconds.push(0);
-    seconds[second] += count;
+    if (now < this.secondFrom || now >= this.secondTo) this.enterSecond(now);
+    this.perSecond[templateIndex][this.second] += count;
     if (latencyUs === this.runValue[templateIndex]) {
       this.runCount[templateIndex] += count;
       return;
@@ -93,6 +89,26 @@ export class ThreadRecorder {
     if (this.runCount[templateIndex] > 0) this.histograms[templateIndex].recordValueWithCount(this.runValue[templateIndex], this.runCount[templateIndex]);
     this.runValue[templateIndex] = latencyUs;
     this.runCount[templateIndex] = count;
+  }
+
+  /**
+   * Moves the per-second counting to the second of `now`, making room for it. Kept out of recordRun,
+   * which V8 compiles into the read path: growing arrays there made that compile larger and slower.
+   */
+  private enterSecond(now: number): void {
+    const second = Math.max(0, Math.floor((now - this.measureStart) / 1000));
+    this.second = second;
+    this.secondFrom = this.measureStart + second * 1000;
+    this.secondTo = this.secondFrom + 1000;
+    if (second >= this.secondsUsed) this.secondsUsed = second + 1;
+    if (this.perSecond.length === 0 || second < this.perSecond[0].length) return;
+    let length = this.perSecond[0].length;
+    while (length <= second) length *= 2;
+    this.perSecond = this.perSecond.map((counts) => {
+      const grown = new Float64Array(length);
+      grown.set(counts);
+      return grown;
+    });
   }
 
   /** Records every pending run into its histogram. */
@@ -125,7 +141,7 @@ export class ThreadRecorder {
             errors: this.errors[i],
             txBytes: this.txBytes[i],
             rxBytes: this.rxBytes[i],
-            opsPerSecond: this.perSecond[i],
+            opsPerSecond: Array.from(this.perSecond[i].subarray(0, this.secondsUsed)),
           },
           this.histograms[i],
         ),

@@ -112,9 +112,11 @@ export class HdrHistogram {
     this.counts[index] += count;
     this.blockCounts[index >>> BLOCK_SHIFT] += count;
     this.medianSum += medianValueAtIndex(index) * count;
-    if (index >= this.usedLength) this.usedLength = index + 1;
+    // Math.max rather than "if larger, store": a store first reached mid-run has no type feedback in
+    // the optimised read path (see ThreadRecorder.recordRun) and would deoptimise it.
+    this.usedLength = Math.max(this.usedLength, index + 1);
     this.totalCount += count;
-    if (value > this.maxValue) this.maxValue = value;
+    this.maxValue = Math.max(this.maxValue, value);
   }
 
   /** Adds the counts of `other` into this histogram. */

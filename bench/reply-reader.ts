@@ -67,7 +67,12 @@ export class RespReplyReader implements ReplyReader {
           length = length * 10 + (digit - 0x30);
         }
         if (i + 1 >= end) break;
-        const next = negative ? i + 2 : i + 4 + length;
+        // $-1 (a miss) has no body. Written so that the same additions run for both: a GET load's
+        // first replies are all misses, and an addition first reached after V8 optimised this loop
+        // (it has no type feedback for it) deoptimised it.
+        let body = length + 2;
+        if (negative) body = 0;
+        const next = i + 2 + body;
         if (next > end) break;
         sink.onReply(next - position);
         position = next;

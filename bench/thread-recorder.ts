@@ -32,7 +32,7 @@ export class ThreadRecorder {
   private readonly errors: Float64Array;
   private readonly txBytes: Float64Array;
   private readonly rxBytes: Float64Array;
-  /** Replies per template and second; every array is grown together by enterSecond. */
+  /** Replies per template and second; every array is grown together by growSeconds. */
   private perSecond: Float64Array[];
   /** One past the last second that has replies. */
   private secondsUsed = 0;
@@ -47,11 +47,6 @@ export class ThreadRecorder {
   // per command, so a SET/GET mix (replies alternate between the two) still forms long runs.
   private readonly runValue: Float64Array;
   private readonly runCount: Float64Array;
-  // The second (after measureStart) that replies are being counted in, and the local times it spans:
-  // every reply of a read chunk has the same time, so enterSecond runs about once a second.
-  private second = 0;
-  private secondFrom = Infinity;
-  private secondTo = -Infinity;
 
   constructor(names: string[]) {
     this.names = names;
@@ -80,8 +75,13 @@ export class ThreadRecorder {
     this.rxBytes[templateIndex] += rxBytes;
     this.completed += count;
     this.lastReplyAt = now;
-    if (now < this.secondFrom || now >= this.secondTo) this.enterSecond(now);
-    this.perSecond[templateIndex][this.second] += count;
+    // Branch-free on purpose (Math.max, no "a new second started" branch): V8 gathers no type
+    // feedback in a function's first calls, so a branch taken only then and once a second later has
+    // none when the read path is optimised, and taking it again deoptimised and recompiled that path.
+    const second = Math.max(0, Math.floor((now - this.measureStart) / 1000));
+    if (second >= this.perSecond[0].length) this.growSeconds(second);
+    this.secondsUsed = Math.max(this.secondsUsed, second + 1);
+    this.perSecond[templateIndex][second] += count;
     if (latencyUs === this.runValue[templateIndex]) {
       this.runCount[templateIndex] += count;
       return;
@@ -91,17 +91,8 @@ export class ThreadRecorder {
     this.runCount[templateIndex] = count;
   }
 
-  /**
-   * Moves the per-second counting to the second of `now`, making room for it. Kept out of recordRun,
-   * which V8 compiles into the read path: growing arrays there made that compile larger and slower.
-   */
-  private enterSecond(now: number): void {
-    const second = Math.max(0, Math.floor((now - this.measureStart) / 1000));
-    this.second = second;
-    this.secondFrom = this.measureStart + second * 1000;
-    this.secondTo = this.secondFrom + 1000;
-    if (second >= this.secondsUsed) this.secondsUsed = second + 1;
-    if (this.perSecond.length === 0 || second < this.perSecond[0].length) return;
+  /** Makes room in every command's per-second counts for `second` (runs of over 64 s). */
+  private growSeconds(second: number): void {
     let length = this.perSecond[0].length;
     while (length <= second) length *= 2;
     this.perSecond = this.perSecond.map((counts) => {

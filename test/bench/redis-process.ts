@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 
 // Test helpers: real redis-server processes on OS-chosen ports, waited on until they answer PING.
 
@@ -50,7 +51,10 @@ export interface RedisProcess {
 export async function startRedis(extraArgs: string[] = []): Promise<RedisProcess> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
+    // A data file of its own that does not exist: redis-server loads dump.rdb from its working
+    // directory at start, and a cluster node takes the slots of whatever keys it loaded.
+    const dataFile = ['--dir', tmpdir(), '--dbfilename', `shoal-bench-test-${process.pid}-${port}.rdb`];
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...dataFile, ...extraArgs], { stdio: 'ignore' });
     if (await waitForPing(port, child)) {
       return {
         port,

@@ -13,6 +13,7 @@ import { arrayElements, integerReply, stringReply } from '../resp/reply-scan.ts'
 import { keyHashSlot } from '../cluster/key-slot.ts';
 import { functionLibraries } from '../scripting/function-libraries.ts';
 import { clientInfoLine } from './client.ts';
+import { logNow } from '../replication/log-line.ts';
 
 const INTEGER = /^-?(0|[1-9][0-9]*)$/;
 
@@ -52,7 +53,7 @@ export const replicationCommands: SessionFamily = {
       if (!INTEGER.test(offset) || !Number.isSafeInteger(Number(offset))) {
         const { conn } = session;
         const port = handshakes.get(conn)?.listeningPort || conn.socket?.remotePort || 0;
-        console.log(`shoal: Replica ${(conn.socket?.remoteAddress ?? '?').replace(/^::ffff:/, '')}:${port} asks for synchronization but with a wrong offset`);
+        logNow(`shoal: Replica ${(conn.socket?.remoteAddress ?? '?').replace(/^::ffff:/, '')}:${port} asks for synchronization but with a wrong offset`);
         session.out.error('ERR value is not an integer or out of range');
         return;
       }
@@ -228,9 +229,9 @@ function replicaLinkCommand(conn: Connection, spec: CommandSpec): string | null 
   let error: string | null = null;
   if ((spec.flags & (CommandFlag.WRITE | CommandFlag.READONLY | CommandFlag.MAY_REPLICATE)) !== 0) {
     error = KEYSPACE_FROM_REPLICA;
-    console.log(`shoal: == CRITICAL == This master is sending an error to its replica: '${error}' after processing the command '${spec.name}'`);
+    logNow(`shoal: == CRITICAL == This master is sending an error to its replica: '${error}' after processing the command '${spec.name}'`);
   }
-  console.log(`shoal: Replica generated a reply to command '${spec.name}', disconnecting it: ${clientInfoLine(conn, Date.now())}`);
+  logNow(`shoal: Replica generated a reply to command '${spec.name}', disconnecting it: ${clientInfoLine(conn, Date.now())}`);
   conn.close();
   return error;
 }

@@ -9,6 +9,7 @@
 //   replica waits in wait_bgsave).
 import crypto from 'node:crypto';
 import type { Socket } from 'node:net';
+import { logNow } from './log-line.ts';
 
 /** Bytes queued on the socket above which the snapshot waits (a slow reader holds it back). */
 const HIGH_WATER = 4 * 1024 * 1024;
@@ -103,7 +104,7 @@ export class FullSyncPayload {
   private timedOut(): boolean {
     const timeout = this.timeoutMs();
     if (timeout <= 0 || Date.now() - this.lastProgress <= timeout) return false;
-    console.warn(`shoal: Disconnecting timedout replica (full sync): ${this.name}`);
+    logNow(`shoal: Disconnecting timedout replica (full sync): ${this.name}`);
     this.socket.destroy();
     return true;
   }

@@ -19,6 +19,7 @@ import type { LogToWorker, WorkerToLog } from './messages.ts';
 import { PrimaryLink } from './primary-link.ts';
 import { readReplicationAux, payloadStreamDb } from './snapshot.ts';
 import { StreamRouter } from './stream-router.ts';
+import { logNow } from './log-line.ts';
 
 /**
  * SHOAL_FOLLOWER_DISPATCH=1: a follower's log thread dispatches the stream to the workers that own
@@ -445,10 +446,10 @@ export class LogReplication {
     if (link.payloadPending || !dropped) group.pending--;
     if (group.up === 0) {
       group.ended = true;
-      console.log('shoal: Diskless rdb transfer, last replica dropped, killing fork child.');
+      logNow('shoal: Diskless rdb transfer, last replica dropped, killing fork child.');
     } else if (group.pending === 0) {
       group.ended = true;
-      console.log(`shoal: Diskless rdb transfer, done reading from pipe, ${group.up} replicas still up.`);
+      logNow(`shoal: Diskless rdb transfer, done reading from pipe, ${group.up} replicas still up.`);
     }
   }
 
@@ -760,8 +761,8 @@ export class LogReplication {
           return;
         }
         // Redis's words (its tests wait for them): loading starts as the payload arrives.
-        console.log(`shoal: MASTER <-> REPLICA sync: receiving ${what} to parser`);
-        console.log('shoal: MASTER <-> REPLICA sync: Loading DB in memory');
+        logNow(`shoal: MASTER <-> REPLICA sync: receiving ${what} to parser`);
+        logNow('shoal: MASTER <-> REPLICA sync: Loading DB in memory');
         this.state.setLoading(this.pendingFull?.asyncLoad === true ? ASYNC_LOADING : LOADING);
       },
       rdb: (payload) => {
@@ -775,7 +776,7 @@ export class LogReplication {
         }
         if (!this.disklessLoad) {
           console.log('shoal: MASTER <-> REPLICA sync: Flushing old data');
-          console.log('shoal: MASTER <-> REPLICA sync: Loading DB in memory');
+          logNow('shoal: MASTER <-> REPLICA sync: Loading DB in memory');
           this.state.setLoading(LOADING);
         }
         const file = path.resolve(this.config.dir, this.config.dbfilename);
@@ -785,8 +786,8 @@ export class LogReplication {
         this.post(0, { t: 'load', file });
       },
       continued: (replid) => {
-        console.log('shoal: MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.');
-        console.log('shoal: Successful partial resynchronization with master.');
+        logNow('shoal: MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.');
+        logNow('shoal: Successful partial resynchronization with master.');
         this.linkState = 'connected';
         this.state.setRole(ROLE_REPLICA, true);
         if (replid !== null && replid !== this.replid) {
@@ -853,8 +854,8 @@ export class LogReplication {
     this.pendingFull = null;
     if (this.disklessLoad && this.payloadArriving) {
       // Redis's words for a payload that ended short while its parser read it from the socket.
-      console.log(`shoal: Internal error in RDB reading offset ${link.payloadReceived}, function at rdb.c:0 -> Unexpected EOF reading RDB file`);
-      console.log('shoal: Failed trying to load the MASTER synchronization DB from socket, check server logs.');
+      logNow(`shoal: Internal error in RDB reading offset ${link.payloadReceived}, function at rdb.c:0 -> Unexpected EOF reading RDB file`);
+      logNow('shoal: Failed trying to load the MASTER synchronization DB from socket, check server logs.');
     }
     this.disklessLoad = false;
     this.payloadArriving = false;
@@ -864,7 +865,7 @@ export class LogReplication {
   private onLoaded(ok: boolean, error?: string): void {
     this.disklessLoad = false;
     this.state.setLoading(NOT_LOADING);
-    if (ok) console.log('shoal: MASTER <-> REPLICA sync: Finished with success');
+    if (ok) logNow('shoal: MASTER <-> REPLICA sync: Finished with success');
     if (!ok) {
       console.error(`shoal: loading the primary's RDB failed: ${error}`);
       this.link?.close('load failed');

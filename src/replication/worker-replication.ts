@@ -13,6 +13,7 @@ import { takeReplicationSnapshot, loadIntoWorkers, readStreamDb, readReplication
 import { rdbPath } from '../persistence/rdb-snapshot.ts';
 import { streamSyncRdb } from '../persistence/rdb-sync-snapshot.ts';
 import { FullSyncPayload } from './full-sync-payload.ts';
+import { logNow } from './log-line.ts';
 import { RewriteChild } from '../persistence/aof-rewrite-child.ts';
 import { ReplicaKeyExpiry } from './replica-key-expiry.ts';
 import { clientMatches } from '../commands/client.ts';
@@ -318,8 +319,8 @@ export class WorkerReplication {
         onPoint: (seq) => {
           point = true;
           // Redis's words (its tests wait for them): the payload's "child" started.
-          if (eof) console.log(`shoal: Starting BGSAVE for SYNC with target: replicas sockets\nshoal: Background RDB transfer started by pid ${child.pid ?? process.pid}`);
-          else console.log(`shoal: Starting BGSAVE for SYNC with target: disk\nshoal: Background saving started by pid ${child.pid ?? process.pid}`);
+          if (eof) logNow(`shoal: Starting BGSAVE for SYNC with target: replicas sockets\nshoal: Background RDB transfer started by pid ${child.pid ?? process.pid}`);
+          else logNow(`shoal: Starting BGSAVE for SYNC with target: disk\nshoal: Background saving started by pid ${child.pid ?? process.pid}`);
           this.post({ t: 'snapshot-taken', cid, seq, bytes: 0 });
         },
       });

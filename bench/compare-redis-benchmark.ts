@@ -65,7 +65,10 @@ function freePort(): Promise<number> {
 }
 
 async function startRedis(port: number): Promise<() => void> {
-  const child = spawn('redis-server', ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1'], { stdio: 'ignore' });
+  // A data file of its own that does not exist: redis-server loads dump.rdb from its working
+  // directory at start, and keys of another type there turn GETs into WRONGTYPE errors.
+  const dataFile = ['--dir', os.tmpdir(), '--dbfilename', `shoal-compare-${process.pid}.rdb`];
+  const child = spawn('redis-server', ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', ...dataFile], { stdio: 'ignore' });
   for (let attempt = 0; attempt < 200; attempt++) {
     const up = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1', () => {

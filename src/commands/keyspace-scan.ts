@@ -96,10 +96,8 @@ export function scanShard(
 ): number {
   let visited = 0;
   for (let slot = startSlot; slot < endSlot; slot++) {
-    const keys = db.slotKeys(slot);
-    if (keys === undefined) continue;
-    // Map iteration tolerates the deletions lazy expiry makes on the way.
-    for (const key of keys.keys()) {
+    // A copy of the slot's keys: lazy expiry may delete some on the way.
+    for (const key of db.slotKeys(slot)) {
       visited++;
       if (match !== null && !globMatch(match, key)) continue;
       // As db.c, only the keys that passed the pattern are checked for expiry (and deleted).
@@ -172,11 +170,7 @@ function pickRandomKey(db: Database): string | null {
   } else {
     position = Math.floor(Math.random() * db.slotSize(slot));
   }
-  const keys = db.slotKeys(slot)!;
-  for (const key of keys.keys()) {
-    if (position-- === 0) return key;
-  }
-  return null;
+  return db.slotKeys(slot)[position] ?? null;
 }
 
 /** DBSIZE on this shard (expired keys not yet deleted count, as in Redis). */

@@ -13,18 +13,15 @@
 //
 // Chunks are self-contained runs of RDB key entries, each run after a SELECTDB of its database, so
 // the coordinator may write the chunks of all workers in any order between the header and EOF.
-import type { Database, SnapshotHook } from '../shard/database.ts';
+import { slotEntries, type Database, type SnapshotHook, type SnapshotView } from '../shard/database.ts';
 import type { Keyspace } from '../shard/keyspace.ts';
-import type { RedisValue } from '../types/value.ts';
 import { SLOT_COUNT } from '../cluster/key-slot.ts';
 import { RdbWriter, type RdbWriterOptions } from './rdb-writer.ts';
 import { encodeKeyEntry } from './rdb-file.ts';
 import { RDB_OPCODE_SELECTDB } from './rdb-format.ts';
 
-/** The maps of one database as they were when the snapshot started. */
-interface DbView {
-  slots: Array<Map<string, RedisValue> | undefined>;
-  expires: Map<string, number>;
+/** The structures of one database as they were when the snapshot started. */
+interface DbView extends SnapshotView {
   /** 1 for each slot already serialized. */
   done: Uint8Array;
   /** FLUSH replaced the database's maps: these ones are ours alone now, no hook is needed. */
@@ -74,8 +71,7 @@ export class ShardSnapshot implements SnapshotHook {
     this.out = new RdbWriter(options, 64 * 1024);
     this.totalKeys = keyspace.totalKeys();
     this.views = keyspace.dbs.map((db) => {
-      const view = db.snapshotView();
-      return { slots: view.slots, expires: view.expires, done: new Uint8Array(SLOT_COUNT), detached: false };
+      return { ...db.snapshotView(), done: new Uint8Array(SLOT_COUNT), detached: false };
     });
     for (const db of keyspace.dbs) db.cow = this;
   }
@@ -158,15 +154,14 @@ export class ShardSnapshot implements SnapshotHook {
   /** Serializes one slot of one database into `into` (after a SELECTDB when `currentDb` differs); returns the db now selected there. */
   private serializeSlot(into: RdbWriter, currentDb: number, dbIndex: number, view: DbView, slot: number, copiedOnWrite = false): number {
     view.done[slot] = 1;
-    const map = view.slots[slot];
-    if (map === undefined || map.size === 0) return currentDb;
+    if ((view.slots[slot]?.size ?? 0) + view.strings.slotSize(slot) === 0) return currentDb;
     if (currentDb !== dbIndex) {
       into.byte(RDB_OPCODE_SELECTDB);
       into.length(dbIndex);
     }
     const expires = view.expires;
     const anyExpires = expires.size > 0;
-    for (const [key, value] of map) {
+    for (const [key, value] of slotEntries(view, slot)) {
       const before = into.pos;
       encodeKeyEntry(into, key, value, anyExpires ? (expires.get(key) ?? -1) : -1);
       this.keys++;

@@ -1,5 +1,6 @@
 import { SLOT_COUNT, keyHashSlot } from '../cluster/key-slot.ts';
 import type { RedisValue } from '../types/value.ts';
+import { StringTable } from './string-table.ts';
 
 /**
  * What a running point-in-time snapshot (BGSAVE, BGREWRITEAOF) needs to hear before a database
@@ -14,13 +15,17 @@ export interface SnapshotHook {
 }
 
 /**
- * One logical database (SELECT n) restricted to the slots this worker owns. Keys live in one Map per
- * slot, so per-slot counts, SCAN by slot, slot migration and per-slot snapshots need no second index.
+ * One logical database (SELECT n) restricted to the slots this worker owns. String values that fit
+ * (StringTable.fits) live off the JS heap in `strings` (src/shard/string-table.ts): found from the
+ * key's bytes without the Map's cache misses, never scanned or moved by the GC. Every other value
+ * (the aggregate types, big strings) lives in one Map per slot, so per-slot counts, SCAN by slot,
+ * slot migration and per-slot snapshots need no second index. A key is in exactly one of the two.
  * Expiry times (absolute ms) live beside them in one Map, like Redis's expires dict.
  */
 export class Database {
   readonly index: number;
   private slots: Array<Map<string, RedisValue> | undefined> = new Array(SLOT_COUNT);
+  private strings = new StringTable();
   expires = new Map<string, number>();
   size = 0;
   /** The running snapshot, or null (the only cost on the hot path: one null check per access). */
@@ -35,16 +40,26 @@ export class Database {
     const slot = keyHashSlot(key);
     // Reads too: a value fetched here may be changed in place by the command that fetched it.
     if (this.cow !== null) this.cow.touch(this, slot);
-    return this.slots[slot]?.get(key);
+    return this.lookup(key, slot);
   }
 
   /** The raw value without telling a running snapshot (for measuring only: the value must not be changed). */
   peek(key: string): RedisValue | undefined {
-    return this.slots[keyHashSlot(key)]?.get(key);
+    return this.lookup(key, keyHashSlot(key));
+  }
+
+  private lookup(key: string, slot: number): RedisValue | undefined {
+    const map = this.slots[slot];
+    if (map !== undefined) {
+      const value = map.get(key);
+      if (value !== undefined) return value;
+    }
+    const at = this.strings.find(key);
+    return at === -1 ? undefined : this.strings.value(at);
   }
 
   has(key: string): boolean {
-    return this.slots[keyHashSlot(key)]?.has(key) ?? false;
+    return (this.slots[keyHashSlot(key)]?.has(key) ?? false) || this.strings.find(key) !== -1;
   }
 
   /** Stores a value; a new key has no expiry, an existing one keeps it unless the caller removes it. */
@@ -52,23 +67,37 @@ export class Database {
     const slot = keyHashSlot(key);
     if (this.cow !== null) this.cow.touch(this, slot);
     let map = this.slots[slot];
-    if (map === undefined) map = this.slots[slot] = new Map();
-    const before = map.size;
-    map.set(key, value);
-    if (map.size !== before) {
+    if (typeof value === 'string' && StringTable.fits(key.length, value.length)) {
+      // A key of another type (or a big string) becomes a string of the table: it moves over.
+      if (map !== undefined && map.delete(key)) {
+        if (map.size === 0) this.slots[slot] = undefined;
+        this.strings.set(key, value);
+        return false;
+      }
+      if (!this.strings.set(key, value)) return false;
       this.size++;
       return true;
     }
-    return false;
+    if (map === undefined) map = this.slots[slot] = new Map();
+    const before = map.size;
+    map.set(key, value);
+    if (map.size === before) return false;
+    // New in the Map: it may have been a string of the table until now.
+    if (this.strings.size > 0 && this.strings.delete(key)) return false;
+    this.size++;
+    return true;
   }
 
   delete(key: string): boolean {
     const slot = keyHashSlot(key);
     if (this.cow !== null) this.cow.touch(this, slot);
     const map = this.slots[slot];
-    if (map === undefined || !map.delete(key)) return false;
+    if (map !== undefined && map.delete(key)) {
+      if (map.size === 0) this.slots[slot] = undefined;
+    } else if (!this.strings.delete(key)) {
+      return false;
+    }
     this.size--;
-    if (map.size === 0) this.slots[slot] = undefined;
     this.expires.delete(key);
     return true;
   }
@@ -87,24 +116,33 @@ export class Database {
     return this.expires.delete(key);
   }
 
-  /** Keys of one slot (live view); undefined when the slot holds none. */
-  slotKeys(slot: number): Map<string, RedisValue> | undefined {
-    return this.slots[slot];
+  /**
+   * The keys of one slot as they are now (a copy: the caller may delete keys while it walks them).
+   * Empty when the slot holds none.
+   */
+  slotKeys(slot: number): string[] {
+    return slotKeysOf(this.slots[slot], this.strings, slot);
   }
 
-  /** The slot maps and the expiry map as they are now (a snapshot keeps them when FLUSH replaces them). */
-  snapshotView(): { slots: Array<Map<string, RedisValue> | undefined>; expires: Map<string, number> } {
-    return { slots: this.slots, expires: this.expires };
+  /** The structures as they are now (a snapshot keeps them when FLUSH replaces them). */
+  snapshotView(): SnapshotView {
+    return { slots: this.slots, strings: this.strings, expires: this.expires };
   }
 
   slotSize(slot: number): number {
-    return this.slots[slot]?.size ?? 0;
+    return (this.slots[slot]?.size ?? 0) + this.strings.slotSize(slot);
+  }
+
+  /** Bytes of string keys and values held off the JS heap (used_memory counts them). */
+  offHeapBytes(): number {
+    return this.strings.allocatedBytes;
   }
 
   clear(): void {
     if (this.cow !== null) this.cow.detach(this);
     this.slots = new Array(SLOT_COUNT);
-    // A new map, not clear(): a running snapshot may still read the old one.
+    // New structures, not clear(): a running snapshot may still read the old ones.
+    this.strings = new StringTable();
     this.expires = new Map();
     this.size = 0;
   }
@@ -115,6 +153,9 @@ export class Database {
     const slots = this.slots;
     this.slots = other.slots;
     other.slots = slots;
+    const strings = this.strings;
+    this.strings = other.strings;
+    other.strings = strings;
     const size = this.size;
     this.size = other.size;
     other.size = size;
@@ -125,9 +166,32 @@ export class Database {
 
   /** Every key in slot order: for KEYS, snapshots and DEBUG-style walks, not for hot paths. */
   *entries(): IterableIterator<[string, RedisValue]> {
-    for (let slot = 0; slot < SLOT_COUNT; slot++) {
-      const map = this.slots[slot];
-      if (map !== undefined) yield* map;
-    }
+    for (let slot = 0; slot < SLOT_COUNT; slot++) yield* slotEntries(this.snapshotView(), slot);
   }
+}
+
+/** A database's structures at one moment (see snapshotView). */
+export interface SnapshotView {
+  slots: Array<Map<string, RedisValue> | undefined>;
+  strings: StringTable;
+  expires: Map<string, number>;
+}
+
+function slotKeysOf(map: Map<string, RedisValue> | undefined, strings: StringTable, slot: number): string[] {
+  const keys: string[] = map === undefined ? [] : [...map.keys()];
+  for (let at = strings.firstInSlot(slot); at !== -1; at = strings.nextInSlot(at)) keys.push(strings.key(at));
+  return keys;
+}
+
+/**
+ * The [key, value] pairs of one slot of a view, collected before they are yielded (the consumer may
+ * change the database between two of them).
+ */
+export function slotEntries(view: SnapshotView, slot: number): Array<[string, RedisValue]> {
+  const pairs: Array<[string, RedisValue]> = [];
+  const map = view.slots[slot];
+  if (map !== undefined) for (const pair of map) pairs.push(pair);
+  const strings = view.strings;
+  for (let at = strings.firstInSlot(slot); at !== -1; at = strings.nextInSlot(at)) pairs.push([strings.key(at), strings.value(at)]);
+  return pairs;
 }

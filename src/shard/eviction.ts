@@ -353,8 +353,8 @@ export class MemoryGuard {
         cursor.slot = (cursor.slot + 1) % 16384;
         visited++;
       }
-      const map = this.host.ownsSlot(cursor.slot) ? db.slotKeys(cursor.slot) : undefined;
-      if (map !== undefined && map.size > 0) cursor.keys = map.keys();
+      const keys = this.host.ownsSlot(cursor.slot) ? db.slotKeys(cursor.slot) : [];
+      if (keys.length > 0) cursor.keys = keys.values();
       else {
         cursor.slot = (cursor.slot + 1) % 16384;
         visited++;

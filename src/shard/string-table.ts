@@ -35,6 +35,8 @@ export const MAX_ENTRY_BYTES = 16 * 1024;
 
 const NONE = -1;
 const MIN_BUCKETS = 64;
+/** Stands for both per-slot arrays until the first key: every slot empty (-1 and 0 read alike below). */
+const EMPTY_SLOTS = new Int32Array(0);
 
 /** Allocation sizes: multiples of 8 up to 512 bytes, then powers of two (at most 2x waste, rare). */
 function allocationSize(bytes: number): number {
@@ -83,8 +85,9 @@ export class StringTable {
   private bump = 0;
   private bumpEnd = 0;
   private readonly free: number[][] = [];
-  private readonly slotHeads = new Int32Array(SLOT_COUNT).fill(NONE);
-  private readonly slotCounts = new Int32Array(SLOT_COUNT);
+  // Per-slot lists, allocated with the first key (16 empty databases per worker cost nothing).
+  private slotHeads = EMPTY_SLOTS;
+  private slotCounts = EMPTY_SLOTS;
   /** Bytes of live entries' allocations (for used_memory). */
   allocatedBytes = 0;
   /** Bucket index of the last successful find (set() and delete() reuse it). */
@@ -231,8 +234,8 @@ export class StringTable {
     this.words.length = 0;
     this.bump = this.bumpEnd = 0;
     this.free.length = 0;
-    this.slotHeads.fill(NONE);
-    this.slotCounts.fill(0);
+    this.slotHeads = EMPTY_SLOTS;
+    this.slotCounts = EMPTY_SLOTS;
     this.allocatedBytes = 0;
   }
 
@@ -320,12 +323,12 @@ export class StringTable {
   // ---- per-slot lists ----
 
   slotSize(slot: number): number {
-    return this.slotCounts[slot]!;
+    return this.slotCounts[slot] ?? 0;
   }
 
   /** The first entry of a slot, or -1; then nextInSlot() until -1. */
   firstInSlot(slot: number): number {
-    return this.slotHeads[slot]!;
+    return this.slotHeads[slot] ?? NONE;
   }
 
   nextInSlot(at: number): number {
@@ -333,6 +336,10 @@ export class StringTable {
   }
 
   private link(at: number, slot: number): void {
+    if (this.slotHeads === EMPTY_SLOTS) {
+      this.slotHeads = new Int32Array(SLOT_COUNT).fill(NONE);
+      this.slotCounts = new Int32Array(SLOT_COUNT);
+    }
     const words = this.words[at >>> CHUNK_BITS]!;
     const w = (at & OFFSET_MASK) >> 2;
     const head = this.slotHeads[slot]!;

@@ -11,8 +11,7 @@ import { latin1Short, latin1Write } from '../resp/latin1.ts';
 // Entries of one slot form a doubly linked list, so SCAN, slot migration and snapshots walk a slot
 // without scanning the table. Entries larger than MAX_ENTRY_BYTES are not stored here: a database
 // keeps such values on the JS heap, where a copy into the arena would cost more than it saves.
-//
-// Not yet used by Database (this is the first step of that change): see bench/RESULTS.md.
+// Database (src/shard/database.ts) keeps every string value that fits here.
 
 const CHUNK_BITS = 20;
 const CHUNK_BYTES = 1 << CHUNK_BITS;

@@ -92,17 +92,22 @@ export class TcpConnection {
     this.events = events;
     const family = ipFamily(host);
     if (family !== 0) {
-      this.connectTo(host, family);
+      this.connectTo([{ address: host, family }], 0);
       return;
     }
-    process.getBuiltinModule('node:dns').lookup(host, (error, address, lookedUpFamily) => {
+    // Every address of the name, tried in turn as net.connect's autoSelectFamily does: `localhost`
+    // may give ::1 first to a server listening on 127.0.0.1 only.
+    process.getBuiltinModule('node:dns').lookup(host, { all: true }, (error, addresses) => {
       if (this.closed) return;
       if (error) this.fail((error as NodeJS.ErrnoException).code ?? error.message);
-      else this.connectTo(address, lookedUpFamily === 6 ? 6 : 4);
+      else if (addresses.length === 0) this.fail('ENOTFOUND');
+      else this.connectTo(addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })), 0);
     });
   }
 
-  private connectTo(address: string, family: 4 | 6): void {
+  /** Connects to addresses[index], and on failure to the next one. */
+  private connectTo(addresses: { address: string; family: 4 | 6 }[], index: number): void {
+    const { address, family } = addresses[index];
     const handle = new tcpWrap.TCP(tcpWrap.constants.SOCKET);
     this.handle = handle;
     const request = new tcpWrap.TCPConnectWrap();
@@ -110,6 +115,11 @@ export class TcpConnection {
     request.port = this.port;
     request.oncomplete = (status: number): void => {
       if (this.closed) return;
+      if (status < 0 && index + 1 < addresses.length) {
+        handle.close(() => {});
+        this.connectTo(addresses, index + 1);
+        return;
+      }
       if (status < 0) {
         this.fail(errorName(status));
         return;
@@ -126,7 +136,13 @@ export class TcpConnection {
       this.events.onConnect();
     };
     const error = family === 6 ? handle.connect6(request, address, this.port) : handle.connect(request, address, this.port);
-    if (error < 0) this.fail(errorName(error));
+    if (error >= 0) return;
+    if (index + 1 < addresses.length) {
+      handle.close(() => {});
+      this.connectTo(addresses, index + 1);
+    } else {
+      this.fail(errorName(error));
+    }
   }
 
   private readonly handleRead = (): void => {

@@ -178,6 +178,21 @@ export class ReplyWriter {
     }
   }
 
+  /**
+   * Starts a bulk reply of `length` bytes that the caller copies to buf at the returned position,
+   * then ends with endBulk(length).
+   */
+  beginBulk(length: number): number {
+    this.header(0x24 /* $ */, length);
+    this.ensure(length + 2);
+    return this.pos;
+  }
+
+  endBulk(length: number): void {
+    this.pos += length;
+    this.crlf();
+  }
+
   bulkBuffer(b: Uint8Array): void {
     const len = b.length;
     this.header(0x24, len);

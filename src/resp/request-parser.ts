@@ -213,6 +213,56 @@ export class RequestParser {
     this.end = tail;
   }
 
+  /** Where peekGet() found the key of a whole GET request, and where that request ends. */
+  peekedKeyStart = 0;
+  peekedKeyEnd = 0;
+  private peekedEnd = 0;
+
+  /** The bytes being parsed (peekGet's key offsets point into them). */
+  input(): Buffer {
+    return this.buf;
+  }
+
+  /**
+   * True when the next request is a whole `*2 $3 GET $n key` (GET in any case, a key of 1 to
+   * PEEK_KEY_MAX bytes) already in the buffer: the key's bytes are [peekedKeyStart, peekedKeyEnd) of
+   * input(). Nothing is consumed: skipPeeked() does, or next() parses the same request as usual.
+   * Anything unusual (other spellings of the lengths, a missing CRLF) answers false, for next().
+   */
+  peekGet(): boolean {
+    if (this.reqType !== REQ_NONE || this.reserved || this.aofFormat) return false;
+    const buf = this.buf;
+    const end = this.end;
+    let p = this.pos;
+    if (end - p < 18) return false;
+    if (buf[p] !== STAR || buf[p + 1] !== 0x32 || buf[p + 2] !== CR || buf[p + 3] !== LF) return false;
+    if (buf[p + 4] !== DOLLAR || buf[p + 5] !== 0x33 || buf[p + 6] !== CR || buf[p + 7] !== LF) return false;
+    if ((buf[p + 8]! | 0x20) !== 0x67 || (buf[p + 9]! | 0x20) !== 0x65 || (buf[p + 10]! | 0x20) !== 0x74) return false;
+    if (buf[p + 11] !== CR || buf[p + 12] !== LF || buf[p + 13] !== DOLLAR) return false;
+    p += 14;
+    let c = buf[p]!;
+    if (c < 0x31 || c > 0x39) return false;
+    let length = 0;
+    while (p < end && (c = buf[p]!) >= 0x30 && c <= 0x39) {
+      length = length * 10 + (c - 0x30);
+      if (length > PEEK_KEY_MAX) return false;
+      p++;
+    }
+    if (p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return false;
+    p += 2;
+    if (end - p < length + 2 || buf[p + length] !== CR || buf[p + length + 1] !== LF) return false;
+    this.peekedKeyStart = p;
+    this.peekedKeyEnd = p + length;
+    this.peekedEnd = p + length + 2;
+    return true;
+  }
+
+  /** Consumes the request peekGet() found. */
+  skipPeeked(): void {
+    this.pos = this.peekedEnd;
+    this.scanned = 0;
+  }
+
   /** Returns the next complete command's argv, or null if more bytes are needed. */
   next(): string[] | null {
     for (;;) {
@@ -400,6 +450,8 @@ export class RequestParser {
 }
 
 const INTERN_MAX = 24;
+/** The longest key peekGet() takes (longer ones go the usual way). */
+const PEEK_KEY_MAX = 1024;
 /** Redis too preallocates argv for at most 1024 arguments before they arrive. */
 const PREALLOCATE_MAX = 1024;
 const internSlots: Array<string | undefined> = new Array(256);

@@ -1,6 +1,7 @@
 import { SLOT_COUNT, keyHashSlot } from '../cluster/key-slot.ts';
 import type { RedisValue } from '../types/value.ts';
 import { StringTable } from './string-table.ts';
+import type { ReplyWriter } from '../resp/reply-writer.ts';
 
 /**
  * What a running point-in-time snapshot (BGSAVE, BGREWRITEAOF) needs to hear before a database
@@ -56,6 +57,24 @@ export class Database {
     }
     const at = this.strings.find(key);
     return at === -1 ? undefined : this.strings.value(at);
+  }
+
+  /**
+   * For a GET straight from request bytes: the table entry holding the key's string value; -1 when
+   * the key is in neither store; -2 when the slot's Map may hold it (another type, a big string),
+   * which the ordinary path answers.
+   */
+  findStringBytes(b: Uint8Array, start: number, end: number, slot: number): number {
+    const at = this.strings.findBytes(b, start, end);
+    if (at !== -1) return at;
+    return this.slots[slot] === undefined ? -1 : -2;
+  }
+
+  /** Writes the value of a table entry (from findStringBytes) as a bulk reply. */
+  replyStringAt(at: number, out: ReplyWriter): void {
+    const length = this.strings.valueLength(at);
+    this.strings.copyValue(at, out.buf, out.beginBulk(length));
+    out.endBulk(length);
   }
 
   has(key: string): boolean {

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { keyHashSlot } from '../cluster/key-slot.ts';
+import { keyHashSlot, keyHashSlotBytes } from '../cluster/key-slot.ts';
+import { latin1Slice } from '../resp/latin1.ts';
 import { CommandFlag, lookupCommand, checkArity, getKeyIndexes, isContainerCommand, type CommandSpec } from '../commands/table.ts';
 import { errUnknownCommand, errUnknownSubcommand, NOAUTH, EXECABORT, LOADING } from '../resp/errors.ts';
 import type { ReplyWriter } from '../resp/reply-writer.ts';
@@ -16,6 +17,8 @@ import { replicationRefuses } from '../commands/replication.ts';
 import { MISCONF_ERROR, writesDeniedByDiskError } from '../persistence/persistence-state.ts';
 import { ReplyWriter as Writer, errorReplyCounts } from '../resp/reply-writer.ts';
 import { busyScript, busyError } from '../scripting/busy-script.ts';
+
+const GET_SPEC = lookupCommand('get')!;
 
 /** How a command runs, resolved once per command spec and kept on it. */
 interface Route {
@@ -111,6 +114,50 @@ export class Dispatcher {
       return;
     }
     this.dispatchChecked(conn, argv);
+  }
+
+  /**
+   * GET straight from the request bytes, for a connection of a plain batch: the key is found in the
+   * string table from its bytes and the value copied into the reply, with no argv, key string or
+   * value string. What GET does besides is done here too (calls, hits and misses, the client's last
+   * command, SLOWLOG). Answers false with nothing consumed when the ordinary path must run: not a
+   * whole GET, another worker owns the key, the database has keys with an expiry, a snapshot is
+   * running, or the slot's Map may hold the key (another type, a big string).
+   */
+  fastGet(conn: Connection): boolean {
+    if (conn !== this.plainConn) return false;
+    const parser = conn.parser;
+    if (!parser.peekGet()) return false;
+    const shard = this.shard;
+    const db = shard.keyspace.dbs[conn.client.dbIndex]!;
+    if (db.cow !== null || db.expires.size !== 0) return false;
+    const bytes = parser.input();
+    const start = parser.peekedKeyStart;
+    const end = parser.peekedKeyEnd;
+    const slot = keyHashSlotBytes(bytes, start, end);
+    const owner = shard.slots.ownerOf(slot);
+    if (owner !== shard.id && owner !== -1) return false;
+    const at = db.findStringBytes(bytes, start, end, slot);
+    if (at === -2) return false;
+    const spec = GET_SPEC;
+    const route = (spec.route as Route | undefined) ?? this.routeOf(spec);
+    route.stats[0]++;
+    conn.client.lastCommand = spec.name;
+    const out = conn.reply;
+    if (at === -1) {
+      shard.keyspace.misses++;
+      out.nil();
+    } else {
+      shard.keyspace.hits++;
+      db.replyStringAt(at, out);
+    }
+    const started = this.clock;
+    const ended = performance.now();
+    this.clock = ended;
+    const threshold = shard.config.slowlogLogSlowerThan;
+    if (threshold >= 0 && (ended - started) * 1000 >= threshold) shard.slowlogRecord(conn, ['GET', latin1Slice(bytes, start, end)], ended - started);
+    parser.skipPeeked();
+    return true;
   }
 
   private dispatchChecked(conn: Connection, argv: string[]): void {

@@ -250,6 +250,13 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.scheduleTurn();
   }
 
+  fastGet(connection: Connection): boolean {
+    if (!this.dispatcher.fastGet(connection)) return false;
+    this.mesh.markAwake();
+    this.commandsProcessed++;
+    return true;
+  }
+
   dispatch(connection: Connection, argv: string[]): void {
     this.mesh.markAwake();
     this.commandsProcessed++;

@@ -1,0 +1,116 @@
+// GET answered from the request bytes (dispatcher.ts fastGet) must be indistinguishable from the
+// ordinary GET: replies in both protocols, what it counts (commandstats calls, keyspace hits and
+// misses, SLOWLOG, CLIENT LIST's cmd), and the cases it leaves to the ordinary path (expiry, other
+// types, big values, another worker's keys).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
+import { infoField } from '../helpers/server-per-test.ts';
+import { encodeCommand, keyOn, RawClient } from './support.ts';
+
+let server: RunningServer;
+let client: Redis;
+
+beforeAll(async () => {
+  server = await startShoal(['--threads', '2']);
+  client = new Redis({ port: server.port, lazyConnect: true });
+  await client.connect();
+});
+
+afterAll(async () => {
+  client?.disconnect();
+  await server?.stop();
+});
+
+/** Sends raw pipelined bytes on a connection of its own and reads `n` replies. */
+async function raw(bytes: Buffer, n: number, hello3 = false): Promise<unknown[]> {
+  const c = await RawClient.connect(server.port);
+  try {
+    if (hello3) {
+      c.send('HELLO', '3');
+      await c.read();
+    }
+    c.write(bytes);
+    const replies: unknown[] = [];
+    for (let i = 0; i < n; i++) replies.push(await c.read());
+    return replies;
+  } finally {
+    c.close();
+  }
+}
+
+describe('GET from the request bytes', () => {
+  it('answers values, nil in RESP2 and RESP3, any spelling of GET, keys of both workers', async () => {
+    const a = keyOn(0, 'fast');
+    const b = keyOn(1, 'fast');
+    await client.mset(a, 'value-a', b, 'x'.repeat(300));
+    await client.del('fast:missing');
+    const requests = Buffer.concat([
+      encodeCommand(['GET', a]),
+      encodeCommand(['get', b]),
+      encodeCommand(['gEt', 'fast:missing']),
+    ]);
+    expect(await raw(requests, 3)).toEqual([
+      { type: '$', value: 'value-a' },
+      { type: '$', value: 'x'.repeat(300) },
+      { type: '$', value: null },
+    ]);
+    const resp3 = await raw(encodeCommand(['GET', 'fast:missing']), 1, true);
+    expect(resp3).toEqual([{ type: '_', value: null }]);
+  });
+
+  it('leaves other types, big values and keys with an expiry to the ordinary GET, with the same replies', async () => {
+    await client.del('fast:list', 'fast:big', 'fast:ttl');
+    await client.rpush('fast:list', 'a');
+    await client.set('fast:big', 'b'.repeat(40 * 1024));
+    await client.set('fast:ttl', 'soon', 'PX', 100_000);
+    const replies = await raw(Buffer.concat([
+      encodeCommand(['GET', 'fast:list']),
+      encodeCommand(['GET', 'fast:big']),
+      encodeCommand(['GET', 'fast:ttl']),
+    ]), 3);
+    expect(replies).toEqual([
+      { type: '-', value: 'WRONGTYPE Operation against a key holding the wrong kind of value' },
+      { type: '$', value: 'b'.repeat(40 * 1024) },
+      { type: '$', value: 'soon' },
+    ]);
+    // An expired key is gone for GET, fast or not.
+    await client.set('fast:ttl', 'gone', 'PX', 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await client.get('fast:ttl')).toBeNull();
+  });
+
+  it('counts what GET counts: commandstats calls, keyspace hits and misses, SLOWLOG, CLIENT LIST cmd', async () => {
+    await client.set('fast:counted', 'v');
+    await client.config('RESETSTAT');
+    await client.config('SET', 'slowlog-log-slower-than', '0');
+    await client.slowlog('RESET');
+    try {
+      const replies = await raw(Buffer.concat([
+        encodeCommand(['GET', 'fast:counted']),
+        encodeCommand(['GET', 'fast:counted']),
+        encodeCommand(['GET', 'fast:nothing-here']),
+      ]), 3);
+      expect(replies.length).toBe(3);
+      const stats = String(await client.info('commandstats'));
+      expect(stats).toMatch(/^cmdstat_get:calls=3,/m);
+      expect(await infoField(client, 'keyspace_hits', 'stats')).toBe('2');
+      expect(await infoField(client, 'keyspace_misses', 'stats')).toBe('1');
+      const slowlog = (await client.slowlog('GET', 10)) as Array<[number, number, number, string[]]>;
+      const gets = slowlog.filter((entry) => entry[3][0] === 'GET').map((entry) => entry[3][1]);
+      expect(gets.sort()).toEqual(['fast:counted', 'fast:counted', 'fast:nothing-here']);
+    } finally {
+      await client.config('SET', 'slowlog-log-slower-than', '10000');
+    }
+    const c = await RawClient.connect(server.port);
+    try {
+      c.send('CLIENT', 'ID');
+      const id = String((await c.read() as { value: number }).value);
+      c.send('GET', 'fast:counted');
+      await c.read();
+      expect(String(await client.client('LIST', 'ID', id))).toMatch(/ cmd=get /);
+    } finally {
+      c.close();
+    }
+  });
+});

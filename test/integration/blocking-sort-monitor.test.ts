@@ -28,7 +28,8 @@ describe('blocking commands, SORT, MONITOR and MEMORY across workers', () => {
     b = new Redis({ port: shoal.port });
     await Promise.all([a.ping(), b.ping()]);
     redisPort = await freePort();
-    const child = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', ''], { stdio: 'ignore' });
+    // A data file name no run writes (--save ''): a dump.rdb left in the working directory is not loaded.
+    const child = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--dbfilename', `nothing-${process.pid}-${redisPort}.rdb`], { stdio: 'ignore' });
     stopRedis = () => child.kill('SIGKILL');
     await waitForPing(redisPort);
   });

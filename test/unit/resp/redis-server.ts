@@ -21,7 +21,8 @@ function freePort(): Promise<number> {
 
 export async function startRedis(): Promise<RedisServer> {
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  // A data file name no run writes (--save ''): a dump.rdb left in the working directory is not loaded.
+  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dbfilename', `nothing-${process.pid}-${port}.rdb`], { stdio: 'ignore' });
   // Wait until it accepts connections.
   for (let i = 0; i < 100; i++) {
     const ok = await new Promise<boolean>((resolve) => {

@@ -213,9 +213,11 @@ export class RequestParser {
     this.end = tail;
   }
 
-  /** Where peekGet() found the key of a whole GET request, and where that request ends. */
+  /** Where peekGet() / peekSet() found the key (and value) of a whole request, and where it ends. */
   peekedKeyStart = 0;
   peekedKeyEnd = 0;
+  peekedValueStart = 0;
+  peekedValueEnd = 0;
   private peekedEnd = 0;
 
   /** The bytes being parsed (peekGet's key offsets point into them). */
@@ -225,39 +227,76 @@ export class RequestParser {
 
   /**
    * True when the next request is a whole `*2 $3 GET $n key` (GET in any case, a key of 1 to
-   * PEEK_KEY_MAX bytes) already in the buffer: the key's bytes are [peekedKeyStart, peekedKeyEnd) of
+   * PEEK_ARG_MAX bytes) already in the buffer: the key's bytes are [peekedKeyStart, peekedKeyEnd) of
    * input(). Nothing is consumed: skipPeeked() does, or next() parses the same request as usual.
    * Anything unusual (other spellings of the lengths, a missing CRLF) answers false, for next().
    */
   peekGet(): boolean {
     if (this.reqType !== REQ_NONE || this.reserved || this.aofFormat) return false;
     const buf = this.buf;
-    const end = this.end;
-    let p = this.pos;
-    if (end - p < 18) return false;
-    if (buf[p] !== STAR || buf[p + 1] !== 0x32 || buf[p + 2] !== CR || buf[p + 3] !== LF) return false;
-    if (buf[p + 4] !== DOLLAR || buf[p + 5] !== 0x33 || buf[p + 6] !== CR || buf[p + 7] !== LF) return false;
-    if ((buf[p + 8]! | 0x20) !== 0x67 || (buf[p + 9]! | 0x20) !== 0x65 || (buf[p + 10]! | 0x20) !== 0x74) return false;
-    if (buf[p + 11] !== CR || buf[p + 12] !== LF || buf[p + 13] !== DOLLAR) return false;
-    p += 14;
-    let c = buf[p]!;
-    if (c < 0x31 || c > 0x39) return false;
-    let length = 0;
-    while (p < end && (c = buf[p]!) >= 0x30 && c <= 0x39) {
-      length = length * 10 + (c - 0x30);
-      if (length > PEEK_KEY_MAX) return false;
-      p++;
-    }
-    if (p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return false;
-    p += 2;
-    if (end - p < length + 2 || buf[p + length] !== CR || buf[p + length + 1] !== LF) return false;
-    this.peekedKeyStart = p;
-    this.peekedKeyEnd = p + length;
-    this.peekedEnd = p + length + 2;
+    const p = this.pos;
+    if (this.end - p < 18 || buf[p] !== STAR || buf[p + 1] !== 0x32 || !this.isName(p + 4, 0x67, 0x65, 0x74)) return false;
+    const keyEnd = this.peekArg(p + 13);
+    if (keyEnd < 0) return false;
+    this.peekedEnd = keyEnd + 2;
     return true;
   }
 
-  /** Consumes the request peekGet() found. */
+  /**
+   * peekGet() for a plain `*3 $3 SET $n key $m value` (no options): the value's bytes are
+   * [peekedValueStart, peekedValueEnd) of input().
+   */
+  peekSet(): boolean {
+    if (this.reqType !== REQ_NONE || this.reserved || this.aofFormat) return false;
+    const buf = this.buf;
+    const p = this.pos;
+    if (this.end - p < 23 || buf[p] !== STAR || buf[p + 1] !== 0x33 || !this.isName(p + 4, 0x73, 0x65, 0x74)) return false;
+    const keyEnd = this.peekArg(p + 13);
+    if (keyEnd < 0) return false;
+    const keyStart = this.peekedKeyStart;
+    const valueEnd = this.peekArg(keyEnd + 2);
+    if (valueEnd < 0) return false;
+    this.peekedValueStart = this.peekedKeyStart;
+    this.peekedValueEnd = valueEnd;
+    this.peekedKeyStart = keyStart;
+    this.peekedKeyEnd = keyEnd;
+    this.peekedEnd = valueEnd + 2;
+    return true;
+  }
+
+  /** "\r\n$3\r\n" and a three-letter command name (any case) from `at` (the byte after the count). */
+  private isName(at: number, a: number, b: number, c: number): boolean {
+    const buf = this.buf;
+    return buf[at - 2] === CR && buf[at - 1] === LF && buf[at] === DOLLAR && buf[at + 1] === 0x33 && buf[at + 2] === CR && buf[at + 3] === LF &&
+      (buf[at + 4]! | 0x20) === a && (buf[at + 5]! | 0x20) === b && (buf[at + 6]! | 0x20) === c && buf[at + 7] === CR && buf[at + 8] === LF;
+  }
+
+  /**
+   * A whole bulk argument `$n\r\n<n bytes>\r\n` at `at` (1 <= n <= PEEK_ARG_MAX): sets
+   * peekedKeyStart and peekedKeyEnd to its bytes and returns its end, or -1.
+   */
+  private peekArg(at: number): number {
+    const buf = this.buf;
+    const end = this.end;
+    if (at >= end || buf[at] !== DOLLAR) return -1;
+    let p = at + 1;
+    let c = p < end ? buf[p]! : 0;
+    if (c < 0x31 || c > 0x39) return -1;
+    let length = 0;
+    while (p < end && (c = buf[p]!) >= 0x30 && c <= 0x39) {
+      length = length * 10 + (c - 0x30);
+      if (length > PEEK_ARG_MAX) return -1;
+      p++;
+    }
+    if (p + 1 >= end || buf[p] !== CR || buf[p + 1] !== LF) return -1;
+    p += 2;
+    if (end - p < length + 2 || buf[p + length] !== CR || buf[p + length + 1] !== LF) return -1;
+    this.peekedKeyStart = p;
+    this.peekedKeyEnd = p + length;
+    return p + length;
+  }
+
+  /** Consumes the request peekGet() or peekSet() found. */
   skipPeeked(): void {
     this.pos = this.peekedEnd;
     this.scanned = 0;
@@ -450,8 +489,8 @@ export class RequestParser {
 }
 
 const INTERN_MAX = 24;
-/** The longest key peekGet() takes (longer ones go the usual way). */
-const PEEK_KEY_MAX = 1024;
+/** The longest argument peekGet() and peekSet() take (longer ones go the usual way). */
+const PEEK_ARG_MAX = 4096;
 /** Redis too preallocates argv for at most 1024 arguments before they arrive. */
 const PREALLOCATE_MAX = 1024;
 const internSlots: Array<string | undefined> = new Array(256);

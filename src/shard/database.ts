@@ -70,6 +70,17 @@ export class Database {
     return this.slots[slot] === undefined ? -1 : -2;
   }
 
+  /**
+   * For a SET straight from request bytes: stores the value in the string table and returns true,
+   * or returns false (nothing done) when the ordinary path must: the slot's Map may hold the key, the
+   * entry would not fit, or a snapshot is running.
+   */
+  setStringBytes(b: Uint8Array, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, slot: number): boolean {
+    if (this.cow !== null || this.slots[slot] !== undefined || !StringTable.fits(keyEnd - keyStart, valueEnd - valueStart)) return false;
+    if (this.strings.setBytes(b, keyStart, keyEnd, valueStart, valueEnd, slot)) this.size++;
+    return true;
+  }
+
   /** Writes the value of a table entry (from findStringBytes) as a bulk reply. */
   replyStringAt(at: number, out: ReplyWriter): void {
     const length = this.strings.valueLength(at);

@@ -19,6 +19,7 @@ import { ReplyWriter as Writer, errorReplyCounts } from '../resp/reply-writer.ts
 import { busyScript, busyError } from '../scripting/busy-script.ts';
 
 const GET_SPEC = lookupCommand('get')!;
+const SET_SPEC = lookupCommand('set')!;
 
 /** How a command runs, resolved once per command spec and kept on it. */
 interface Route {
@@ -151,13 +152,53 @@ export class Dispatcher {
       shard.keyspace.hits++;
       db.replyStringAt(at, out);
     }
+    this.recordSlow(conn, 'GET', bytes, start, end, 0, 0);
+    parser.skipPeeked();
+    return true;
+  }
+
+  /**
+   * SET key value (no options) straight from the request bytes, for a connection of a plain batch:
+   * the value goes into the string table from the request buffer. Only when nothing else needs to
+   * hear of the change (Shard.keyChangesUnobserved: no WATCH, blocked clients, tracking,
+   * notifications, AOF or replicas) and no key of the database expires (SET would have to clear
+   * the key's expiry); the ordinary path does everything else, with nothing consumed here.
+   */
+  fastSet(conn: Connection): boolean {
+    if (conn !== this.plainConn) return false;
+    const parser = conn.parser;
+    if (!parser.peekSet()) return false;
+    const shard = this.shard;
+    const db = shard.keyspace.dbs[conn.client.dbIndex]!;
+    if (db.expires.size !== 0 || !shard.keyChangesUnobserved()) return false;
+    const bytes = parser.input();
+    const start = parser.peekedKeyStart;
+    const end = parser.peekedKeyEnd;
+    const slot = keyHashSlotBytes(bytes, start, end);
+    const owner = shard.slots.ownerOf(slot);
+    if (owner !== shard.id && owner !== -1) return false;
+    if (!db.setStringBytes(bytes, start, end, parser.peekedValueStart, parser.peekedValueEnd, slot)) return false;
+    shard.executor.dirty++;
+    const spec = SET_SPEC;
+    const route = (spec.route as Route | undefined) ?? this.routeOf(spec);
+    route.stats[0]++;
+    conn.client.lastCommand = spec.name;
+    conn.reply.simple('OK');
+    this.recordSlow(conn, 'SET', bytes, start, end, parser.peekedValueStart, parser.peekedValueEnd);
+    parser.skipPeeked();
+    return true;
+  }
+
+  /** After a command answered from request bytes: the clock, and a SLOWLOG entry when it was slow. */
+  private recordSlow(conn: Connection, name: string, bytes: Buffer, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void {
     const started = this.clock;
     const ended = performance.now();
     this.clock = ended;
-    const threshold = shard.config.slowlogLogSlowerThan;
-    if (threshold >= 0 && (ended - started) * 1000 >= threshold) shard.slowlogRecord(conn, ['GET', latin1Slice(bytes, start, end)], ended - started);
-    parser.skipPeeked();
-    return true;
+    const threshold = this.shard.config.slowlogLogSlowerThan;
+    if (threshold < 0 || (ended - started) * 1000 < threshold) return;
+    const argv = [name, latin1Slice(bytes, keyStart, keyEnd)];
+    if (valueEnd > valueStart) argv.push(latin1Slice(bytes, valueStart, valueEnd));
+    this.shard.slowlogRecord(conn, argv, ended - started);
   }
 
   private dispatchChecked(conn: Connection, argv: string[]): void {

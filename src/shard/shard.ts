@@ -250,6 +250,22 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.scheduleTurn();
   }
 
+  fastSet(connection: Connection): boolean {
+    if (!this.dispatcher.fastSet(connection)) return false;
+    this.mesh.markAwake();
+    this.commandsProcessed++;
+    return true;
+  }
+
+  /**
+   * Nothing besides the keyspace needs to hear of a key change here: no WATCH, no blocked client
+   * (of this worker or another), no tracking, no keyspace notifications, no effect log reader.
+   */
+  keyChangesUnobserved(): boolean {
+    return this.watches.size === 0 && this.blocking.size === 0 && this.keyWatches.size === 0 && this.executor.tracker === null &&
+      this.executor.changedKeys === null && this.config.notifyKeyspaceEvents === 0 && !this.effects.active;
+  }
+
   fastGet(connection: Connection): boolean {
     if (!this.dispatcher.fastGet(connection)) return false;
     this.mesh.markAwake();

@@ -91,6 +91,8 @@ export class StringTable {
   allocatedBytes = 0;
   /** Bucket index of the last successful find (set() and delete() reuse it). */
   private lastBucket = -1;
+  /** Hash of the key of the last find (set() inserts with it after a miss). */
+  private lastHash = 0;
 
   /** True when a key and value of these lengths fit in one entry. */
   static fits(keyLength: number, valueLength: number): boolean {
@@ -101,6 +103,7 @@ export class StringTable {
 
   find(key: string): number {
     const h = hashString(key);
+    this.lastHash = h;
     const hashes = this.hashes;
     const mask = this.mask;
     for (let i = h & mask; hashes[i] !== 0; i = (i + 1) & mask) {
@@ -116,6 +119,7 @@ export class StringTable {
 
   findBytes(b: Uint8Array, start: number, end: number): number {
     const h = hashBytes(b, start, end);
+    this.lastHash = h;
     const hashes = this.hashes;
     const mask = this.mask;
     for (let i = h & mask; hashes[i] !== 0; i = (i + 1) & mask) {
@@ -195,23 +199,55 @@ export class StringTable {
   set(key: string, value: string): boolean {
     const at = this.find(key);
     if (at !== NONE) {
-      this.replaceValue(at, this.lastBucket, value);
+      const to = this.resizeValue(at, this.lastBucket, value.length);
+      writeLatin1(this.chunks[to >>> CHUNK_BITS]!, this.valueOffset(to), value);
       return false;
     }
-    const h = hashString(key);
-    const entry = this.allocate(HEADER_BYTES + key.length + value.length);
-    const words = this.words[entry >>> CHUNK_BITS]!;
+    const entry = this.insertEntry(this.lastHash, key.length, value.length, keyHashSlot(key));
     const bytes = this.chunks[entry >>> CHUNK_BITS]!;
-    const w = (entry & OFFSET_MASK) >> 2;
     const from = (entry & OFFSET_MASK) + HEADER_BYTES;
-    words[w + W_HASH] = h;
-    words[w + W_KEY_LENGTH] = key.length;
-    words[w + W_VALUE_LENGTH] = value.length;
     writeLatin1(bytes, from, key);
     writeLatin1(bytes, from + key.length, value);
-    this.link(entry, keyHashSlot(key));
-    this.insertBucket(h, entry);
     return true;
+  }
+
+  /**
+   * set() for a key and a value given as bytes of b (a request buffer), the key in `slot`; true
+   * when the key is new.
+   */
+  setBytes(b: Uint8Array, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, slot: number): boolean {
+    const length = valueEnd - valueStart;
+    const at = this.findBytes(b, keyStart, keyEnd);
+    if (at !== NONE) {
+      const to = this.resizeValue(at, this.lastBucket, length);
+      copyBytes(b, valueStart, length, this.chunks[to >>> CHUNK_BITS]!, this.valueOffset(to));
+      return false;
+    }
+    const keyLength = keyEnd - keyStart;
+    const entry = this.insertEntry(this.lastHash, keyLength, length, slot);
+    const bytes = this.chunks[entry >>> CHUNK_BITS]!;
+    const from = (entry & OFFSET_MASK) + HEADER_BYTES;
+    copyBytes(b, keyStart, keyLength, bytes, from);
+    copyBytes(b, valueStart, length, bytes, from + keyLength);
+    return true;
+  }
+
+  /** Where an entry's value bytes start in its chunk. */
+  private valueOffset(at: number): number {
+    return (at & OFFSET_MASK) + HEADER_BYTES + this.words[at >>> CHUNK_BITS]![((at & OFFSET_MASK) >> 2) + W_KEY_LENGTH]!;
+  }
+
+  /** A new entry with its header and links in place; the caller writes its key and value bytes. */
+  private insertEntry(h: number, keyLength: number, valueLength: number, slot: number): number {
+    const entry = this.allocate(HEADER_BYTES + keyLength + valueLength);
+    const words = this.words[entry >>> CHUNK_BITS]!;
+    const w = (entry & OFFSET_MASK) >> 2;
+    words[w + W_HASH] = h;
+    words[w + W_KEY_LENGTH] = keyLength;
+    words[w + W_VALUE_LENGTH] = valueLength;
+    this.link(entry, slot);
+    this.insertBucket(h, entry);
+    return entry;
   }
 
   /** Removes the key; false when it was not there. */
@@ -238,33 +274,35 @@ export class StringTable {
     this.allocatedBytes = 0;
   }
 
-  private replaceValue(at: number, bucket: number, value: string): void {
+  /**
+   * Gives an entry room for a value of `length` bytes: in place when its allocation fits (and would
+   * not be more than half empty), else in a new allocation holding the same key, which takes the
+   * entry's bucket and place in its slot's list. Returns the entry's address; the caller writes the value.
+   */
+  private resizeValue(at: number, bucket: number, length: number): number {
     const words = this.words[at >>> CHUNK_BITS]!;
     const w = (at & OFFSET_MASK) >> 2;
     const keyLength = words[w + W_KEY_LENGTH]!;
-    const needed = allocationSize(HEADER_BYTES + keyLength + value.length);
+    const needed = allocationSize(HEADER_BYTES + keyLength + length);
     const capacity = words[w + W_CAPACITY]!;
     if (needed <= capacity && (needed * 2 > capacity || capacity <= 64)) {
-      words[w + W_VALUE_LENGTH] = value.length;
-      writeLatin1(this.chunks[at >>> CHUNK_BITS]!, (at & OFFSET_MASK) + HEADER_BYTES + keyLength, value);
-      return;
+      words[w + W_VALUE_LENGTH] = length;
+      return at;
     }
-    // Moves to an allocation of the new size: same hash, key and slot, new place in both structures.
-    const entry = this.allocate(HEADER_BYTES + keyLength + value.length);
+    const entry = this.allocate(HEADER_BYTES + keyLength + length);
     const to = this.words[entry >>> CHUNK_BITS]!;
     const tw = (entry & OFFSET_MASK) >> 2;
-    const toBytes = this.chunks[entry >>> CHUNK_BITS]!;
     to[tw + W_HASH] = words[w + W_HASH]!;
     to[tw + W_KEY_LENGTH] = keyLength;
-    to[tw + W_VALUE_LENGTH] = value.length;
+    to[tw + W_VALUE_LENGTH] = length;
     const keyFrom = (at & OFFSET_MASK) + HEADER_BYTES;
-    this.chunks[at >>> CHUNK_BITS]!.copy(toBytes, (entry & OFFSET_MASK) + HEADER_BYTES, keyFrom, keyFrom + keyLength);
-    writeLatin1(toBytes, (entry & OFFSET_MASK) + HEADER_BYTES + keyLength, value);
+    this.chunks[at >>> CHUNK_BITS]!.copy(this.chunks[entry >>> CHUNK_BITS]!, (entry & OFFSET_MASK) + HEADER_BYTES, keyFrom, keyFrom + keyLength);
     const slot = words[w + W_SLOT]!;
     this.unlink(at);
     this.link(entry, slot);
     this.addresses[bucket] = entry;
     this.release(at);
+    return entry;
   }
 
   // ---- buckets: linear probing, load factor at most 1/2, backward-shift deletion ----
@@ -400,6 +438,15 @@ export class StringTable {
   /** Bytes the table holds outside the JS heap (arena chunks and buckets). */
   footprint(): number {
     return this.chunks.length * CHUNK_BYTES + this.hashes.byteLength + this.addresses.byteLength + this.slotHeads.byteLength + this.slotCounts.byteLength;
+  }
+}
+
+/** Copies `length` bytes of `from` at `start` into `to` at `at` (short runs in JavaScript). */
+function copyBytes(from: Uint8Array, start: number, length: number, to: Uint8Array, at: number): void {
+  if (length <= 16) {
+    for (let i = 0; i < length; i++) to[at + i] = from[start + i]!;
+  } else {
+    to.set(from.subarray(start, start + length), at);
   }
 }
 

@@ -1,7 +1,8 @@
-// GET answered from the request bytes (dispatcher.ts fastGet) must be indistinguishable from the
-// ordinary GET: replies in both protocols, what it counts (commandstats calls, keyspace hits and
-// misses, SLOWLOG, CLIENT LIST's cmd), and the cases it leaves to the ordinary path (expiry, other
-// types, big values, another worker's keys).
+// GET and SET answered from the request bytes (dispatcher.ts fastGet, fastSet) must be
+// indistinguishable from the ordinary commands: replies in both protocols, what they count
+// (commandstats calls, keyspace hits and misses, changes since the last save, SLOWLOG, CLIENT
+// LIST's cmd), and the cases they leave to the ordinary path (expiry, other types, big values,
+// another worker's keys, WATCH, keyspace notifications).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
@@ -113,4 +114,59 @@ describe('GET from the request bytes', () => {
       c.close();
     }
   });
+
+  it('SET stores values of any bytes, replaces values of any kind, and counts a change and a call', async () => {
+    // Keys of both workers: the connection's own worker answers from the bytes, the other hops.
+    const binary = Buffer.from([0, 1, 2, 255, 13, 10, 36, 42]);
+    const keys = [keyOn(0, 'fset'), keyOn(1, 'fset')];
+    const lists = [keyOn(0, 'fset-list'), keyOn(1, 'fset-list')];
+    const bins = [keyOn(0, 'fset-bin'), keyOn(1, 'fset-bin')];
+    await client.del(...keys, ...lists, ...bins);
+    for (const list of lists) await client.rpush(list, 'x');
+    await client.config('RESETSTAT');
+    const changesBefore = Number(await infoField(client, 'rdb_changes_since_last_save'));
+    const requests: Buffer[] = [];
+    for (let i = 0; i < 2; i++) {
+      requests.push(encodeCommand(['SET', keys[i]!, 'first']), encodeCommand(['set', keys[i]!, 'y'.repeat(1000)]));
+      requests.push(encodeCommand(['SET', lists[i]!, 'now a string']), encodeCommand(['SET', bins[i]!, binary]));
+    }
+    const replies = await raw(Buffer.concat(requests), 8);
+    expect(replies).toEqual(Array.from({ length: 8 }, () => ({ type: '+', value: 'OK' })));
+    for (let i = 0; i < 2; i++) {
+      expect(await client.get(keys[i]!)).toBe('y'.repeat(1000));
+      expect(await client.type(lists[i]!)).toBe('string');
+      expect(await client.get(lists[i]!)).toBe('now a string');
+      expect(await client.getBuffer(bins[i]!)).toEqual(binary);
+    }
+    expect(String(await client.info('commandstats'))).toMatch(/^cmdstat_set:calls=8,/m);
+    expect(Number(await infoField(client, 'rdb_changes_since_last_save'))).toBe(changesBefore + 8);
+  });
+
+  it('SET still clears an expiry, invalidates WATCH and notifies keyspace subscribers (the ordinary path)', async () => {
+    await client.set('fast:ttl2', 'a', 'EX', 1000);
+    await raw(encodeCommand(['SET', 'fast:ttl2', 'b']), 1);
+    expect(await client.ttl('fast:ttl2')).toBe(-1);
+
+    const watcher = new Redis({ port: server.port });
+    try {
+      await watcher.watch('fast:watched');
+      await raw(encodeCommand(['SET', 'fast:watched', 'changed']), 1);
+      expect(await watcher.multi().get('fast:watched').exec()).toBeNull();
+    } finally {
+      watcher.disconnect();
+    }
+
+    await client.config('SET', 'notify-keyspace-events', 'KA');
+    const subscriber = new Redis({ port: server.port });
+    try {
+      const heard = new Promise<string>((resolve) => subscriber.on('message', (_channel: string, message: string) => resolve(message)));
+      await subscriber.subscribe('__keyspace@0__:fast:notified');
+      await raw(encodeCommand(['SET', 'fast:notified', 'v']), 1);
+      expect(await heard).toBe('set');
+    } finally {
+      subscriber.disconnect();
+      await client.config('SET', 'notify-keyspace-events', '');
+    }
+  });
 });
+

@@ -482,7 +482,6 @@ export class LogReplication {
   private activeSnapshot: ReplicaLink | null = null;
 
   private startSnapshot(link: ReplicaLink): void {
-    this.pendingSnapshots++;
     this.setPayloadPending(link, true);
     link.eof = link.capaEof && this.config.get('repl-diskless-sync') === 'yes';
     this.snapshotQueue.push(link);
@@ -494,17 +493,17 @@ export class LogReplication {
     const link = this.snapshotQueue.shift();
     if (link === undefined) return;
     this.activeSnapshot = link;
+    // Counted from here, not while queued: while any is counted, every effect's offset is recorded
+    // (seqOffsets), and a queue of payloads under a write load made that list grow for minutes.
+    this.pendingSnapshots++;
     this.post(link.worker, { t: 'snapshot', cid: link.cid, eof: link.eof });
   }
 
   /** `link`'s payload is written, or it will never be: the next one may start. */
   private snapshotFinished(link: ReplicaLink): void {
     const queued = this.snapshotQueue.indexOf(link);
-    if (queued >= 0) {
-      // Never asked of its worker: nobody else will account for it.
-      this.snapshotQueue.splice(queued, 1);
-      this.snapshotDone();
-    }
+    // Never asked of its worker (not counted in pendingSnapshots yet).
+    if (queued >= 0) this.snapshotQueue.splice(queued, 1);
     if (this.activeSnapshot !== link) return;
     this.activeSnapshot = null;
     this.nextSnapshot();

@@ -65,6 +65,30 @@ describe('a full resync payload in the making', () => {
     await until('the payload stopped', async () => (await info(p, 'persistence')).rdb_bgsave_in_progress === '0', 5_000);
   }, 60_000);
 
+  it('serves three replicas arriving together under a write load, one payload after another', async () => {
+    const { server: primary, client: p } = await start(['--repl-diskless-sync', 'no']);
+    await p.call('DEBUG', 'POPULATE', '50000', 'k', '100');
+    const replicas = [await start([]), await start([]), await start([])];
+    let writing = true;
+    const load = (async () => {
+      const writer = new Redis({ port: primary.port });
+      for (let i = 0; writing; i++) {
+        const batch = writer.pipeline();
+        for (let j = 0; j < 200; j++) batch.set(`w:${(i * 200 + j) % 20000}`, String(i));
+        await batch.exec();
+      }
+      writer.disconnect();
+    })();
+    for (const { client } of replicas) await client.replicaof('127.0.0.1', String(primary.port));
+    await until('three replicas online', async () => ((await p.info('replication')).match(/state=online/g) ?? []).length === 3, 40_000);
+    writing = false;
+    await load;
+    const digest = await p.call('DEBUG', 'DIGEST');
+    for (const { client } of replicas) {
+      await until('the replica caught up', async () => (await client.call('DEBUG', 'DIGEST')) === digest, 20_000);
+    }
+  }, 120_000);
+
   it('FLUSHALL drops it; the replica syncs again and ends with the flushed data set', async () => {
     const { server: primary, client: p } = await start(['--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0']);
     const { client: r } = await start([]);

@@ -916,7 +916,12 @@ export class LogReplication {
     }
     for (const link of [...this.links.values()]) {
       // Replicas waiting for their payload get a newline every second, as Redis sends, so they do not time out.
-      if (link.state === 'wait_bgsave' && this.role === 'master' && !link.payloadSent) this.post(link.worker, { t: 'keepalive', cid: link.cid });
+      // Not before +FULLRESYNC (written once the payload's point is known): a client that sent PSYNC
+      // reads that line first (Redis's own test client fails on a newline there), and a replica
+      // waits repl-timeout for it anyway. SYNC gets no such line: newlines from the start.
+      if (link.state === 'wait_bgsave' && this.role === 'master' && !link.payloadSent && (link.sync || link.startOffset !== null)) {
+        this.post(link.worker, { t: 'keepalive', cid: link.cid });
+      }
       if (link.state === 'online' && !link.sync && now - link.ackTime > timeout) {
         console.warn(`shoal: disconnecting timedout replica ${link.ip}:${link.port}`);
         this.dropLink(link);

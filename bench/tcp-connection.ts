@@ -6,13 +6,7 @@
 // connect/connect6, useUserBuffer + readStart (net's `onread` option), writeBuffer with a WriteWrap
 // (net's write path), close.
 
-interface WriteRequest {
-  handle: unknown;
-  oncomplete: (status: number) => void;
-  async: boolean;
-  bytes: number;
-  buffer: Uint8Array | null;
-}
+import { loadStreamWrap, type WriteRequest } from '../src/shard/stream-binding.ts';
 
 interface ConnectRequest {
   oncomplete: (status: number) => void;
@@ -37,16 +31,9 @@ interface TcpWrapBinding {
   constants: { SOCKET: number };
 }
 
-interface StreamWrapBinding {
-  WriteWrap: new () => WriteRequest;
-  streamBaseState: Int32Array;
-  kLastWriteWasAsync: number;
-  kReadBytesOrError: number;
-}
-
 const legacyBinding = (process as unknown as { binding(name: string): unknown }).binding;
 const tcpWrap = legacyBinding('tcp_wrap') as TcpWrapBinding;
-const streamWrap = legacyBinding('stream_wrap') as StreamWrapBinding;
+const streamWrap = loadStreamWrap()!;
 const streamState = streamWrap.streamBaseState;
 const READ_BYTES = streamWrap.kReadBytesOrError;
 const LAST_WRITE_WAS_ASYNC = streamWrap.kLastWriteWasAsync;

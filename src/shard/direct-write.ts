@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { loadStreamWrap, type WriteRequest } from './stream-binding.ts';
 
 // Reply batches go straight to the socket's libuv handle (handle.writeBuffer with a WriteWrap
 // request, where net.Socket's own write path ends) instead of through the Writable stream: no
@@ -8,44 +9,21 @@ import type { Socket } from 'node:net';
 // whichever path queued them, and the Writable path is only skipped while it holds nothing, so
 // bytes never overtake each other.
 
-interface WriteRequest {
-  handle: unknown;
-  oncomplete: (status: number) => void;
-  async: boolean;
-  bytes: number;
-  buffer: Uint8Array | null;
+/** A write request that also knows its writer (for the completion of an asynchronous write). */
+interface OwnedWriteRequest extends WriteRequest {
   writer: DirectWriter;
 }
 
 interface StreamHandle {
   writeBuffer(request: WriteRequest, data: Uint8Array): number;
-  /** libuv's count of bytes accepted but not yet written (kept up to date by Node). */
-  writeQueueSize?: number;
 }
 
-interface StreamWrapBinding {
-  WriteWrap: new () => WriteRequest;
-  streamBaseState: Int32Array;
-  kLastWriteWasAsync: number;
-}
-
-function loadBinding(): StreamWrapBinding | null {
-  try {
-    const binding = (process as unknown as { binding(name: string): Partial<StreamWrapBinding> }).binding('stream_wrap');
-    if (typeof binding.WriteWrap !== 'function' || binding.streamBaseState === undefined || typeof binding.kLastWriteWasAsync !== 'number') return null;
-    return binding as StreamWrapBinding;
-  } catch {
-    // A Node without the binding: every write takes socket.write.
-    return null;
-  }
-}
-
-const binding = loadBinding();
+const binding = loadStreamWrap();
 
 export class DirectWriter {
   private readonly socket: Socket;
   /** The request handed to the handle; reused until a write goes asynchronous (libuv then owns it). */
-  private request: WriteRequest | null = null;
+  private request: OwnedWriteRequest | null = null;
   /** Bytes of direct writes libuv still holds (whole batches: an upper bound). */
   held = 0;
 
@@ -67,7 +45,7 @@ export class DirectWriter {
     }
     let request = this.request;
     if (request === null) {
-      request = new binding.WriteWrap();
+      request = new binding.WriteWrap() as OwnedWriteRequest;
       request.handle = handle;
       request.oncomplete = completeWrite;
       request.writer = this;
@@ -106,7 +84,7 @@ export class DirectWriter {
 }
 
 /** libuv's completion of an asynchronous write; `this` is the request. */
-function completeWrite(this: WriteRequest, status: number): void {
+function completeWrite(this: OwnedWriteRequest, status: number): void {
   this.buffer = null;
   this.writer.completed(this.bytes, status);
 }

@@ -126,33 +126,24 @@ export class Dispatcher {
    * running, or the slot's Map may hold the key (another type, a big string).
    */
   fastGet(conn: Connection): boolean {
-    if (conn !== this.plainConn) return false;
+    if (conn !== this.plainConn || !conn.parser.peekGet()) return false;
     const parser = conn.parser;
-    if (!parser.peekGet()) return false;
-    const shard = this.shard;
-    const db = shard.keyspace.dbs[conn.client.dbIndex]!;
+    const db = this.shard.keyspace.dbs[conn.client.dbIndex]!;
     if (db.cow !== null || db.expires.size !== 0) return false;
+    const slot = this.ownedPeekedSlot(parser);
+    if (slot < 0) return false;
     const bytes = parser.input();
-    const start = parser.peekedKeyStart;
-    const end = parser.peekedKeyEnd;
-    const slot = keyHashSlotBytes(bytes, start, end);
-    const owner = shard.slots.ownerOf(slot);
-    if (owner !== shard.id && owner !== -1) return false;
-    const at = db.findStringBytes(bytes, start, end, slot);
+    const at = db.findStringBytes(bytes, parser.peekedKeyStart, parser.peekedKeyEnd, slot);
     if (at === -2) return false;
-    const spec = GET_SPEC;
-    const route = (spec.route as Route | undefined) ?? this.routeOf(spec);
-    route.stats[0]++;
-    conn.client.lastCommand = spec.name;
-    const out = conn.reply;
+    this.countBytesCall(conn, GET_SPEC);
     if (at === -1) {
-      shard.keyspace.misses++;
-      out.nil();
+      this.shard.keyspace.misses++;
+      conn.reply.nil();
     } else {
-      shard.keyspace.hits++;
-      db.replyStringAt(at, out);
+      this.shard.keyspace.hits++;
+      db.replyStringAt(at, conn.reply);
     }
-    this.recordSlow(conn, 'GET', bytes, start, end, 0, 0);
+    this.recordSlow(conn, 'GET', bytes, parser.peekedKeyStart, parser.peekedKeyEnd, 0, 0);
     parser.skipPeeked();
     return true;
   }
@@ -165,28 +156,34 @@ export class Dispatcher {
    * the key's expiry); the ordinary path does everything else, with nothing consumed here.
    */
   fastSet(conn: Connection): boolean {
-    if (conn !== this.plainConn) return false;
+    if (conn !== this.plainConn || !conn.parser.peekSet()) return false;
     const parser = conn.parser;
-    if (!parser.peekSet()) return false;
-    const shard = this.shard;
-    const db = shard.keyspace.dbs[conn.client.dbIndex]!;
-    if (db.expires.size !== 0 || !shard.keyChangesUnobserved()) return false;
+    const db = this.shard.keyspace.dbs[conn.client.dbIndex]!;
+    if (db.expires.size !== 0 || !this.shard.keyChangesUnobserved()) return false;
+    const slot = this.ownedPeekedSlot(parser);
+    if (slot < 0) return false;
     const bytes = parser.input();
-    const start = parser.peekedKeyStart;
-    const end = parser.peekedKeyEnd;
-    const slot = keyHashSlotBytes(bytes, start, end);
-    const owner = shard.slots.ownerOf(slot);
-    if (owner !== shard.id && owner !== -1) return false;
-    if (!db.setStringBytes(bytes, start, end, parser.peekedValueStart, parser.peekedValueEnd, slot)) return false;
-    shard.executor.dirty++;
-    const spec = SET_SPEC;
+    if (!db.setStringBytes(bytes, parser.peekedKeyStart, parser.peekedKeyEnd, parser.peekedValueStart, parser.peekedValueEnd, slot)) return false;
+    this.shard.executor.dirty++;
+    this.countBytesCall(conn, SET_SPEC);
+    conn.reply.simple('OK');
+    this.recordSlow(conn, 'SET', bytes, parser.peekedKeyStart, parser.peekedKeyEnd, parser.peekedValueStart, parser.peekedValueEnd);
+    parser.skipPeeked();
+    return true;
+  }
+
+  /** The slot of the key the parser peeked when this worker owns it, else -1. */
+  private ownedPeekedSlot(parser: Connection['parser']): number {
+    const slot = keyHashSlotBytes(parser.input(), parser.peekedKeyStart, parser.peekedKeyEnd);
+    const owner = this.shard.slots.ownerOf(slot);
+    return owner === this.shard.id || owner === -1 ? slot : -1;
+  }
+
+  /** A call of a command answered from request bytes, counted as dispatch counts one (commandstats, CLIENT LIST cmd). */
+  private countBytesCall(conn: Connection, spec: CommandSpec): void {
     const route = (spec.route as Route | undefined) ?? this.routeOf(spec);
     route.stats[0]++;
     conn.client.lastCommand = spec.name;
-    conn.reply.simple('OK');
-    this.recordSlow(conn, 'SET', bytes, start, end, parser.peekedValueStart, parser.peekedValueEnd);
-    parser.skipPeeked();
-    return true;
   }
 
   /** After a command answered from request bytes: the clock, and a SLOWLOG entry when it was slow. */

@@ -100,6 +100,8 @@ export class StringTable {
   }
 
   // ---- lookups: an entry's address, or -1 ----
+  // find and findBytes are the same probe with a different key comparison, written twice so that
+  // each hot loop compares inline (a comparison passed as a function would be a call per probe).
 
   find(key: string): number {
     const h = hashString(key);

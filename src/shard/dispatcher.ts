@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { keyHashSlot, keyHashSlotBytes } from '../cluster/key-slot.ts';
-import { latin1Slice } from '../resp/latin1.ts';
+import { latin1Short, latin1Slice } from '../resp/latin1.ts';
 import { CommandFlag, lookupCommand, checkArity, getKeyIndexes, isContainerCommand, type CommandSpec } from '../commands/table.ts';
 import { errUnknownCommand, errUnknownSubcommand, NOAUTH, EXECABORT, LOADING } from '../resp/errors.ts';
 import type { ReplyWriter } from '../resp/reply-writer.ts';
@@ -17,6 +17,11 @@ import { replicationRefuses } from '../commands/replication.ts';
 import { MISCONF_ERROR, writesDeniedByDiskError } from '../persistence/persistence-state.ts';
 import { ReplyWriter as Writer, errorReplyCounts } from '../resp/reply-writer.ts';
 import { busyScript, busyError } from '../scripting/busy-script.ts';
+
+/** The key of the request the parser peeked, as a string (only where a Map keyed by strings must be asked). */
+function peekedKey(parser: Connection['parser']): string {
+  return latin1Short(parser.input(), parser.peekedKeyStart, parser.peekedKeyEnd);
+}
 
 const GET_SPEC = lookupCommand('get')!;
 const SET_SPEC = lookupCommand('set')!;
@@ -122,14 +127,17 @@ export class Dispatcher {
    * string table from its bytes and the value copied into the reply, with no argv, key string or
    * value string. What GET does besides is done here too (calls, hits and misses, the client's last
    * command, SLOWLOG). Answers false with nothing consumed when the ordinary path must run: not a
-   * whole GET, another worker owns the key, the database has keys with an expiry, a snapshot is
-   * running, or the slot's Map may hold the key (another type, a big string).
+   * whole GET, another worker owns the key, the key has expired, a snapshot is running, or the
+   * slot's Map may hold the key (another type, a big string).
    */
   fastGet(conn: Connection): boolean {
     if (conn !== this.plainConn || !conn.parser.peekGet()) return false;
     const parser = conn.parser;
-    const db = this.shard.keyspace.dbs[conn.client.dbIndex]!;
-    if (db.cow !== null || db.expires.size !== 0) return false;
+    const keyspace = this.shard.keyspace;
+    const db = keyspace.dbs[conn.client.dbIndex]!;
+    if (db.cow !== null) return false;
+    // A key that has expired is deleted (and its expiry propagated) by the ordinary path.
+    if (db.expires.size !== 0 && (db.expires.get(peekedKey(parser)) ?? Infinity) <= keyspace.now) return false;
     const slot = this.ownedPeekedSlot(parser);
     if (slot < 0) return false;
     const bytes = parser.input();
@@ -152,14 +160,16 @@ export class Dispatcher {
    * SET key value (no options) straight from the request bytes, for a connection of a plain batch:
    * the value goes into the string table from the request buffer. Only when nothing else needs to
    * hear of the change (Shard.keyChangesUnobserved: no WATCH, blocked clients, tracking,
-   * notifications, AOF or replicas) and no key of the database expires (SET would have to clear
-   * the key's expiry); the ordinary path does everything else, with nothing consumed here.
+   * notifications, AOF or replicas) and the key has no expiry (SET would have to clear it); the
+   * ordinary path does everything else, with nothing consumed here.
    */
   fastSet(conn: Connection): boolean {
     if (conn !== this.plainConn || !conn.parser.peekSet()) return false;
     const parser = conn.parser;
     const db = this.shard.keyspace.dbs[conn.client.dbIndex]!;
-    if (db.expires.size !== 0 || !this.shard.keyChangesUnobserved()) return false;
+    if (!this.shard.keyChangesUnobserved()) return false;
+    // SET removes a key's expiry: the ordinary path does (and an expired key's deletion first).
+    if (db.expires.size !== 0 && db.expires.has(peekedKey(parser))) return false;
     const slot = this.ownedPeekedSlot(parser);
     if (slot < 0) return false;
     const bytes = parser.input();

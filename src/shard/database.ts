@@ -17,7 +17,7 @@ export interface SnapshotHook {
 
 /**
  * One logical database (SELECT n) restricted to the slots this worker owns. String values that fit
- * (StringTable.fits) live off the JS heap in `strings` (src/shard/string-table.ts): found from the
+ * (StringTable.accepts) live off the JS heap in `strings` (src/shard/string-table.ts): found from the
  * key's bytes without the Map's cache misses, never scanned or moved by the GC. Every other value
  * (the aggregate types, big strings) lives in one Map per slot, so per-slot counts, SCAN by slot,
  * slot migration and per-slot snapshots need no second index. A key is in exactly one of the two.
@@ -76,7 +76,7 @@ export class Database {
    * entry would not fit, or a snapshot is running.
    */
   setStringBytes(b: Uint8Array, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, slot: number): boolean {
-    if (this.cow !== null || this.slots[slot] !== undefined || !StringTable.fits(keyEnd - keyStart, valueEnd - valueStart)) return false;
+    if (this.cow !== null || this.slots[slot] !== undefined || !this.strings.accepts(keyEnd - keyStart, valueEnd - valueStart)) return false;
     if (this.strings.setBytes(b, keyStart, keyEnd, valueStart, valueEnd, slot)) this.size++;
     return true;
   }
@@ -97,7 +97,7 @@ export class Database {
     const slot = keyHashSlot(key);
     if (this.cow !== null) this.cow.touch(this, slot);
     let map = this.slots[slot];
-    if (typeof value === 'string' && StringTable.fits(key.length, value.length)) {
+    if (typeof value === 'string' && this.strings.accepts(key.length, value.length)) {
       // A key of another type (or a big string) becomes a string of the table: it moves over.
       if (map !== undefined && map.delete(key)) {
         if (map.size === 0) this.slots[slot] = undefined;

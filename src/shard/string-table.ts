@@ -94,9 +94,16 @@ export class StringTable {
   /** Hash of the key of the last find (set() inserts with it after a miss). */
   private lastHash = 0;
 
-  /** True when a key and value of these lengths fit in one entry. */
-  static fits(keyLength: number, valueLength: number): boolean {
-    return HEADER_BYTES + keyLength + valueLength <= MAX_ENTRY_BYTES;
+  /**
+   * True when an entry for a key and value of these lengths fits, in size and in the arena (a full
+   * arena, ~2 GB, takes no more: the database keeps further strings on the JS heap).
+   */
+  accepts(keyLength: number, valueLength: number): boolean {
+    const bytes = HEADER_BYTES + keyLength + valueLength;
+    if (bytes > MAX_ENTRY_BYTES) return false;
+    if (this.chunks.length < MAX_CHUNKS) return true;
+    const size = allocationSize(bytes);
+    return this.bump + size <= this.bumpEnd || (this.free[sizeClass(size)]?.length ?? 0) > 0;
   }
 
   // ---- lookups: an entry's address, or -1 ----
@@ -195,7 +202,7 @@ export class StringTable {
   // ---- writes ----
 
   /**
-   * Stores key → value (the caller has checked StringTable.fits); true when the key is new. The
+   * Stores key → value (the caller has checked accepts()); true when the key is new. The
    * address of the entry may change: addresses are valid until the next write.
    */
   set(key: string, value: string): boolean {

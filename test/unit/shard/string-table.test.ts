@@ -108,8 +108,9 @@ describe('StringTable', () => {
   });
 
   it('knows which entries fit', () => {
-    expect(StringTable.fits(16, 100)).toBe(true);
-    expect(StringTable.fits(16, 16 * 1024)).toBe(false);
+    const table = new StringTable();
+    expect(table.accepts(16, 100)).toBe(true);
+    expect(table.accepts(16, 16 * 1024)).toBe(false);
   });
 });
 

@@ -264,6 +264,50 @@ export class RequestParser {
     return true;
   }
 
+  /**
+   * The arguments peekMset() found: key i is [peekedArgs[4i], peekedArgs[4i+1]) of input(), its
+   * value [peekedArgs[4i+2], peekedArgs[4i+3]).
+   */
+  readonly peekedArgs = new Int32Array(4 * PEEK_MSET_PAIRS);
+  /** Key-value pairs peekMset() found. */
+  peekedPairs = 0;
+
+  /**
+   * peekGet() for a whole `MSET k v [k v ...]` of 1 to PEEK_MSET_PAIRS pairs (MSET in any case, each
+   * argument 1 to PEEK_ARG_MAX bytes).
+   */
+  peekMset(): boolean {
+    if (this.reqType !== REQ_NONE || this.reserved || this.aofFormat) return false;
+    const buf = this.buf;
+    const end = this.end;
+    let p = this.pos;
+    if (end - p < 30 || buf[p] !== STAR) return false;
+    let count = 0;
+    let c = buf[++p]!;
+    if (c < 0x31 || c > 0x39) return false;
+    while (p < end && (c = buf[p]!) >= 0x30 && c <= 0x39) {
+      count = count * 10 + (c - 0x30);
+      if (count > 2 * PEEK_MSET_PAIRS + 1) return false;
+      p++;
+    }
+    if (count < 3 || (count & 1) === 0 || p + 13 >= end) return false;
+    if (buf[p] !== CR || buf[p + 1] !== LF || buf[p + 2] !== DOLLAR || buf[p + 3] !== 0x34 || buf[p + 4] !== CR || buf[p + 5] !== LF) return false;
+    if ((buf[p + 6]! | 0x20) !== 0x6d || (buf[p + 7]! | 0x20) !== 0x73 || (buf[p + 8]! | 0x20) !== 0x65 || (buf[p + 9]! | 0x20) !== 0x74) return false;
+    if (buf[p + 10] !== CR || buf[p + 11] !== LF) return false;
+    p += 12;
+    const args = this.peekedArgs;
+    for (let i = 0; i < count - 1; i++) {
+      const argEnd = this.peekArg(p);
+      if (argEnd < 0) return false;
+      args[2 * i] = this.peekedKeyStart;
+      args[2 * i + 1] = argEnd;
+      p = argEnd + 2;
+    }
+    this.peekedPairs = (count - 1) >> 1;
+    this.peekedEnd = p;
+    return true;
+  }
+
   /** "\r\n$3\r\n" and a three-letter command name (any case) from `at` (the byte after the count). */
   private isName(at: number, a: number, b: number, c: number): boolean {
     const buf = this.buf;
@@ -296,7 +340,7 @@ export class RequestParser {
     return p + length;
   }
 
-  /** Consumes the request peekGet() or peekSet() found. */
+  /** Consumes the request peekGet(), peekSet() or peekMset() found. */
   skipPeeked(): void {
     this.pos = this.peekedEnd;
     this.scanned = 0;
@@ -491,6 +535,8 @@ export class RequestParser {
 const INTERN_MAX = 24;
 /** The longest argument peekGet() and peekSet() take (longer ones go the usual way). */
 const PEEK_ARG_MAX = 4096;
+/** The most key-value pairs peekMset() takes. */
+const PEEK_MSET_PAIRS = 64;
 /** Redis too preallocates argv for at most 1024 arguments before they arrive. */
 const PREALLOCATE_MAX = 1024;
 const internSlots: Array<string | undefined> = new Array(256);

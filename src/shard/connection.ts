@@ -50,6 +50,7 @@ export interface ConnectionHost {
   /** Run the next request if it is a GET / SET the host answers from the request bytes (dispatcher.ts). */
   fastGet(connection: Connection): boolean;
   fastSet(connection: Connection): boolean;
+  fastMset(connection: Connection): boolean;
   /** Around the requests one read made ready: per-batch checks of dispatch (dispatcher.ts beginBatch). */
   beginBatch(connection: Connection): void;
   endBatch(): void;
@@ -212,7 +213,7 @@ export class Connection {
         this.host.pauseUntilUnlocked(this);
         break;
       }
-      if (this.retryArgv === null && (this.host.fastGet(this) || this.host.fastSet(this))) continue;
+      if (this.retryArgv === null && (this.host.fastGet(this) || this.host.fastSet(this) || this.host.fastMset(this))) continue;
       let argv: string[] | null;
       try {
         argv = this.retryArgv ?? this.parser.next();

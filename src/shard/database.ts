@@ -76,9 +76,14 @@ export class Database {
    * entry would not fit, or a snapshot is running.
    */
   setStringBytes(b: Uint8Array, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, slot: number): boolean {
-    if (this.cow !== null || this.slots[slot] !== undefined || !this.strings.accepts(keyEnd - keyStart, valueEnd - valueStart)) return false;
+    if (!this.acceptsStringBytes(keyEnd - keyStart, valueEnd - valueStart, slot)) return false;
     if (this.strings.setBytes(b, keyStart, keyEnd, valueStart, valueEnd, slot)) this.size++;
     return true;
+  }
+
+  /** Whether setStringBytes would store a key and value of these lengths in this slot (nothing is changed). */
+  acceptsStringBytes(keyLength: number, valueLength: number, slot: number): boolean {
+    return this.cow === null && this.slots[slot] === undefined && this.strings.accepts(keyLength, valueLength);
   }
 
   /** Writes the value of a table entry (from findStringBytes) as a bulk reply. */

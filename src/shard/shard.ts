@@ -250,6 +250,13 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.scheduleTurn();
   }
 
+  fastMset(connection: Connection): boolean {
+    if (!this.dispatcher.fastMset(connection)) return false;
+    this.mesh.markAwake();
+    this.commandsProcessed++;
+    return true;
+  }
+
   fastSet(connection: Connection): boolean {
     if (!this.dispatcher.fastSet(connection)) return false;
     this.mesh.markAwake();

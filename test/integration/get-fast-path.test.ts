@@ -1,4 +1,4 @@
-// GET and SET answered from the request bytes (dispatcher.ts fastGet, fastSet) must be
+// GET, SET and MSET answered from the request bytes (dispatcher.ts fastGet, fastSet, fastMset) must be
 // indistinguishable from the ordinary commands: replies in both protocols, what they count
 // (commandstats calls, keyspace hits and misses, changes since the last save, SLOWLOG, CLIENT
 // LIST's cmd), and the cases they leave to the ordinary path (expiry, other types, big values,
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
 import { infoField } from '../helpers/server-per-test.ts';
-import { encodeCommand, keyOn, RawClient } from './support.ts';
+import { encodeCommand, keyOn, RawClient, tagOn } from './support.ts';
 
 let server: RunningServer;
 let client: Redis;
@@ -167,6 +167,26 @@ describe('GET from the request bytes', () => {
       subscriber.disconnect();
       await client.config('SET', 'notify-keyspace-events', '');
     }
+  });
+
+  it('MSET stores every pair (a key twice: the last value), whatever the workers, and counts a change per key', async () => {
+    // Pairs of one worker each (hash tags), and one spanning both: the connection's own worker answers
+    // its MSET from the bytes, the other MSETs hop or run as cross-worker transactions.
+    const own = [tagOn(0, 'm'), tagOn(1, 'm')].map((tag) => [`${tag}a`, `${tag}b`, `${tag}c`]);
+    const spanning = [keyOn(0, 'mspan'), keyOn(1, 'mspan')];
+    await client.del(...own.flat(), ...spanning);
+    await client.config('RESETSTAT');
+    const changesBefore = Number(await infoField(client, 'rdb_changes_since_last_save'));
+    const requests = [
+      ...own.map(([a, b, c]) => encodeCommand(['MSET', a!, '1', b!, '2', c!, '3', a!, 'last'])),
+      encodeCommand(['mset', spanning[0]!, 'x', spanning[1]!, 'y']),
+    ];
+    expect(await raw(Buffer.concat(requests), 3)).toEqual([{ type: '+', value: 'OK' }, { type: '+', value: 'OK' }, { type: '+', value: 'OK' }]);
+    for (const [a, b, c] of own) expect(await client.mget(a!, b!, c!)).toEqual(['last', '2', '3']);
+    expect(await client.mget(...spanning)).toEqual(['x', 'y']);
+    expect(String(await client.info('commandstats'))).toMatch(/^cmdstat_mset:calls=3,/m);
+    expect(Number(await infoField(client, 'rdb_changes_since_last_save'))).toBe(changesBefore + 10);
+    expect(await client.dbsize()).toBeGreaterThanOrEqual(8);
   });
 });
 

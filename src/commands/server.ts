@@ -101,7 +101,7 @@ export const serverCommands: SessionFamily = {
         // Every other worker and the main thread apply the same change.
         const request = ['@config-set', ...argv.slice(2)];
         await Promise.all(Array.from({ length: shard.workerCount }, (_, w) => (w === shard.id ? Promise.resolve(Buffer.alloc(0)) : shard.request(w, request, 0, 2, session.txId))));
-        shard.toMain({ type: 'config-set', pairs });
+        await shard.askMain({ type: 'config-set', pairs });
         shard.configChanged(pairs);
         // As Redis: turning aof-disable-auto-gc off deletes the history files kept meanwhile.
         if (pairs.some(([k, v]) => k.toLowerCase() === 'aof-disable-auto-gc' && v.toLowerCase() === 'no')) deleteAofHistory(aofDirOf(shard), shard.config.appendfilename);

@@ -31,7 +31,7 @@ export type ToLogThread =
   | { type: 'capture'; on: boolean }
   | { type: 'captured' }
   | { type: 'stats' }
-  | { type: 'config-set'; pairs: Array<[string, string]> }
+  | { type: 'config-set'; pairs: Array<[string, string]>; id: number }
   | { type: 'aof-flush-sleep'; micros: number };
 
 export interface LogThreadStats {
@@ -48,6 +48,7 @@ export type FromLogThread =
   | { type: 'stopped'; nextSequence: number; merged: number; skipped: number }
   | { type: 'capturing'; on: boolean }
   | { type: 'captured'; effects: CapturedEffect[] }
+  | { type: 'config-applied'; id: number }
   | LogThreadStats;
 
 export class LogThread {
@@ -102,9 +103,31 @@ export class LogThread {
     return this.ask({ type: 'stats' }, 'stats');
   }
 
-  /** Relays CONFIG SET (appendfsync takes effect at once). */
-  configSet(pairs: Array<[string, string]>): void {
-    this.worker.postMessage({ type: 'config-set', pairs } satisfies ToLogThread);
+  private configSets = 0;
+
+  /**
+   * Relays CONFIG SET; resolves once the thread has applied it, so that CONFIG SET answers only
+   * then, as Redis applies a change before its reply (a write right after CONFIG SET appendfsync or
+   * aof-timestamp-enabled goes out under the new value).
+   */
+  configSet(pairs: Array<[string, string]>): Promise<void> {
+    const id = ++this.configSets;
+    return new Promise((resolve) => {
+      // A thread that cannot answer (it failed) must not hang CONFIG SET: it answers after 5 s anyway.
+      const timer = setTimeout(done, 5000);
+      timer.unref();
+      const worker = this.worker;
+      function done(): void {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        resolve();
+      }
+      function onMessage(reply: FromLogThread): void {
+        if (reply.type === 'config-applied' && reply.id === id) done();
+      }
+      worker.on('message', onMessage);
+      worker.postMessage({ type: 'config-set', pairs, id } satisfies ToLogThread);
+    });
   }
 
   /** DEBUG AOF-FLUSH-SLEEP: the AOF writer sleeps this long before each write (0 = never). */

@@ -200,6 +200,7 @@ port.on('message', (msg: ToLogThread) => {
       }
       if (aof !== null) aof.fsyncPolicy = config.appendfsync as AppendFsync;
       replication.configChanged();
+      reply({ type: 'config-applied', id: msg.id });
       break;
   }
 });

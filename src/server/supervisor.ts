@@ -32,7 +32,7 @@ export class Supervisor {
   private nextClientId = 1;
   /** SHUTDOWN from a client: `save` true (SAVE), false (NOSAVE) or undefined (as configured). */
   onShutdownRequest: (save: boolean | undefined) => void = () => {};
-  onConfigSet: (pairs: Array<[string, string]>) => void = () => {};
+  onConfigSet: (pairs: Array<[string, string]>) => Promise<void> | void = () => {};
   /** CONFIG SET port: listen there instead; resolves null, or why the port cannot be used. */
   onRebindPort: (port: number) => Promise<string | null> = () => Promise.resolve('no listener');
   /** DEBUG AOF-FLUSH-SLEEP from a worker, for the log thread (which writes the AOF). */
@@ -149,10 +149,13 @@ export class Supervisor {
 
   private onWorkerMessage(from: number, msg: { type: string; pairs?: Array<[string, string]> }): void {
     if (msg.type === 'config-set' && msg.pairs) {
-      // The worker that ran CONFIG SET already told its peers; the main thread keeps its copy current.
+      // The worker that ran CONFIG SET already told its peers; the main thread keeps its copy current
+      // and answers once the log thread has the change too (the worker replies OK only then).
       this.config.set(msg.pairs);
-      this.onConfigSet(msg.pairs);
-      void from;
+      const id = (msg as { id?: number }).id;
+      void Promise.resolve(this.onConfigSet(msg.pairs)).then(() => {
+        if (id !== undefined) this.workers[from]?.postMessage({ type: 'main-reply', id, value: null });
+      });
     } else if (msg.type === 'aof-flush-sleep') {
       this.onAofFlushSleep((msg as { micros?: number }).micros ?? 0);
     } else if (msg.type === 'shutdown') {

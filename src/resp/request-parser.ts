@@ -226,6 +226,31 @@ export class RequestParser {
   }
 
   /**
+   * Which of GET, SET or MSET (any case) the next request names, from its first bytes only: the
+   * caller then asks the matching peek for the whole request. PEEK_NONE for anything else.
+   */
+  peekName(): number {
+    if (this.reqType !== REQ_NONE || this.reserved || this.aofFormat) return PEEK_NONE;
+    const buf = this.buf;
+    const end = this.end;
+    let p = this.pos;
+    if (end - p < 14 || buf[p] !== STAR) return PEEK_NONE;
+    p++;
+    while (p < end && buf[p]! >= 0x30 && buf[p]! <= 0x39) p++;
+    if (p + 10 > end || buf[p] !== CR || buf[p + 1] !== LF || buf[p + 2] !== DOLLAR || buf[p + 4] !== CR || buf[p + 5] !== LF) return PEEK_NONE;
+    const length = buf[p + 3];
+    const c0 = buf[p + 6]! | 0x20;
+    const c1 = buf[p + 7]! | 0x20;
+    const c2 = buf[p + 8]! | 0x20;
+    if (length === 0x33) {
+      if (c1 !== 0x65 || c2 !== 0x74) return PEEK_NONE;
+      return c0 === 0x67 ? PEEK_GET : c0 === 0x73 ? PEEK_SET : PEEK_NONE;
+    }
+    if (length === 0x34 && c0 === 0x6d && c1 === 0x73 && c2 === 0x65 && (buf[p + 9]! | 0x20) === 0x74) return PEEK_MSET;
+    return PEEK_NONE;
+  }
+
+  /**
    * True when the next request is a whole `*2 $3 GET $n key` (GET in any case, a key of 1 to
    * PEEK_ARG_MAX bytes) already in the buffer: the key's bytes are [peekedKeyStart, peekedKeyEnd) of
    * input(). Nothing is consumed: skipPeeked() does, or next() parses the same request as usual.
@@ -533,6 +558,12 @@ export class RequestParser {
 }
 
 const INTERN_MAX = 24;
+/** What peekName() found. */
+export const PEEK_NONE = 0;
+export const PEEK_GET = 1;
+export const PEEK_SET = 2;
+export const PEEK_MSET = 3;
+
 /** The longest argument peekGet() and peekSet() take (longer ones go the usual way). */
 const PEEK_ARG_MAX = 4096;
 /** The most key-value pairs peekMset() takes. */

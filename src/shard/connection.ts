@@ -47,10 +47,8 @@ export class ReplySlot {
 /** What the connection needs from its worker. */
 export interface ConnectionHost {
   dispatch(connection: Connection, argv: string[]): void;
-  /** Run the next request if it is a GET / SET the host answers from the request bytes (dispatcher.ts). */
-  fastGet(connection: Connection): boolean;
-  fastSet(connection: Connection): boolean;
-  fastMset(connection: Connection): boolean;
+  /** Runs the next request if it is a GET / SET / MSET the host answers from the request bytes (dispatcher.ts fastCommand). */
+  fastCommand(connection: Connection): boolean;
   /** Around the requests one read made ready: per-batch checks of dispatch (dispatcher.ts beginBatch). */
   beginBatch(connection: Connection): void;
   endBatch(): void;
@@ -213,7 +211,7 @@ export class Connection {
         this.host.pauseUntilUnlocked(this);
         break;
       }
-      if (this.retryArgv === null && (this.host.fastGet(this) || this.host.fastSet(this) || this.host.fastMset(this))) continue;
+      if (this.retryArgv === null && this.host.fastCommand(this)) continue;
       let argv: string[] | null;
       try {
         argv = this.retryArgv ?? this.parser.next();

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { keyHashSlot, keyHashSlotBytes } from '../cluster/key-slot.ts';
 import { latin1Short, latin1Slice } from '../resp/latin1.ts';
+import { PEEK_GET, PEEK_MSET, PEEK_SET } from '../resp/request-parser.ts';
 import { CommandFlag, lookupCommand, checkArity, getKeyIndexes, isContainerCommand, type CommandSpec } from '../commands/table.ts';
 import { errUnknownCommand, errUnknownSubcommand, NOAUTH, EXECABORT, LOADING } from '../resp/errors.ts';
 import type { ReplyWriter } from '../resp/reply-writer.ts';
@@ -124,6 +125,21 @@ export class Dispatcher {
   }
 
   /**
+   * Runs the next request from its bytes if it is a GET, SET or MSET that may run so (fastGet,
+   * fastSet, fastMset); false with nothing consumed otherwise. The name is read once here, so other
+   * commands pay one look at their first bytes.
+   */
+  fastCommand(conn: Connection): boolean {
+    if (conn !== this.plainConn) return false;
+    switch (conn.parser.peekName()) {
+      case PEEK_GET: return this.fastGet(conn);
+      case PEEK_SET: return this.fastSet(conn);
+      case PEEK_MSET: return this.fastMset(conn);
+      default: return false;
+    }
+  }
+
+  /**
    * GET straight from the request bytes, for a connection of a plain batch: the key is found in the
    * string table from its bytes and the value copied into the reply, with no argv, key string or
    * value string. What GET does besides is done here too (calls, hits and misses, the client's last
@@ -131,7 +147,7 @@ export class Dispatcher {
    * whole GET, another worker owns the key, the key has expired, a snapshot is running, or the
    * slot's Map may hold the key (another type, a big string).
    */
-  fastGet(conn: Connection): boolean {
+  private fastGet(conn: Connection): boolean {
     if (conn !== this.plainConn || !conn.parser.peekGet()) return false;
     const parser = conn.parser;
     const keyspace = this.shard.keyspace;
@@ -164,7 +180,7 @@ export class Dispatcher {
    * notifications, AOF or replicas) and the key has no expiry (SET would have to clear it); the
    * ordinary path does everything else, with nothing consumed here.
    */
-  fastSet(conn: Connection): boolean {
+  private fastSet(conn: Connection): boolean {
     if (conn !== this.plainConn || !conn.parser.peekSet()) return false;
     const parser = conn.parser;
     const db = this.shard.keyspace.dbs[conn.client.dbIndex]!;
@@ -188,7 +204,7 @@ export class Dispatcher {
    * expiry and goes into the string table: all of that is checked before the first key is written,
    * so the command is whole either way.
    */
-  fastMset(conn: Connection): boolean {
+  private fastMset(conn: Connection): boolean {
     if (conn !== this.plainConn || !conn.parser.peekMset()) return false;
     const parser = conn.parser;
     const shard = this.shard;

@@ -250,15 +250,8 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
     this.scheduleTurn();
   }
 
-  fastMset(connection: Connection): boolean {
-    if (!this.dispatcher.fastMset(connection)) return false;
-    this.mesh.markAwake();
-    this.commandsProcessed++;
-    return true;
-  }
-
-  fastSet(connection: Connection): boolean {
-    if (!this.dispatcher.fastSet(connection)) return false;
+  fastCommand(connection: Connection): boolean {
+    if (!this.dispatcher.fastCommand(connection)) return false;
     this.mesh.markAwake();
     this.commandsProcessed++;
     return true;
@@ -271,13 +264,6 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   keyChangesUnobserved(): boolean {
     return this.watches.size === 0 && this.blocking.size === 0 && this.keyWatches.size === 0 && this.executor.tracker === null &&
       this.executor.changedKeys === null && this.config.notifyKeyspaceEvents === 0 && !this.effects.active;
-  }
-
-  fastGet(connection: Connection): boolean {
-    if (!this.dispatcher.fastGet(connection)) return false;
-    this.mesh.markAwake();
-    this.commandsProcessed++;
-    return true;
   }
 
   dispatch(connection: Connection, argv: string[]): void {

@@ -4,7 +4,7 @@
 // effect before it is in the image, none after it.
 import type { Shard } from '../shard/shard.ts';
 import { integerReply, arrayElements } from '../resp/reply-scan.ts';
-import { RdbFileWriter, readRdb, readRdbFileSync } from '../persistence/rdb-file.ts';
+import { RdbFileWriter, readRdb, readRdbFileSync, type RdbLoadHandler } from '../persistence/rdb-file.ts';
 import { stringReply } from '../resp/reply-scan.ts';
 
 function decodePart(reply: Buffer): { keys: number; expires: number; entries: Buffer } {
@@ -65,15 +65,17 @@ export async function loadIntoWorkers(shard: Shard, file: string): Promise<void>
 
 class HeaderRead extends Error {}
 
-/** The aux field repl-stream-db of an RDB file (0 without one): where the stream after a payload continues. */
-export function readStreamDb(file: string): number {
-  let db = 0;
+/**
+ * The aux fields of an RDB (they come first) up to its first key; `read` runs a reader over a file or
+ * a buffer with the handler. Any other failure of the reader is thrown.
+ */
+function auxFields(read: (handler: RdbLoadHandler) => unknown): Map<string, string> {
+  const fields = new Map<string, string>();
   try {
-    readRdbFileSync(file, {
+    read({
       aux(key, value) {
-        if (key === 'repl-stream-db') db = Number(value) || 0;
+        fields.set(key, value);
       },
-      // Aux fields come first: stop at the first key.
       key() {
         throw new HeaderRead();
       },
@@ -81,25 +83,22 @@ export function readStreamDb(file: string): number {
   } catch (err) {
     if (!(err instanceof HeaderRead)) throw err;
   }
-  return db;
+  return fields;
+}
+
+/** The aux field repl-stream-db (0 without one): where the stream after a payload continues. */
+function streamDbOf(fields: Map<string, string>): number {
+  return Number(fields.get('repl-stream-db')) || 0;
+}
+
+/** The aux field repl-stream-db of an RDB file (0 without one). */
+export function readStreamDb(file: string): number {
+  return streamDbOf(auxFields((handler) => readRdbFileSync(file, handler)));
 }
 
 /** The aux field repl-stream-db of a payload in memory (0 without one). */
 export function payloadStreamDb(payload: Buffer): number {
-  let db = 0;
-  try {
-    readRdb(payload, {
-      aux(key, value) {
-        if (key === 'repl-stream-db') db = Number(value) || 0;
-      },
-      key() {
-        throw new HeaderRead();
-      },
-    });
-  } catch (err) {
-    if (!(err instanceof HeaderRead)) throw err;
-  }
-  return db;
+  return streamDbOf(auxFields((handler) => readRdb(payload, handler)));
 }
 
 /**
@@ -115,22 +114,14 @@ export async function replicationSaveAux(shard: Shard, txId: number): Promise<Ar
 
 /** What a replica's RDB file says about the history it holds (see replicationSaveAux), or null. */
 export function readReplicationAux(file: string): { replid: string; offset: number; db: number } | null {
-  let replid = '';
-  let offset = -1;
-  let db = 0;
+  let fields: Map<string, string>;
   try {
-    readRdbFileSync(file, {
-      aux(key, value) {
-        if (key === 'repl-id') replid = value;
-        else if (key === 'repl-offset') offset = Number(value);
-        else if (key === 'repl-stream-db') db = Number(value) || 0;
-      },
-      key() {
-        throw new HeaderRead();
-      },
-    });
-  } catch (err) {
-    if (!(err instanceof HeaderRead)) return null;
+    fields = auxFields((handler) => readRdbFileSync(file, handler));
+  } catch {
+    return null;
   }
-  return replid.length === 40 && Number.isSafeInteger(offset) && offset >= 0 ? { replid, offset, db } : null;
+  const replid = fields.get('repl-id') ?? '';
+  const offsetText = fields.get('repl-offset');
+  const offset = offsetText === undefined ? -1 : Number(offsetText);
+  return replid.length === 40 && Number.isSafeInteger(offset) && offset >= 0 ? { replid, offset, db: streamDbOf(fields) } : null;
 }

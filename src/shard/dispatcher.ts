@@ -105,11 +105,8 @@ export class Dispatcher {
           conn.client.lastCommand = spec.name;
           const started = this.clock;
           this.routeKeyed(conn, argv, spec, handler, conn.reply, route.singleKey);
-          const ended = performance.now();
-          this.clock = ended;
-          if (!this.blockedHere && this.shard.config.slowlogLogSlowerThan >= 0 && (spec.flags & CommandFlag.SKIP_SLOWLOG) === 0) {
-            this.shard.slowlogRecord(conn, argv, ended - started);
-          }
+          const ms = this.commandEnded(started);
+          if (!this.blockedHere && (spec.flags & CommandFlag.SKIP_SLOWLOG) === 0) this.shard.slowlogRecord(conn, argv, ms);
           this.blockedHere = false;
           return;
         }
@@ -148,7 +145,7 @@ export class Dispatcher {
    * slot's Map may hold the key (another type, a big string).
    */
   private fastGet(conn: Connection): boolean {
-    if (conn !== this.plainConn || !conn.parser.peekGet()) return false;
+    if (!conn.parser.peekGet()) return false;
     const parser = conn.parser;
     const keyspace = this.shard.keyspace;
     const db = keyspace.dbs[conn.client.dbIndex]!;
@@ -168,7 +165,8 @@ export class Dispatcher {
       this.shard.keyspace.hits++;
       db.replyStringAt(at, conn.reply);
     }
-    this.recordSlow(conn, 'GET', bytes, parser.peekedKeyStart, parser.peekedKeyEnd, 0, 0);
+    const ms = this.commandEnded(this.clock);
+    if (this.shard.slowlogTakes(ms)) this.shard.slowlogRecord(conn, ['GET', latin1Slice(bytes, parser.peekedKeyStart, parser.peekedKeyEnd)], ms);
     parser.skipPeeked();
     return true;
   }
@@ -181,7 +179,7 @@ export class Dispatcher {
    * ordinary path does everything else, with nothing consumed here.
    */
   private fastSet(conn: Connection): boolean {
-    if (conn !== this.plainConn || !conn.parser.peekSet()) return false;
+    if (!conn.parser.peekSet()) return false;
     const parser = conn.parser;
     const db = this.shard.keyspace.dbs[conn.client.dbIndex]!;
     if (!this.shard.keyChangesUnobserved()) return false;
@@ -194,7 +192,10 @@ export class Dispatcher {
     this.shard.executor.dirty++;
     this.countBytesCall(conn, SET_SPEC);
     conn.reply.simple('OK');
-    this.recordSlow(conn, 'SET', bytes, parser.peekedKeyStart, parser.peekedKeyEnd, parser.peekedValueStart, parser.peekedValueEnd);
+    const ms = this.commandEnded(this.clock);
+    if (this.shard.slowlogTakes(ms)) {
+      this.shard.slowlogRecord(conn, ['SET', latin1Slice(bytes, parser.peekedKeyStart, parser.peekedKeyEnd), latin1Slice(bytes, parser.peekedValueStart, parser.peekedValueEnd)], ms);
+    }
     parser.skipPeeked();
     return true;
   }
@@ -205,7 +206,7 @@ export class Dispatcher {
    * so the command is whole either way.
    */
   private fastMset(conn: Connection): boolean {
-    if (conn !== this.plainConn || !conn.parser.peekMset()) return false;
+    if (!conn.parser.peekMset()) return false;
     const parser = conn.parser;
     const shard = this.shard;
     const db = shard.keyspace.dbs[conn.client.dbIndex]!;
@@ -228,24 +229,18 @@ export class Dispatcher {
     shard.executor.dirty += pairs;
     this.countBytesCall(conn, MSET_SPEC);
     conn.reply.simple('OK');
-    this.recordSlowMset(conn, bytes, args, pairs);
+    const ms = this.commandEnded(this.clock);
+    if (this.shard.slowlogTakes(ms)) {
+      const argv = ['MSET'];
+      for (let i = 0; i < 4 * pairs; i += 2) argv.push(latin1Slice(bytes, args[i]!, args[i + 1]!));
+      this.shard.slowlogRecord(conn, argv, ms);
+    }
     parser.skipPeeked();
     return true;
   }
 
   /** The slots of fastMset's keys, between its checks and its writes. */
   private readonly msetSlots = new Int32Array(64);
-
-  private recordSlowMset(conn: Connection, bytes: Buffer, args: Int32Array, pairs: number): void {
-    const started = this.clock;
-    const ended = performance.now();
-    this.clock = ended;
-    const threshold = this.shard.config.slowlogLogSlowerThan;
-    if (threshold < 0 || (ended - started) * 1000 < threshold) return;
-    const argv = ['MSET'];
-    for (let i = 0; i < 4 * pairs; i += 2) argv.push(latin1Slice(bytes, args[i]!, args[i + 1]!));
-    this.shard.slowlogRecord(conn, argv, ended - started);
-  }
 
   /** The slot of the key the parser peeked when this worker owns it, else -1. */
   private ownedPeekedSlot(parser: Connection['parser']): number {
@@ -261,16 +256,11 @@ export class Dispatcher {
     conn.client.lastCommand = spec.name;
   }
 
-  /** After a command answered from request bytes: the clock, and a SLOWLOG entry when it was slow. */
-  private recordSlow(conn: Connection, name: string, bytes: Buffer, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void {
-    const started = this.clock;
+  /** Reads the clock after a command that started at `started`: its duration in ms (one reading per command). */
+  private commandEnded(started: number): number {
     const ended = performance.now();
     this.clock = ended;
-    const threshold = this.shard.config.slowlogLogSlowerThan;
-    if (threshold < 0 || (ended - started) * 1000 < threshold) return;
-    const argv = [name, latin1Slice(bytes, keyStart, keyEnd)];
-    if (valueEnd > valueStart) argv.push(latin1Slice(bytes, valueStart, valueEnd));
-    this.shard.slowlogRecord(conn, argv, ended - started);
+    return ended - started;
   }
 
   private dispatchChecked(conn: Connection, argv: string[]): void {

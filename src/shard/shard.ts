@@ -665,11 +665,15 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
    * microseconds of this worker's time: its execution when it ran here, its routing when it hopped
    * (the execution on the other worker is not included).
    */
-  slowlogRecord(conn: Connection, argv: string[], ms: number): void {
-    const us = ms * 1000;
+  /** Whether SLOWLOG keeps a command that took `ms` (slowlog-log-slower-than, in µs; negative: none). */
+  slowlogTakes(ms: number): boolean {
     const threshold = this.config.slowlogLogSlowerThan;
-    if (threshold < 0 || us < threshold) return;
-    this.slowlog.add(argv, us, conn.remoteAddress, conn.client.name, this.config.slowlogMaxLen);
+    return threshold >= 0 && ms * 1000 >= threshold;
+  }
+
+  slowlogRecord(conn: Connection, argv: string[], ms: number): void {
+    if (!this.slowlogTakes(ms)) return;
+    this.slowlog.add(argv, ms * 1000, conn.remoteAddress, conn.client.name, this.config.slowlogMaxLen);
   }
 
   // ---- MONITOR ----

@@ -4,7 +4,12 @@
 // the server's own JavaScript per command, which the noise of a loaded machine hides in
 // redis-benchmark runs: CPU time of this thread per command, best of several repetitions.
 //
-//   node bench/micro/command-path.ts [get|set|mixed] [pipeline=16] [batches=50000]
+//   node bench/micro/command-path.ts [get|set|mixed|<type test>] [pipeline=16] [batches=50000]
+//
+// A type test is one of redis-benchmark's data-type tests with its exact requests (fixed keys, as
+// it sends them without -r), and hset-r (random fields, as with -r): lpush rpush lpop rpop sadd hset spop zadd zpopmin lrange_100. LPOP, RPOP
+// and LRANGE run on a list filled first (and refilled between rounds); SPOP and ZPOPMIN find no key,
+// as they mostly do in redis-benchmark, whose SADD and ZADD add one member.
 
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
@@ -75,6 +80,27 @@ function makeShard(): Shard {
   });
 }
 
+/** redis-benchmark's request of each data-type test (captured with MONITOR from redis-benchmark 7.0). */
+const TYPE_TESTS: Record<string, string[]> = {
+  lpush: ['LPUSH', 'mylist', 'VXK'],
+  rpush: ['RPUSH', 'mylist', 'VXK'],
+  lpop: ['LPOP', 'mylist'],
+  rpop: ['RPOP', 'mylist'],
+  sadd: ['SADD', 'myset', 'element:__rand_int__'],
+  hset: ['HSET', 'myhash', 'element:__rand_int__', 'VXK'],
+  spop: ['SPOP', 'myset'],
+  zadd: ['ZADD', 'myzset', '0', 'element:__rand_int__'],
+  zpopmin: ['ZPOPMIN', 'myzset'],
+  lrange_100: ['LRANGE', 'mylist', '0', '99'],
+};
+
+/** What a pop test pops from: filled with enough members before each round. */
+const REFILL: Record<string, (i: number) => string[]> = {
+  lpop: () => ['LPUSH', 'mylist', 'VXK'],
+  rpop: () => ['LPUSH', 'mylist', 'VXK'],
+  lrange_100: () => ['LPUSH', 'mylist', 'VXK'],
+};
+
 /** BATCH_VARIETY different batches of `pipeline` requests with random keys, as redis-benchmark -r sends them. */
 function makeBatches(kind: string): Buffer[] {
   const out: Buffer[] = [];
@@ -83,6 +109,20 @@ function makeBatches(kind: string): Buffer[] {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed;
   };
+  // hset-r: HSET with random fields, as redis-benchmark -r sends it (arguments that do not repeat).
+  if (kind === 'hset-r') {
+    for (let b = 0; b < BATCH_VARIETY; b++) {
+      const parts: Buffer[] = [];
+      for (let i = 0; i < pipeline; i++) parts.push(encodeCommand(['HSET', 'myhash', `element:${String(random() % KEYS).padStart(12, '0')}`, 'VXK']));
+      out.push(Buffer.concat(parts));
+    }
+    return out;
+  }
+  const fixed = TYPE_TESTS[kind];
+  if (fixed !== undefined) {
+    const batch = Buffer.concat(new Array<Buffer>(pipeline).fill(encodeCommand(fixed)));
+    return new Array<Buffer>(BATCH_VARIETY).fill(batch);
+  }
   for (let b = 0; b < BATCH_VARIETY; b++) {
     const parts: Buffer[] = [];
     for (let i = 0; i < pipeline; i++) {
@@ -103,7 +143,22 @@ const fill = makeBatches('set');
 for (let i = 0; i < KEYS / pipeline; i++) feed(fill[i % fill.length]!);
 const work = makeBatches(workload);
 
+/** Fills the collection a pop test takes from, outside the measured time. */
+async function refill(): Promise<void> {
+  const make = REFILL[workload];
+  if (make === undefined) return;
+  const count = workload === 'lrange_100' ? 600 : batches * pipeline;
+  for (let i = 0; i < count; i += pipeline) {
+    const parts: Buffer[] = [];
+    for (let j = 0; j < pipeline; j++) parts.push(encodeCommand(make(i + j)));
+    feed(Buffer.concat(parts));
+    if (((i / pipeline) & YIELD_MASK) === YIELD_MASK) await new Promise((resolve) => setImmediate(resolve));
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 async function round(): Promise<number> {
+  await refill();
   const start = process.cpuUsage();
   for (let i = 0; i < batches; i++) {
     feed(work[i & (BATCH_VARIETY - 1)]!);

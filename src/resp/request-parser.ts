@@ -468,7 +468,7 @@ export class RequestParser {
       if (p + 1 >= end || buf[p] !== CR) return undefined;
       p += 2;
       if (end - p < len + 2) return undefined;
-      argv[i] = i === 0 && len <= INTERN_MAX ? internName(buf, p, len) : latin1Short(buf, p, p + len);
+      argv[i] = len > INTERN_MAX ? latin1Slice(buf, p, p + len) : i === 0 ? internName(buf, p, len) : internArg(buf, p, len);
       p += len + 2;
     }
     this.pos = p;
@@ -525,7 +525,7 @@ export class RequestParser {
       // The command name repeats request after request: reuse one string for it, which also keeps
       // its hash for the command table lookup.
       const index = this.argc++;
-      this.argv[index] = index === 0 && len <= INTERN_MAX ? internName(this.buf, start, len) : latin1Short(this.buf, start, start + len);
+      this.argv[index] = len > INTERN_MAX ? latin1Slice(this.buf, start, start + len) : index === 0 ? internName(this.buf, start, len) : internArg(this.buf, start, len);
       this.consumeTo(start + len + 2);
       this.bulkLen = -1;
       this.multibulkLeft--;
@@ -573,6 +573,49 @@ const PREALLOCATE_MAX = 1024;
 const internSlots: Array<string | undefined> = new Array(256);
 
 /** A string for the bytes [start, start+len) taken from a small cache of recent command names. */
+/**
+ * Recent short arguments (keys, members, small values), by a hash of a few of their bytes: a request
+ * that repeats one (a hot key, a queue, a counter) gets the same string back instead of a new one,
+ * with V8's hash of it already computed for the Map lookups that follow, and the keyspace's one-entry
+ * slot memo (keyHashSlot) hit by identity. A miss costs the hash, a byte or two compared (backwards:
+ * keys of one pattern differ at their end) and remembering the new string, ~20-40 ns; so when few
+ * arguments repeat (random keys), interning pauses for INTERN_PAUSE arguments after each sample of
+ * INTERN_SAMPLE in which fewer than a quarter were found.
+ */
+const argSlots = new Array<string | undefined>(1024).fill(undefined);
+const INTERN_SAMPLE = 256;
+const INTERN_PAUSE = 4096;
+let internTried = 0;
+let internFound = 0;
+let internPaused = 0;
+
+function internArg(buf: Buffer, start: number, len: number): string {
+  if (internPaused > 0) {
+    internPaused--;
+    return latin1Short(buf, start, start + len);
+  }
+  if (++internTried === INTERN_SAMPLE) {
+    if (internFound < INTERN_SAMPLE / 4) internPaused = INTERN_PAUSE;
+    internTried = 0;
+    internFound = 0;
+  }
+  if (len === 0) return '';
+  const last = start + len - 1;
+  const slot = (len * 31 + buf[start]! * 7 + buf[last]! * 131 + buf[last - (len >> 1)]! * 17 + (len > 1 ? buf[last - 1]! * 1031 : 0)) & 1023;
+  const cached = argSlots[slot];
+  if (cached !== undefined && cached.length === len) {
+    let i = len - 1;
+    while (i >= 0 && cached.charCodeAt(i) === buf[start + i]) i--;
+    if (i < 0) {
+      internFound++;
+      return cached;
+    }
+  }
+  const arg = latin1Short(buf, start, start + len);
+  argSlots[slot] = arg;
+  return arg;
+}
+
 function internName(buf: Buffer, start: number, len: number): string {
   const slot = (len * 31 + buf[start]! * 7 + buf[start + len - 1]! * 3 + (len > 2 ? buf[start + 1]! : 0)) & 255;
   const cached = internSlots[slot];

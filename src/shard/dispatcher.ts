@@ -537,7 +537,10 @@ export class Dispatcher {
   private routeKeyed(conn: Connection, argv: string[], spec: CommandSpec, handler: CommandHandler, out: ReplyWriter, singleKey: boolean): void {
     const shard = this.shard;
     let owner: number;
-    if (singleKey) {
+    if (shard.workerCount === 1) {
+      // A single worker owns every slot: no key's slot needs computing.
+      owner = shard.id;
+    } else if (singleKey) {
       owner = shard.slots.ownerOf(keyHashSlot(argv[spec.firstKey]!));
     } else {
       owner = this.ownersOf(spec, argv, null);

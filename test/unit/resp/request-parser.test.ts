@@ -142,3 +142,24 @@ describe('RequestParser: chunking', () => {
     expect(() => parser.next()).toThrow('ERR Protocol error: too big inline request');
   });
 });
+
+describe('RequestParser: repeated short arguments', () => {
+  it('tells apart arguments that differ only in bytes the intern hash does not read', () => {
+    // For 5 bytes the hash reads positions 0, 2, 3 and 4: these two share all of them.
+    const requests = resp('SADD', 'aXbcd', 'm1') + resp('SADD', 'aYbcd', 'm1') + resp('SADD', 'aXbcd', 'm2');
+    expect(parse(requests)).toEqual([['SADD', 'aXbcd', 'm1'], ['SADD', 'aYbcd', 'm1'], ['SADD', 'aXbcd', 'm2']]);
+  });
+
+  it('gives every argument its own bytes when most do not repeat and when all do (interning paused and resumed)', () => {
+    const chunks: Buffer[] = [];
+    const expected: string[][] = [];
+    // 6000 distinct keys pause interning; then 6000 of one key; then distinct ones of the same length.
+    for (let i = 0; i < 6000; i++) expected.push(['GET', `key:${String(i).padStart(6, '0')}`]);
+    for (let i = 0; i < 6000; i++) expected.push(['GET', 'key:hothot']);
+    for (let i = 0; i < 6000; i++) expected.push(['GET', `key:${String(i * 7).padStart(6, '0')}`]);
+    for (let i = 0; i < expected.length; i += 100) {
+      chunks.push(Buffer.from(expected.slice(i, i + 100).map((argv) => resp(...argv)).join(''), 'latin1'));
+    }
+    expect(parseChunks(chunks)).toEqual(expected);
+  });
+});

@@ -103,12 +103,12 @@ export class BenchClient implements ConnectionOwner {
     }
     let count = room;
     if (now >= thread.measureStart) {
-      // The client stops once it would send a request beyond its --requests. `stopping` is stored on
-      // every call (it is false here): a store first reached at the end of the run, after V8
-      // optimised this function, has no type feedback and deoptimised it.
-      const last = this.remaining < room;
-      if (last) count = this.remaining;
-      this.stopping = last;
+      // The client stops once it would send a request beyond its --requests. Computed without a
+      // branch: V8 gathers no type feedback in a function's first calls, and code first reached at
+      // the end of the run, after V8 optimised this function, deoptimised it (and it was compiled
+      // again, for nothing, as the run ended).
+      count = Math.min(room, this.remaining);
+      this.stopping = this.remaining < room;
       this.remaining -= count;
     }
     if (count === 0) return;
@@ -118,16 +118,34 @@ export class BenchClient implements ConnectionOwner {
     const connection = this.connections[0] as BenchConnection;
     connection.ensureSpace(count * encoder.maxRequestBytes);
     const out = connection.out;
-    let outEnd = connection.outEnd;
+    const start = connection.outEnd;
+    let outEnd = start;
     let scheduleIndex = this.scheduleIndex;
+    // When the batch starts at the buffer's start (the usual case: the kernel took the previous batch
+    // whole), it is written over the previous one, as redis-benchmark rewrites only the keys of its
+    // prebuilt batch: a request at the offset where the previous batch had a request of the same
+    // image (template and key length) needs only its key digits, not a copy of the whole request.
+    const layoutSlots = start === 0 ? connection.layoutSlots : 0;
+    const slotStart = connection.slotStart;
+    const slotImage = connection.slotImage;
     for (let i = 0; i < count; i++) {
       const templateIndex = schedule[scheduleIndex];
       scheduleIndex = scheduleIndex + 1 === schedule.length ? 0 : scheduleIndex + 1;
       const keyNumber = keys.nextKey();
-      const end = encoder.encodeWithKey(out, outEnd, templateIndex, keyNumber);
-      connection.push(templateIndex, now, keyNumber, end - outEnd, 0);
+      const image = encoder.imageFor(templateIndex, keyNumber);
+      let end: number;
+      if (image < 0) {
+        end = encoder.encodeWithKey(out, outEnd, templateIndex, keyNumber);
+      } else {
+        if (i >= layoutSlots || slotStart[i] !== outEnd || slotImage[i] !== image) encoder.copyImage(out, outEnd, image);
+        end = encoder.writeKey(out, outEnd, image, keyNumber);
+      }
+      slotStart[i] = outEnd;
+      slotImage[i] = image;
+      connection.pushUnrouted(templateIndex, now, end - outEnd);
       outEnd = end;
     }
+    connection.layoutSlots = start === 0 ? count : 0;
     this.scheduleIndex = scheduleIndex;
     connection.outEnd = outEnd;
     connection.dirty = true;
@@ -165,6 +183,7 @@ export class BenchClient implements ConnectionOwner {
     if (thread.slotMap === null) {
       // One connection, no redirections: the short way (RequestEncoder.encodeWithKey).
       connection = this.connections[0] as BenchConnection;
+      connection.layoutSlots = 0;
       connection.ensureSpace(encoder.maxBytes(templateIndex));
       const end = encoder.encodeWithKey(connection.out, connection.outEnd, templateIndex, keyNumber);
       connection.push(templateIndex, sentAt, keyNumber, end - connection.outEnd, redirects);
@@ -177,6 +196,7 @@ export class BenchClient implements ConnectionOwner {
     let node = nodeIndex;
     if (node < 0) node = encoder.usesKey(templateIndex) ? thread.slotMap.slotToNode[thread.slotMap.slotOf(encoder.keyScratch.toString('latin1', 0, encoder.keyLength))] : 0;
     connection = this.connectionFor(node < 0 ? 0 : node);
+    connection.layoutSlots = 0;
     if (asking) {
       connection.ensureSpace(ASKING_COMMAND.length);
       ASKING_COMMAND.copy(connection.out, connection.outEnd);

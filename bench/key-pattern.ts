@@ -22,16 +22,25 @@ export interface KeyGenerator {
   nextKey(): number;
 }
 
+/** Ranges up to this many keys take one 32-bit draw per key (see UniformKeys). */
+const SINGLE_DRAW_SPAN = 2 ** 20;
+
 class UniformKeys implements KeyGenerator {
   private readonly random: SeededRandom;
   private readonly minimum: number;
   private readonly span: number;
+  /** span / 2^32 for a range of at most SINGLE_DRAW_SPAN keys, else 0 (53-bit draws). */
+  private readonly spanPerDraw: number;
   constructor(random: SeededRandom, minimum: number, maximum: number) {
     this.random = random;
     this.minimum = minimum;
     this.span = maximum - minimum + 1;
+    this.spanPerDraw = this.span <= SINGLE_DRAW_SPAN ? this.span / 2 ** 32 : 0;
   }
   nextKey(): number {
+    // For up to 2^20 keys one 32-bit draw is enough (each key gets 2^32/span draws, give or take one:
+    // a relative bias below 2.5e-4) and costs half of a 53-bit one, on the path of every request.
+    if (this.spanPerDraw > 0) return this.minimum + Math.floor(this.random.nextUint32() * this.spanPerDraw);
     return this.minimum + Math.floor(this.random.nextFloat() * this.span);
   }
 }

@@ -62,7 +62,10 @@ export class LoadThread {
     this.schedule = buildCommandSchedule(options.templates);
     this.templateCount = options.templates.length;
     const random = new SeededRandom(options.seed * 1_000_003 + task.threadIndex);
-    this.encoder = new RequestEncoder(options.templates, options.keyPrefix, { minimum: options.dataSizeMinimum, maximum: options.dataSizeMaximum }, random);
+    this.encoder = new RequestEncoder(options.templates, options.keyPrefix, { minimum: options.dataSizeMinimum, maximum: options.dataSizeMaximum }, random, {
+      minimumDigits: options.keyDigits,
+      maximum: options.keyMaximum,
+    });
     this.recorder = new ThreadRecorder(options.templates.map((t) => t.name));
     if (task.topology !== null && keyHashSlot === null) throw new Error('a cluster-mode load thread needs the key slot function');
     this.slotMap = task.topology === null ? null : new SlotMap(task.topology, keyHashSlot!);

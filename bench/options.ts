@@ -26,6 +26,8 @@ export interface BenchOptions {
   keyMinimum: number;
   keyMaximum: number;
   keyPrefix: string;
+  /** Key numbers are written with at least this many digits, zero-padded (1: no padding). */
+  keyDigits: number;
   keyStddev: number | null;
   keyMedian: number | null;
   zipfExponent: number;
@@ -74,6 +76,8 @@ Load
   --key-minimum N            smallest key number (default 0)
   --key-maximum N            largest key number (default 9999999)
   --key-prefix TEXT          key name prefix (default "key:")
+  --key-digits N             write key numbers zero-padded to N digits, as redis-benchmark's
+                             key:__rand_int__ (12); default 1, no padding
   --key-stddev N, --key-median N   gaussian parameters (default range/6 around the middle)
   --key-zipf-exp S           zipf exponent (default 0.99)
   --seed N                   random seed (default 1)
@@ -128,6 +132,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     keyMinimum: 0,
     keyMaximum: 9_999_999,
     keyPrefix: 'key:',
+    keyDigits: 1,
     keyStddev: null,
     keyMedian: null,
     zipfExponent: 0.99,
@@ -248,6 +253,10 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--key-prefix':
         options.keyPrefix = value() ?? '';
+        break;
+      case '--key-digits':
+        options.keyDigits = parseInteger(name, value(), 1);
+        if (options.keyDigits > 16) throw new UsageError('--key-digits must be at most 16');
         break;
       case '--key-stddev':
         options.keyStddev = parseNumber(name, value(), 0);

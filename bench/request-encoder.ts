@@ -15,12 +15,17 @@ interface CompiledTemplate {
   usesKey: boolean;
   maxBytes: number;
   /**
-   * A template whose only varying part is one key (with a fixed-size value, if any) is kept as whole
-   * requests, one per number of digits of the key (index 1-10), with zeros where the digits go (at
-   * keyDigitsAt[digits]): see encodeWithKey. Null for other templates.
+   * Whether the template's only varying part is one key (with a fixed-size value, if any): it is then
+   * kept as request images, whole requests with zeros where the key's digits go (see imageFor).
    */
-  keyImages: Buffer[] | null;
-  keyDigitsAt: number[];
+  hasImages: boolean;
+}
+
+export interface KeyFormat {
+  /** Key numbers are written with at least this many digits, zero-padded (1: no padding). */
+  minimumDigits: number;
+  /** The largest key number the encoder is given: its digit count bounds the digits rewritten. */
+  maximum: number;
 }
 
 export interface DataSize {
@@ -30,6 +35,10 @@ export interface DataSize {
 
 /** Longest decimal form of a key number (safe integers have at most 16 digits). */
 const MAX_KEY_DIGITS = 16;
+/** Request images are kept for key numbers up to 31 bits (integer arithmetic for their digits). */
+const MAX_IMAGE_KEY = 0x7fffffff;
+/** Image indexes: templateIndex * IMAGES_PER_TEMPLATE + the key's written length in digits. */
+const IMAGES_PER_TEMPLATE = MAX_KEY_DIGITS + 1;
 
 export class RequestEncoder {
   private readonly compiled: CompiledTemplate[];
@@ -44,8 +53,26 @@ export class RequestEncoder {
   /** The key of the request being encoded: prefix then the decimal key number. */
   readonly keyScratch: Buffer;
   keyLength = 0;
+  private readonly keyMinimumDigits: number;
+  /**
+   * Request images by image index (see imageFor): the whole request of a template for one written
+   * key length, zeros where the digits go. Undefined where the template has none.
+   */
+  private readonly images: (Buffer | undefined)[];
+  /** Byte length of each image, and where its key's last digit is. */
+  readonly imageLength: Int32Array;
+  private readonly imageLastDigitAt: Int32Array;
+  /**
+   * How many trailing digits of an image's key are ever not zero: its length, or, for a zero-padded
+   * key, the digit count of the largest key number. Only those are rewritten (see writeKey).
+   */
+  private readonly imageVaryingDigits: Int32Array;
 
-  constructor(templates: CommandTemplate[], keyPrefix: string, dataSize: DataSize, random: SeededRandom) {
+  constructor(templates: CommandTemplate[], keyPrefix: string, dataSize: DataSize, random: SeededRandom, keyFormat: KeyFormat = { minimumDigits: 1, maximum: Number.MAX_SAFE_INTEGER }) {
+    if (!(Number.isInteger(keyFormat.minimumDigits) && keyFormat.minimumDigits >= 1 && keyFormat.minimumDigits <= MAX_KEY_DIGITS)) {
+      throw new Error(`key digits must be an integer from 1 to ${MAX_KEY_DIGITS}, got ${keyFormat.minimumDigits}`);
+    }
+    this.keyMinimumDigits = keyFormat.minimumDigits;
     this.keyPrefix = Buffer.from(keyPrefix, 'latin1');
     this.dataSize = dataSize;
     this.random = random;
@@ -55,8 +82,63 @@ export class RequestEncoder {
     this.keyPrefix.copy(this.keyScratch, 0);
     const maxKeyBytes = this.keyScratch.length + 24;
     const maxDataBytes = dataSize.maximum + 24;
-    this.compiled = templates.map((template) => compile(template, maxKeyBytes, maxDataBytes, this.fixedDataSegment, this.keyPrefix));
+    this.compiled = templates.map((template) => compile(template, maxKeyBytes, maxDataBytes, this.fixedDataSegment !== null));
     this.maxRequestBytes = Math.max(0, ...this.compiled.map((c) => c.maxBytes));
+    const imageCount = templates.length * IMAGES_PER_TEMPLATE;
+    this.images = new Array<Buffer | undefined>(imageCount).fill(undefined);
+    this.imageLength = new Int32Array(imageCount);
+    this.imageLastDigitAt = new Int32Array(imageCount);
+    this.imageVaryingDigits = new Int32Array(imageCount);
+    // Keys above MAX_IMAGE_KEY take the general path, so no image has more digits than it.
+    const varying = decimalDigits(Math.min(keyFormat.maximum, MAX_IMAGE_KEY));
+    for (let t = 0; t < templates.length; t++) {
+      if (!this.compiled[t].hasImages) continue;
+      for (let digits = this.keyMinimumDigits; digits <= Math.max(this.keyMinimumDigits, decimalDigits(MAX_IMAGE_KEY)); digits++) {
+        const { image, digitsAt } = requestImage(templates[t], this.fixedDataSegment, this.keyPrefix, digits);
+        const index = t * IMAGES_PER_TEMPLATE + digits;
+        this.images[index] = image;
+        this.imageLength[index] = image.length;
+        this.imageLastDigitAt[index] = digitsAt + digits - 1;
+        this.imageVaryingDigits[index] = Math.min(digits, varying);
+      }
+    }
+  }
+
+  /**
+   * The image index of the request for `templateIndex` and `keyNumber` (the template's whole request
+   * for the key's written length), or -1 when the template has no images or the key is above 31
+   * bits: encode that request with encodeWithKey. Requests with the same index have the same length
+   * and differ only in the key's digits (writeKey), so a batch rewritten in place over the previous
+   * one needs only the digits where the index at an offset did not change (BenchClient.fillPipeline).
+   */
+  imageFor(templateIndex: number, keyNumber: number): number {
+    if (!this.compiled[templateIndex].hasImages || keyNumber > MAX_IMAGE_KEY) return -1;
+    const digits = digitCount(keyNumber);
+    return templateIndex * IMAGES_PER_TEMPLATE + (digits > this.keyMinimumDigits ? digits : this.keyMinimumDigits);
+  }
+
+  /** Copies image `image` (from imageFor) to `offset`: the request with zeros for the key's digits. */
+  copyImage(target: Buffer, offset: number, image: number): void {
+    // One copy of the whole request (a memmove, where a byte loop cost more).
+    target.set(this.images[image] as Buffer, offset);
+  }
+
+  /**
+   * Writes `keyNumber`'s digits into the request of image `image` at `offset` (copied there by
+   * copyImage, or the same image's request with another key) and returns the offset after it. Only
+   * the digits that can differ between two keys are written: a zero-padded key's leading zeros come
+   * from the image.
+   */
+  writeKey(target: Buffer, offset: number, image: number, keyNumber: number): number {
+    const last = offset + this.imageLastDigitAt[image];
+    const stop = last - this.imageVaryingDigits[image];
+    let v = keyNumber;
+    for (let i = last; i > stop; i--) {
+      const quotient = (v / 10) | 0;
+      target[i] = 0x30 + v - quotient * 10;
+      v = quotient;
+    }
+    return offset + this.imageLength[image];
   }
 
   /**
@@ -66,25 +148,13 @@ export class RequestEncoder {
    * after the key were encoded once, and the key's digits go straight into the output.
    */
   encodeWithKey(target: Buffer, offset: number, templateIndex: number, keyNumber: number): number {
-    const compiled = this.compiled[templateIndex];
-    const images = compiled.keyImages;
-    if (images === null || keyNumber > 0x7fffffff) {
+    const image = this.imageFor(templateIndex, keyNumber);
+    if (image < 0) {
       this.formatKey(keyNumber);
       return this.encode(target, offset, templateIndex);
     }
-    const digits = digitCount(keyNumber);
-    const image = images[digits];
-    // One copy of the whole request (a memmove, where a byte loop cost more), then the digits.
-    target.set(image, offset);
-    const first = offset + compiled.keyDigitsAt[digits];
-    let v = keyNumber;
-    for (let i = first + digits - 1; i > first; i--) {
-      const quotient = (v / 10) | 0;
-      target[i] = 0x30 + v - quotient * 10;
-      v = quotient;
-    }
-    target[first] = 0x30 + v;
-    return offset + image.length;
+    this.copyImage(target, offset, image);
+    return this.writeKey(target, offset, image, keyNumber);
   }
 
   usesKey(templateIndex: number): boolean {
@@ -96,9 +166,13 @@ export class RequestEncoder {
     return this.compiled[templateIndex].maxBytes;
   }
 
-  /** Writes prefix + decimal key number into keyScratch and sets keyLength. */
+  /** Writes prefix + decimal key number (zero-padded to the minimum digits) into keyScratch and sets keyLength. */
   formatKey(keyNumber: number): void {
-    this.keyLength = writeDecimal(this.keyScratch, this.keyPrefix.length, keyNumber);
+    let position = this.keyPrefix.length;
+    if (this.keyMinimumDigits > 1) {
+      for (let zeros = this.keyMinimumDigits - decimalDigits(keyNumber); zeros > 0; zeros--) this.keyScratch[position++] = 0x30;
+    }
+    this.keyLength = writeDecimal(this.keyScratch, position, keyNumber);
   }
 
   /**
@@ -139,7 +213,7 @@ export class RequestEncoder {
   }
 }
 
-function compile(template: CommandTemplate, maxKeyBytes: number, maxDataBytes: number, fixedData: Buffer | null, keyPrefix: Buffer): CompiledTemplate {
+function compile(template: CommandTemplate, maxKeyBytes: number, maxDataBytes: number, fixedData: boolean): CompiledTemplate {
   // Literal runs (including the "*N" header) are merged into single segments.
   const kinds: number[] = [];
   const literals: Buffer[] = [];
@@ -167,14 +241,13 @@ function compile(template: CommandTemplate, maxKeyBytes: number, maxDataBytes: n
     maxBytes += argument.kind === 'key' ? maxKeyBytes : maxDataBytes;
   }
   flushLiteral();
-  return { kinds: Uint8Array.from(kinds), literals, usesKey, maxBytes, ...keyImages(template, fixedData, keyPrefix) };
-}
-
-/** The whole requests of a template with one key and no varying value, by key length (see keyImages). */
-function keyImages(template: CommandTemplate, fixedData: Buffer | null, keyPrefix: Buffer): { keyImages: Buffer[] | null; keyDigitsAt: number[] } {
   const keys = template.arguments.filter((argument) => argument.kind === 'key').length;
   const hasData = template.arguments.some((argument) => argument.kind === 'data');
-  if (keys !== 1 || (hasData && fixedData === null)) return { keyImages: null, keyDigitsAt: [] };
+  return { kinds: Uint8Array.from(kinds), literals, usesKey, maxBytes, hasImages: keys === 1 && (!hasData || fixedData) };
+}
+
+/** The whole request of a template with one key and no varying value, for keys of `digits` digits. */
+function requestImage(template: CommandTemplate, fixedData: Buffer | null, keyPrefix: Buffer, digits: number): { image: Buffer; digitsAt: number } {
   const parts: Buffer[][] = [[Buffer.from(`*${template.arguments.length}\r\n`, 'latin1')], []];
   let part = 0;
   for (const argument of template.arguments) {
@@ -184,14 +257,16 @@ function keyImages(template: CommandTemplate, fixedData: Buffer | null, keyPrefi
   }
   const head = Buffer.concat(parts[0]);
   const tail = Buffer.concat(parts[1]);
-  const images: Buffer[] = [Buffer.alloc(0)];
-  const digitsAt = [0];
-  for (let digits = 1; digits <= 10; digits++) {
-    const header = Buffer.from(`$${keyPrefix.length + digits}\r\n`, 'latin1');
-    images.push(Buffer.concat([head, header, keyPrefix, Buffer.alloc(digits, 0x30), Buffer.from('\r\n', 'latin1'), tail]));
-    digitsAt.push(head.length + header.length + keyPrefix.length);
-  }
-  return { keyImages: images, keyDigitsAt: digitsAt };
+  const header = Buffer.from(`$${keyPrefix.length + digits}\r\n`, 'latin1');
+  const image = Buffer.concat([head, header, keyPrefix, Buffer.alloc(digits, 0x30), Buffer.from('\r\n', 'latin1'), tail]);
+  return { image, digitsAt: head.length + header.length + keyPrefix.length };
+}
+
+/** Decimal digits of a non-negative safe integer. */
+function decimalDigits(value: number): number {
+  let digits = 1;
+  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+  return digits;
 }
 
 /** Decimal digits of a non-negative 31-bit integer. */

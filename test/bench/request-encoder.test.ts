@@ -38,9 +38,11 @@ describe('request encoder', () => {
       parseCommandTemplate('PING', 1),
       parseCommandTemplate('MSET __key__ __data__ __key__ __data__', 1),
     ];
-    for (const dataSize of [{ minimum: 3, maximum: 3 }, { minimum: 1, maximum: 40 }]) {
-      const viaKey = new RequestEncoder(templates, 'key:', dataSize, new SeededRandom(3));
-      const viaFormat = new RequestEncoder(templates, 'key:', dataSize, new SeededRandom(3));
+    // Zero-padded keys too (--key-digits), shorter and longer than the padding.
+    const formats = [undefined, { minimumDigits: 12, maximum: 2 ** 40 }, { minimumDigits: 3, maximum: 2 ** 40 }];
+    for (const [dataSize, keyFormat] of [{ minimum: 3, maximum: 3 }, { minimum: 1, maximum: 40 }].flatMap((size) => formats.map((format) => [size, format] as const))) {
+      const viaKey = new RequestEncoder(templates, 'key:', dataSize, new SeededRandom(3), keyFormat);
+      const viaFormat = new RequestEncoder(templates, 'key:', dataSize, new SeededRandom(3), keyFormat);
       const a = Buffer.alloc(512);
       const b = Buffer.alloc(512);
       // Every length of key number (the short way keeps one request image per length), and beyond 31 bits.
@@ -50,6 +52,7 @@ describe('request encoder', () => {
           viaFormat.formatKey(keyNumber);
           const endB = viaFormat.encode(b, 1, t);
           expect(a.toString('latin1', 1, endA)).toBe(b.toString('latin1', 1, endB));
+          if (t === 1) expect(a.toString('latin1', 1, endA)).toContain(`key:${String(keyNumber).padStart(keyFormat?.minimumDigits ?? 1, '0')}\r\n`);
           expect(endA - 1).toBeLessThanOrEqual(viaKey.maxBytes(t));
         }
       }

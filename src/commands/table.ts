@@ -97,12 +97,22 @@ function findIn(map: Map<string, CommandSpec>, name: string): CommandSpec | unde
   return map.get(name) ?? map.get(name.toLowerCase());
 }
 
+let memoName: string | undefined;
+let memoSpec: CommandSpec | undefined;
+
 // Resolves a request to its command: for containers with argv[1] present, to the subcommand
 // (undefined if there is no such subcommand, as in redis). `argv` is the whole request,
 // argv[0] being the command name. A container without argv[1] resolves to the container itself,
 // whose arity then fails, as in redis.
 export function lookupCommand(name: string, argv?: readonly string[]): CommandSpec | undefined {
+  // A pipeline repeats one command, and the parser hands its name over as the same string each time
+  // (request-parser.ts internName): a one-entry memo of a command without subcommands skips the Map.
+  if (name === memoName) return memoSpec;
   const spec = findIn(commandsByName, name);
+  if (spec !== undefined && spec.subcommands === undefined) {
+    memoName = name;
+    memoSpec = spec;
+  }
   if (spec === undefined || spec.subcommands === undefined || argv === undefined || argv.length < 2) return spec;
   return findIn(spec.subcommands, argv[1]);
 }

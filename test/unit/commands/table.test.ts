@@ -103,3 +103,14 @@ describe('pre-execution errors match redis-server 7.0.15', () => {
     }
   });
 });
+
+describe('lookupCommand: repeated lookups', () => {
+  it('answers each name and subcommand with its own spec, in any order', () => {
+    const sequence: Array<[string, string[] | undefined, string | undefined]> = [
+      ['GET', undefined, 'get'], ['GET', undefined, 'get'], ['set', undefined, 'set'], ['GET', undefined, 'get'],
+      ['CONFIG', ['CONFIG', 'GET', 'x'], 'config|get'], ['CONFIG', ['CONFIG', 'SET', 'x', 'y'], 'config|set'],
+      ['config', ['config', 'nosuch'], undefined], ['nosuch', undefined, undefined], ['nosuch', undefined, undefined], ['get', undefined, 'get'],
+    ];
+    for (const [name, argv, expected] of sequence) expect(lookupCommand(name, argv)?.name).toBe(expected);
+  });
+});

@@ -9,10 +9,13 @@ import { median } from './report-model.ts';
 // request (user + system time of each load-generator process, read from /proc: the parent's
 // cutime/cstime grow by exactly the CPU of each child it reaps, and the children run one at a time).
 //
-//   node bench/compare-redis-benchmark.ts [--rounds 5] [--clients 50] [--requests 400000] [--pipeline 16] [--keys 100000]
+//   node bench/compare-redis-benchmark.ts [--rounds 5] [--clients 50] [--requests 400000] [--pipeline 16] [--keys 100000] [--key-digits 12]
 //
 // redis-benchmark -t set,get runs SET then GET, each --requests in total; shoal bench runs the same
-// requests as a 1:1 mix with --requests/--clients per client of each command.
+// requests as a 1:1 mix with --requests/--clients per client of each command. redis-benchmark's -r
+// keys are key:__rand_int__ with 12 zero-padded digits (key:000000012345); shoal bench writes its
+// keys the same way (--key-digits 12), so both send requests of the same bytes. --key-digits 1 gives
+// shoal bench's own default, unpadded keys (key:12345, 7 bytes shorter per request).
 
 interface Measurement {
   opsPerSec: number;
@@ -114,7 +117,7 @@ async function runShoalBench(port: number, o: Options): Promise<Measurement> {
   const requests = 2 * o.requests;
   const { stdout, cpu } = await run(process.execPath, [
     cli, '-p', String(port), '-c', String(o.clients), '-n', String(requests / o.clients), '--pipeline', String(o.pipeline),
-    '--ratio', '1:1', '--key-minimum', '0', '--key-maximum', String(o.keys - 1), '--data-size', '3', '--quiet',
+    '--ratio', '1:1', '--key-minimum', '0', '--key-maximum', String(o.keys - 1), '--key-digits', String(o.keyDigits), '--data-size', '3', '--quiet',
   ]);
   const totals = parseTotalsRow(stdout);
   if (totals.errors > 0) throw new Error(`shoal bench saw ${totals.errors} errors`);
@@ -134,10 +137,11 @@ interface Options {
   requests: number;
   pipeline: number;
   keys: number;
+  keyDigits: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { rounds: 5, clients: 50, requests: 400_000, pipeline: 16, keys: 100_000 };
+  const options: Options = { rounds: 5, clients: 50, requests: 400_000, pipeline: 16, keys: 100_000, keyDigits: 12 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '') as keyof Options;
     if (!(key in options)) throw new Error(`unknown option ${argv[i]}`);
@@ -154,7 +158,7 @@ function describe(m: Measurement): string {
   return `${m.opsPerSec.toFixed(0)} ops/s ${cpuPerRequest(m).toFixed(3)} us CPU/req (user ${userPerRequest(m).toFixed(3)} + sys ${systemPerRequest(m).toFixed(3)})`;
 }
 
-const options = parseArgs(process.argv.slice(2));
+const options = parseArgs(process.argv.slice(2).map((arg) => arg.replace(/^--key-digits$/, '--keyDigits')));
 const port = await freePort();
 const stopRedis = await startRedis(port);
 // The redis-server is ours: stop it when the comparison is interrupted too.
@@ -165,7 +169,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 // Other work on the machine inflates both tools' CPU per request (caches, hyper-threads): say how busy it was.
-console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}; shoal bench --key-digits ${options.keyDigits}`);
 const rows: { round: number; redisBenchmark: Measurement; shoalBench: Measurement }[] = [];
 try {
   // One unrecorded shoal bench run warms Node's compile cache, as any second run would find it.

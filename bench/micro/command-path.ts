@@ -7,7 +7,7 @@
 //   node bench/micro/command-path.ts [get|set|mixed|<type test>] [pipeline=16] [batches=50000]
 //
 // A type test is one of redis-benchmark's data-type tests with its exact requests (fixed keys, as
-// it sends them without -r), and hset-r (random fields, as with -r): lpush rpush lpop rpop sadd hset spop zadd zpopmin lrange_100. LPOP, RPOP
+// it sends them without -r), and hset-r (random fields, as with -r): lpush rpush lpop rpop sadd hset spop zadd zpopmin lrange_100 mset. LPOP, RPOP
 // and LRANGE run on a list filled first (and refilled between rounds); SPOP and ZPOPMIN find no key,
 // as they mostly do in redis-benchmark, whose SADD and ZADD add one member.
 
@@ -92,6 +92,7 @@ const TYPE_TESTS: Record<string, string[]> = {
   zadd: ['ZADD', 'myzset', '0', 'element:__rand_int__'],
   zpopmin: ['ZPOPMIN', 'myzset'],
   lrange_100: ['LRANGE', 'mylist', '0', '99'],
+  mset: ['MSET', ...new Array<string[]>(10).fill(['key:__rand_int__', 'VXK']).flat()],
 };
 
 /** What a pop test pops from: filled with enough members before each round. */

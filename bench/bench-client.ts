@@ -126,8 +126,7 @@ export class BenchClient implements ConnectionOwner {
     // prebuilt batch: a request at the offset where the previous batch had a request of the same
     // image (template and key length) needs only its key digits, not a copy of the whole request.
     const layoutSlots = start === 0 ? connection.layoutSlots : 0;
-    const slotStart = connection.slotStart;
-    const slotImage = connection.slotImage;
+    const slots = connection.slots;
     for (let i = 0; i < count; i++) {
       const templateIndex = schedule[scheduleIndex];
       scheduleIndex = scheduleIndex + 1 === schedule.length ? 0 : scheduleIndex + 1;
@@ -137,11 +136,11 @@ export class BenchClient implements ConnectionOwner {
       if (image < 0) {
         end = encoder.encodeWithKey(out, outEnd, templateIndex, keyNumber);
       } else {
-        if (i >= layoutSlots || slotStart[i] !== outEnd || slotImage[i] !== image) encoder.copyImage(out, outEnd, image);
+        if (i >= layoutSlots || slots[2 * i] !== outEnd || slots[2 * i + 1] !== image) encoder.copyImage(out, outEnd, image);
         end = encoder.writeKey(out, outEnd, image, keyNumber);
       }
-      slotStart[i] = outEnd;
-      slotImage[i] = image;
+      slots[2 * i] = outEnd;
+      slots[2 * i + 1] = image;
       connection.pushUnrouted(templateIndex, now, end - outEnd);
       outEnd = end;
     }

@@ -10,6 +10,11 @@ import { TcpConnection, WRITE_DONE, type TcpEvents } from './tcp-connection.ts';
 export const ENTRY_SETUP = -1;
 export const ENTRY_ASKING = -2;
 
+/** Numbers per in-flight request in BenchConnection.entries: template, send time, request bytes. */
+const ENTRY_FIELDS = 3;
+/** Numbers per template in BenchConnection.groups: replies, request bytes, reply bytes. */
+const GROUP_FIELDS = 3;
+
 /** Called by the connection; implemented by BenchClient. */
 export interface ConnectionOwner {
   /** `count` successful replies to requests of one template sent at `sentAt`, read at `connection.now`. */
@@ -59,20 +64,21 @@ export class BenchConnection implements ReplySink, TcpEvents {
   /** Set when requests were appended and not yet flushed (cluster clients flush several connections). */
   dirty = false;
   /**
-   * What `out` holds from its start: the offset and request image (RequestEncoder.imageFor, -1 for
-   * none) of each of the first `layoutSlots` requests of the last batch BenchClient.fillPipeline
-   * wrote there, which rewrites only the keys of a request whose offset and image are unchanged.
-   * 0 when anything else was written there since, or the buffer was replaced.
+   * What `out` holds from its start: the offset (slots[2i]) and request image (slots[2i + 1];
+   * RequestEncoder.imageFor, -1 for none) of each of the first `layoutSlots` requests of the last
+   * batch BenchClient.fillPipeline wrote there, which rewrites only the keys of a request whose offset
+   * and image are unchanged. 0 when anything else was written there since, or the buffer was replaced.
    */
-  readonly slotStart: Int32Array;
-  readonly slotImage: Int32Array;
+  readonly slots: Int32Array;
   layoutSlots = 0;
-  // In-flight ring.
-  private entryTemplate: Int32Array;
-  private entrySentAt: Float64Array;
+  // In-flight ring: ENTRY_FIELDS numbers per request in one array (template, send time, request
+  // bytes), so a batch's bookkeeping touches one typed array per connection, not one per field
+  // (with 50 connections, the arrays' headers and data did not stay in the cache).
+  private entries: Float64Array;
+  /** Ring capacity (a power of two) - 1. */
+  private mask: number;
+  /** Key number and MOVED/ASK redirections already followed, per ring slot: read only in cluster mode. */
   private entryKey: Float64Array;
-  private entryTxBytes: Int32Array;
-  /** MOVED/ASK redirections the request has already followed (cluster mode). */
   private entryRedirects: Uint8Array;
   private head = 0;
   inFlight = 0;
@@ -81,9 +87,8 @@ export class BenchConnection implements ReplySink, TcpEvents {
   // end of each read. One recording per group instead of one per reply; per template, as a 1:1
   // SET/GET mix alternates them within a batch.
   private groupSentAt = Number.NaN;
-  private readonly groupCount: Float64Array;
-  private readonly groupTxBytes: Float64Array;
-  private readonly groupRxBytes: Float64Array;
+  /** Per template: count, request bytes, reply bytes (GROUP_FIELDS numbers each). */
+  private readonly groups: Float64Array;
   private pendingSetup = 0;
   /** Receive time (performance.now()) of the chunk being read. */
   now = 0;
@@ -93,20 +98,16 @@ export class BenchConnection implements ReplySink, TcpEvents {
 
   constructor(owner: ConnectionOwner, nodeIndex: number, host: string, port: number, setupCommands: Buffer[], readerName: ReplyReaderName, capacity: number, templateCount: number) {
     this.owner = owner;
-    this.groupCount = new Float64Array(templateCount);
-    this.groupTxBytes = new Float64Array(templateCount);
-    this.groupRxBytes = new Float64Array(templateCount);
+    this.groups = new Float64Array(templateCount * GROUP_FIELDS);
     this.nodeIndex = nodeIndex;
     this.address = `${host}:${port}`;
     let size = 16;
     while (size < capacity) size *= 2;
-    this.entryTemplate = new Int32Array(size);
-    this.entrySentAt = new Float64Array(size);
+    this.entries = new Float64Array(size * ENTRY_FIELDS);
+    this.mask = size - 1;
     this.entryKey = new Float64Array(size);
-    this.entryTxBytes = new Int32Array(size);
     this.entryRedirects = new Uint8Array(size);
-    this.slotStart = new Int32Array(size);
-    this.slotImage = new Int32Array(size);
+    this.slots = new Int32Array(size * 2);
     this.reader = createReplyReader(readerName, this);
     for (const command of setupCommands) {
       this.ensureSpace(command.length);
@@ -132,12 +133,13 @@ export class BenchConnection implements ReplySink, TcpEvents {
 
   /** Records a request just appended to the output buffer. */
   push(templateIndex: number, sentAt: number, keyNumber: number, txBytes: number, redirects: number): void {
-    if (this.inFlight === this.entryTemplate.length) this.growRing();
-    const slot = (this.head + this.inFlight) & (this.entryTemplate.length - 1);
-    this.entryTemplate[slot] = templateIndex;
-    this.entrySentAt[slot] = sentAt;
+    if (this.inFlight > this.mask) this.growRing();
+    const slot = (this.head + this.inFlight) & this.mask;
+    const entry = slot * ENTRY_FIELDS;
+    this.entries[entry] = templateIndex;
+    this.entries[entry + 1] = sentAt;
+    this.entries[entry + 2] = txBytes;
     this.entryKey[slot] = keyNumber;
-    this.entryTxBytes[slot] = txBytes;
     this.entryRedirects[slot] = redirects;
     this.inFlight++;
   }
@@ -147,11 +149,12 @@ export class BenchConnection implements ReplySink, TcpEvents {
    * are read only to follow a MOVED/ASK reply, so they are not stored.
    */
   pushUnrouted(templateIndex: number, sentAt: number, txBytes: number): void {
-    if (this.inFlight === this.entryTemplate.length) this.growRing();
-    const slot = (this.head + this.inFlight) & (this.entryTemplate.length - 1);
-    this.entryTemplate[slot] = templateIndex;
-    this.entrySentAt[slot] = sentAt;
-    this.entryTxBytes[slot] = txBytes;
+    if (this.inFlight > this.mask) this.growRing();
+    const entry = ((this.head + this.inFlight) & this.mask) * ENTRY_FIELDS;
+    const entries = this.entries;
+    entries[entry] = templateIndex;
+    entries[entry + 1] = sentAt;
+    entries[entry + 2] = txBytes;
     this.inFlight++;
   }
 
@@ -213,22 +216,26 @@ export class BenchConnection implements ReplySink, TcpEvents {
   private completeHead(rxBytes: number, errorMessage: string | null): void {
     if (this.inFlight === 0) throw new Error(`protocol error: a reply from ${this.address} without a request`);
     const slot = this.head;
-    const templateIndex = this.entryTemplate[slot];
-    this.head = (slot + 1) & (this.entryTemplate.length - 1);
+    const entries = this.entries;
+    const entry = slot * ENTRY_FIELDS;
+    const templateIndex = entries[entry];
+    this.head = (slot + 1) & this.mask;
     this.inFlight--;
     if (templateIndex >= 0) {
       if (errorMessage === null) {
-        const sentAt = this.entrySentAt[slot];
+        const sentAt = entries[entry + 1];
         if (sentAt !== this.groupSentAt) {
           this.flushGroups();
           this.groupSentAt = sentAt;
         }
-        this.groupCount[templateIndex]++;
-        this.groupTxBytes[templateIndex] += this.entryTxBytes[slot];
-        this.groupRxBytes[templateIndex] += rxBytes;
+        const group = templateIndex * GROUP_FIELDS;
+        const groups = this.groups;
+        groups[group]++;
+        groups[group + 1] += entries[entry + 2];
+        groups[group + 2] += rxBytes;
         return;
       }
-      this.owner.onRequestDone(this, templateIndex, this.entrySentAt[slot], this.entryKey[slot], this.entryTxBytes[slot], rxBytes, this.entryRedirects[slot], errorMessage);
+      this.owner.onRequestDone(this, templateIndex, entries[entry + 1], this.entryKey[slot], entries[entry + 2], rxBytes, this.entryRedirects[slot], errorMessage);
     } else if (templateIndex === ENTRY_SETUP) {
       if (errorMessage !== null) {
         this.owner.onSetupError(this, errorMessage);
@@ -242,38 +249,34 @@ export class BenchConnection implements ReplySink, TcpEvents {
 
   /** Hands every pending group over (see groupSentAt). */
   private flushGroups(): void {
-    for (let i = 0; i < this.groupCount.length; i++) {
-      const count = this.groupCount[i];
+    const groups = this.groups;
+    for (let group = 0, templateIndex = 0; group < groups.length; group += GROUP_FIELDS, templateIndex++) {
+      const count = groups[group];
       if (count === 0) continue;
-      const txBytes = this.groupTxBytes[i];
-      const rxBytes = this.groupRxBytes[i];
-      this.groupCount[i] = 0;
-      this.groupTxBytes[i] = 0;
-      this.groupRxBytes[i] = 0;
-      this.owner.onRequestsDone(this, i, this.groupSentAt, count, txBytes, rxBytes);
+      const txBytes = groups[group + 1];
+      const rxBytes = groups[group + 2];
+      groups[group] = 0;
+      groups[group + 1] = 0;
+      groups[group + 2] = 0;
+      this.owner.onRequestsDone(this, templateIndex, this.groupSentAt, count, txBytes, rxBytes);
     }
   }
 
   private growRing(): void {
-    const size = this.entryTemplate.length;
-    const template = new Int32Array(size * 2);
-    const sentAt = new Float64Array(size * 2);
+    const size = this.mask + 1;
+    const entries = new Float64Array(size * 2 * ENTRY_FIELDS);
     const key = new Float64Array(size * 2);
-    const tx = new Int32Array(size * 2);
     const redirects = new Uint8Array(size * 2);
     for (let i = 0; i < this.inFlight; i++) {
-      const from = (this.head + i) & (size - 1);
-      template[i] = this.entryTemplate[from];
-      sentAt[i] = this.entrySentAt[from];
+      const from = (this.head + i) & this.mask;
+      entries.set(this.entries.subarray(from * ENTRY_FIELDS, (from + 1) * ENTRY_FIELDS), i * ENTRY_FIELDS);
       key[i] = this.entryKey[from];
-      tx[i] = this.entryTxBytes[from];
       redirects[i] = this.entryRedirects[from];
     }
-    this.entryTemplate = template;
-    this.entrySentAt = sentAt;
+    this.entries = entries;
     this.entryKey = key;
-    this.entryTxBytes = tx;
     this.entryRedirects = redirects;
+    this.mask = size * 2 - 1;
     this.head = 0;
   }
 
@@ -307,7 +310,7 @@ export class BenchConnection implements ReplySink, TcpEvents {
     this.lost = true;
     let lostRequests = 0;
     for (let i = 0; i < this.inFlight; i++) {
-      if (this.entryTemplate[(this.head + i) & (this.entryTemplate.length - 1)] >= 0) lostRequests++;
+      if (this.entries[((this.head + i) & this.mask) * ENTRY_FIELDS] >= 0) lostRequests++;
     }
     this.inFlight = 0;
     this.owner.onConnectionLost(this, reason, lostRequests);

@@ -10,7 +10,27 @@
  * REPLY:   [0 len u32][4 kind u8][8 reqId u32][12 RESP bytes...]
  * PORTED:  [0 len u32][4 kind u8][8 portSeq u32]
  */
-import { latin1Slice, latin1Write } from '../resp/latin1.ts';
+import { latin1Short, latin1Write } from '../resp/latin1.ts';
+
+// Every hop between workers encodes and decodes a frame, so its fields are written and read with
+// plain byte operations and short arguments and replies are copied by loops: Buffer's
+// writeUInt32LE / readUInt32LE are checked JS calls, and latin1Write / latin1Slice / subarray a
+// native call or a new view each (perf put them at ~5% of a worker's CPU with half the commands
+// hopping).
+
+/** Arguments and replies up to this many bytes are copied by a JavaScript loop. */
+const SHORT_COPY = 32;
+
+function writeU32(buf: Buffer, value: number, at: number): void {
+  buf[at] = value;
+  buf[at + 1] = value >>> 8;
+  buf[at + 2] = value >>> 16;
+  buf[at + 3] = value >>> 24;
+}
+
+function readU32(buf: Buffer, at: number): number {
+  return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0;
+}
 export const FRAME_REQUEST = 1;
 export const FRAME_REPLY = 2;
 export const FRAME_PORTED = 3;
@@ -45,27 +65,33 @@ export function encodeRequest(
   buf[offset + 5] = db;
   buf[offset + 6] = resp;
   buf[offset + 7] = flags;
-  buf.writeUInt32LE(reqId >>> 0, offset + 8);
-  buf.writeUInt32LE(txId >>> 0, offset + 12);
+  writeU32(buf, reqId >>> 0, offset + 8);
+  writeU32(buf, txId >>> 0, offset + 12);
   buf.writeDoubleLE(clientId, offset + 16);
-  buf.writeUInt32LE(argv.length, offset + 24);
+  writeU32(buf, argv.length, offset + 24);
   let pos = offset + REQUEST_HEADER;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    buf.writeUInt32LE(arg.length, pos);
+    const length = arg.length;
+    writeU32(buf, length, pos);
     pos += 4;
-    if (arg.length > 0) pos += latin1Write(buf, arg, pos);
+    if (length <= SHORT_COPY) {
+      for (let j = 0; j < length; j++) buf[pos + j] = arg.charCodeAt(j);
+      pos += length;
+    } else {
+      pos += latin1Write(buf, arg, pos);
+    }
   }
 }
 
 export function decodeRequest(buf: Buffer, offset: number, from: number): Request {
-  const argc = buf.readUInt32LE(offset + 24);
+  const argc = readU32(buf, offset + 24);
   const argv = new Array<string>(argc);
   let pos = offset + REQUEST_HEADER;
   for (let i = 0; i < argc; i++) {
-    const len = buf.readUInt32LE(pos);
+    const len = readU32(buf, pos);
     pos += 4;
-    argv[i] = len === 0 ? '' : latin1Slice(buf, pos, pos + len);
+    argv[i] = latin1Short(buf, pos, pos + len);
     pos += len;
   }
   return {
@@ -73,8 +99,8 @@ export function decodeRequest(buf: Buffer, offset: number, from: number): Reques
     db: buf[offset + 5]!,
     resp: buf[offset + 6] === 3 ? 3 : 2,
     flags: buf[offset + 7]!,
-    reqId: buf.readUInt32LE(offset + 8),
-    txId: buf.readUInt32LE(offset + 12),
+    reqId: readU32(buf, offset + 8),
+    txId: readU32(buf, offset + 12),
     clientId: buf.readDoubleLE(offset + 16),
     argv,
   };
@@ -82,6 +108,11 @@ export function decodeRequest(buf: Buffer, offset: number, from: number): Reques
 
 export function encodeReply(buf: Buffer, offset: number, reqId: number, bytes: Uint8Array, start: number, end: number): void {
   buf[offset + 4] = FRAME_REPLY;
-  buf.writeUInt32LE(reqId >>> 0, offset + 8);
-  buf.set(bytes.subarray(start, end), offset + REPLY_HEADER);
+  writeU32(buf, reqId >>> 0, offset + 8);
+  const at = offset + REPLY_HEADER;
+  if (end - start <= SHORT_COPY) {
+    for (let i = start; i < end; i++) buf[at + i - start] = bytes[i]!;
+  } else {
+    buf.set(bytes.subarray(start, end), at);
+  }
 }

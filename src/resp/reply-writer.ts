@@ -294,6 +294,20 @@ export class ReplyWriter {
     this.pos += b.length;
   }
 
+  /** raw() of the bytes [start, end) of b, without a view of them (a short range is copied by a loop). */
+  rawRange(b: Uint8Array, start: number, end: number): void {
+    const length = end - start;
+    this.ensure(length);
+    const buf = this.buf;
+    if (length <= 32) {
+      let pos = this.pos;
+      for (let i = start; i < end; i++) buf[pos++] = b[i]!;
+    } else {
+      buf.set(b.subarray(start, end), this.pos);
+    }
+    this.pos += length;
+  }
+
   /**
    * Returns the pending bytes [0, pos) as a Buffer that stays valid after later writes, and empties
    * the writer. Small batches are copied out (the copy is cheap and the writer keeps its warm

@@ -241,7 +241,7 @@ export class Connection {
   storeSlotBytes(slot: ReplySlot, bytes: Buffer, start: number, end: number): void {
     const arena = this.slotArena;
     slot.start = arena.pos;
-    arena.raw(bytes.subarray(start, end));
+    arena.rawRange(bytes, start, end);
     slot.end = arena.pos;
   }
 

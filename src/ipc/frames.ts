@@ -10,7 +10,8 @@
  * REPLY:   [0 len u32][4 kind u8][8 reqId u32][12 RESP bytes...]
  * PORTED:  [0 len u32][4 kind u8][8 portSeq u32]
  */
-import { latin1Short, latin1Write } from '../resp/latin1.ts';
+import { latin1Slice, latin1Write } from '../resp/latin1.ts';
+import { INTERN_MAX, internArg, internName } from '../resp/intern.ts';
 
 // Every hop between workers encodes and decodes a frame, so its fields are written and read with
 // plain byte operations and short arguments and replies are copied by loops: Buffer's
@@ -91,7 +92,8 @@ export function decodeRequest(buf: Buffer, offset: number, from: number): Reques
   for (let i = 0; i < argc; i++) {
     const len = readU32(buf, pos);
     pos += 4;
-    argv[i] = latin1Short(buf, pos, pos + len);
+    // The receiving worker's commands repeat too (a hot key owned here): same strings as its parser.
+    argv[i] = len > INTERN_MAX ? latin1Slice(buf, pos, pos + len) : i === 0 ? internName(buf, pos, len) : internArg(buf, pos, len);
     pos += len;
   }
   return {

@@ -11,7 +11,8 @@
 //   at once so the rest of it is appended without reallocation: O(n) for a 512MB value.
 
 import { constants as bufferConstants } from 'node:buffer';
-import { latin1Short, latin1Slice } from './latin1.ts';
+import { latin1Slice } from './latin1.ts';
+import { INTERN_MAX, internArg, internName } from './intern.ts';
 import { splitArgs } from './split-args.ts';
 import { ProtocolError } from './protocol-error.ts';
 
@@ -557,7 +558,6 @@ export class RequestParser {
   }
 }
 
-const INTERN_MAX = 24;
 /** What peekName() found. */
 export const PEEK_NONE = 0;
 export const PEEK_GET = 1;
@@ -570,65 +570,6 @@ const PEEK_ARG_MAX = 4096;
 const PEEK_MSET_PAIRS = 64;
 /** Redis too preallocates argv for at most 1024 arguments before they arrive. */
 const PREALLOCATE_MAX = 1024;
-const internSlots: Array<string | undefined> = new Array(256);
-
-/** A string for the bytes [start, start+len) taken from a small cache of recent command names. */
-/**
- * Recent short arguments (keys, members, small values), by a hash of a few of their bytes: a request
- * that repeats one (a hot key, a queue, a counter) gets the same string back instead of a new one,
- * with V8's hash of it already computed for the Map lookups that follow, and the keyspace's one-entry
- * slot memo (keyHashSlot) hit by identity. A miss costs the hash, a byte or two compared (backwards:
- * keys of one pattern differ at their end) and remembering the new string, ~20-40 ns; so when few
- * arguments repeat (random keys), interning pauses for INTERN_PAUSE arguments after each sample of
- * INTERN_SAMPLE in which fewer than a quarter were found.
- */
-const argSlots = new Array<string | undefined>(1024).fill(undefined);
-const INTERN_SAMPLE = 256;
-const INTERN_PAUSE = 4096;
-let internTried = 0;
-let internFound = 0;
-let internPaused = 0;
-
-function internArg(buf: Buffer, start: number, len: number): string {
-  if (internPaused > 0) {
-    internPaused--;
-    return latin1Short(buf, start, start + len);
-  }
-  if (++internTried === INTERN_SAMPLE) {
-    if (internFound < INTERN_SAMPLE / 4) internPaused = INTERN_PAUSE;
-    internTried = 0;
-    internFound = 0;
-  }
-  if (len === 0) return '';
-  const last = start + len - 1;
-  const slot = (len * 31 + buf[start]! * 7 + buf[last]! * 131 + buf[last - (len >> 1)]! * 17 + (len > 1 ? buf[last - 1]! * 1031 : 0)) & 1023;
-  const cached = argSlots[slot];
-  if (cached !== undefined && cached.length === len) {
-    let i = len - 1;
-    while (i >= 0 && cached.charCodeAt(i) === buf[start + i]) i--;
-    if (i < 0) {
-      internFound++;
-      return cached;
-    }
-  }
-  const arg = latin1Short(buf, start, start + len);
-  argSlots[slot] = arg;
-  return arg;
-}
-
-function internName(buf: Buffer, start: number, len: number): string {
-  const slot = (len * 31 + buf[start]! * 7 + buf[start + len - 1]! * 3 + (len > 2 ? buf[start + 1]! : 0)) & 255;
-  const cached = internSlots[slot];
-  if (cached !== undefined && cached.length === len) {
-    let i = 0;
-    while (i < len && cached.charCodeAt(i) === buf[start + i]) i++;
-    if (i === len) return cached;
-  }
-  const name = latin1Slice(buf, start, start + len);
-  internSlots[slot] = name;
-  return name;
-}
-
 /** Redis formats the offending byte with %c, then replaces CR and LF with spaces in error replies. */
 function expectedDollarMessage(c: number): string {
   const shown = c === CR || c === LF ? ' ' : String.fromCharCode(c);

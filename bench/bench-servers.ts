@@ -59,14 +59,16 @@ export async function waitForPing(port: number): Promise<void> {
 
 /**
  * Starts 'redis' (redis-server) or 'shoal' with `threads` workers, without persistence, on a free
- * port; `extra` directives follow the common ones (e.g. --dir, --replicaof).
+ * port; `extra` directives follow the common ones (e.g. --dir, --replicaof). `cpus` (a taskset CPU
+ * list such as "1") keeps the server and all its threads on those CPUs.
  */
-export async function startServer(name: string, threads: number, extra: readonly string[] = []): Promise<Server> {
+export async function startServer(name: string, threads: number, extra: readonly string[] = [], cpus: string | null = null): Promise<Server> {
   const port = await freePort();
   const common = ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1', ...extra];
-  const child = name === 'redis'
-    ? spawn('redis-server', common, { stdio: 'ignore' })
-    : spawn(process.execPath, [`${ROOT}src/main.ts`, ...common, '--threads', String(threads)], { stdio: 'ignore' });
+  const command = name === 'redis' ? ['redis-server', ...common] : [process.execPath, `${ROOT}src/main.ts`, ...common, '--threads', String(threads)];
+  // taskset execs the server, so the child's pid (read for CPU time) is the server's own.
+  const argv = cpus === null ? command : ['taskset', '-c', cpus, ...command];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
   await waitForPing(port);
   return { name, port, child };
 }

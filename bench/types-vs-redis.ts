@@ -12,8 +12,11 @@
 // throughput, and where the server is the bottleneck throughput follows it. The LRANGE tests'
 // figures include the LPUSH fill redis-benchmark runs before them (the same work on both servers).
 //
+// --pin runs each server on CPU 1 and redis-benchmark on CPU 0 (taskset): left to the scheduler, the
+// two sometimes share a core while the other idles, which moved single rounds by ±30% for either server.
+//
 //   node bench/types-vs-redis.ts [--rounds 3] [--requests 200000] [--clients 50] [--pipeline 16]
-//                                [--tests lpush,lpop,...] [--threads 1,2] [--cpu-per-test] [--json-out file]
+//                                [--tests lpush,lpop,...] [--threads 1,2] [--cpu-per-test] [--pin] [--json-out file]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,6 +30,8 @@ interface Options {
   tests: string[];
   threads: number[];
   cpuPerTest: boolean;
+  /** --pin: each server on CPU 1 and redis-benchmark on CPU 0, so that they never share a core. */
+  pin: boolean;
   jsonOut: string | null;
 }
 
@@ -34,12 +39,13 @@ const DEFAULT_TESTS = 'lpush,lpop,rpush,rpop,sadd,hset,spop,zadd,zpopmin,lrange_
 
 function parseOptions(argv: string[]): Options {
   const options: Options = {
-    rounds: 3, requests: 200_000, clients: 50, pipeline: 16, tests: DEFAULT_TESTS.split(','), threads: [1], cpuPerTest: false, jsonOut: null,
+    rounds: 3, requests: 200_000, clients: 50, pipeline: 16, tests: DEFAULT_TESTS.split(','), threads: [1], cpuPerTest: false, pin: false, jsonOut: null,
   };
   for (let i = 0; i < argv.length; i += 2) {
     const value = argv[i + 1] ?? '';
     switch (argv[i]) {
       case '--cpu-per-test': options.cpuPerTest = true; i--; break;
+      case '--pin': options.pin = true; i--; break;
       case '--rounds': options.rounds = Number(value); break;
       case '--requests': options.requests = Number(value); break;
       case '--clients': options.clients = Number(value); break;
@@ -59,6 +65,10 @@ function parseOptions(argv: string[]): Options {
 
 
 
+/** --pin's CPUs: redis-benchmark on one, the server under test on the other (of this 2-core machine). */
+const CLIENT_CPU = '0';
+const SERVER_CPU = '1';
+
 /** The CSV's test name up to its first space: "LRANGE_100 (first 100 elements)" -> "LRANGE_100". */
 function shortName(name: string): string {
   return name.startsWith('LPUSH (') ? 'LPUSH (for LRANGE)' : name.split(' ')[0]!;
@@ -71,10 +81,13 @@ function runBenchmark(server: Server, options: Options, flushFirst = true): { rp
     if (!flush.stdout.startsWith('OK')) throw new Error(`FLUSHALL on ${server.name}: ${flush.stdout}${flush.stderr}`);
   }
   const before = cpuSeconds(server.child.pid!);
-  const result = spawnSync('redis-benchmark', [
+  const args = [
     '-p', String(server.port), '-t', options.tests.join(','), '-n', String(options.requests),
     '-c', String(options.clients), '-P', String(options.pipeline), '--csv',
-  ], { encoding: 'utf8' });
+  ];
+  const result = options.pin
+    ? spawnSync('taskset', ['-c', CLIENT_CPU, 'redis-benchmark', ...args], { encoding: 'utf8' })
+    : spawnSync('redis-benchmark', args, { encoding: 'utf8' });
   const cpu = cpuSeconds(server.child.pid!) - before;
   const rps = new Map<string, number>();
   for (const line of result.stdout.split('\n')) {
@@ -96,8 +109,9 @@ async function cpuPerTest(options: Options): Promise<void> {
   const rank = (t: string): number => (order.indexOf(t) + order.length + 1) % (order.length + 1);
   options = { ...options, tests: [...options.tests].sort((a, b) => rank(a) - rank(b)) };
   for (const threads of options.threads) {
-    const redis = await startServer('redis', 1);
-    const shoal = await startServer('shoal', threads);
+    const cpus = options.pin ? SERVER_CPU : null;
+    const redis = await startServer('redis', 1, [], cpus);
+    const shoal = await startServer('shoal', threads, [], cpus);
     try {
       const perRound = new Map<string, Array<{ redis: number; shoal: number }>>();
       // One uncounted pass first: shoal's first requests run before V8 has optimized the paths.
@@ -152,8 +166,9 @@ async function main(): Promise<void> {
   const rows: Array<{ test: string; threads: number; redisRps: number; shoalRps: number; ratio: number; ratios: number[] }> = [];
   const cpuRows: Array<{ threads: number; redisCpu: number; shoalCpu: number }> = [];
   for (const threads of options.threads) {
-    const redis = await startServer('redis', 1);
-    const shoal = await startServer('shoal', threads);
+    const cpus = options.pin ? SERVER_CPU : null;
+    const redis = await startServer('redis', 1, [], cpus);
+    const shoal = await startServer('shoal', threads, [], cpus);
     try {
       const rounds: Array<Map<string, { rps: Map<string, number>; cpu: number }>> = [];
       // One uncounted pass first, as --cpu-per-test does: shoal's first requests of each command run

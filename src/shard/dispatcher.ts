@@ -84,6 +84,8 @@ export class Dispatcher {
   /** The last FAST command that ran since the clock was read, and its connection (null: none). */
   private untimed: string[] | null = null;
   private untimedConn: Connection | null = null;
+  /** The commandstats of every FAST command run since the clock was read: they share its time. */
+  private readonly untimedStats: Array<[number, number, number, number]> = [];
 
   /**
    * Before a connection's batch of requests: most of dispatch()'s checks depend on state that only a
@@ -98,7 +100,7 @@ export class Dispatcher {
 
   endBatch(): void {
     this.plainConn = null;
-    if (this.untimed !== null) this.settleUntimed();
+    if (this.untimedStats.length > 0) this.settleUntimed();
   }
 
   /**
@@ -107,10 +109,15 @@ export class Dispatcher {
    * command starts, so its own duration covers only itself.
    */
   private settleUntimed(): void {
-    const argv = this.untimed!;
-    const conn = this.untimedConn!;
+    const argv = this.untimed;
+    const conn = this.untimedConn;
+    const stats = this.untimedStats;
     const ms = this.commandEnded(this.clock);
-    if (this.shard.slowlogTakes(ms)) this.shard.slowlogRecord(conn, argv, ms);
+    // commandstats usec: the reading's time in equal shares (a batch's FAST commands are alike).
+    const usec = (ms * 1000) / stats.length;
+    for (let i = 0; i < stats.length; i++) stats[i]![1] += usec;
+    stats.length = 0;
+    if (argv !== null && this.shard.slowlogTakes(ms)) this.shard.slowlogRecord(conn!, argv, ms);
   }
 
   /**
@@ -139,17 +146,21 @@ export class Dispatcher {
           conn.client.lastCommand = spec.name;
           if (this.untimedFast && (spec.flags & CommandFlag.FAST) !== 0) {
             this.routeKeyed(conn, argv, spec, handler, conn.reply, route.singleKey);
-            if (!this.blockedHere && (spec.flags & CommandFlag.SKIP_SLOWLOG) === 0) {
-              this.untimed = argv;
-              this.untimedConn = conn;
+            if (!this.blockedHere) {
+              this.untimedStats.push(route.stats);
+              if ((spec.flags & CommandFlag.SKIP_SLOWLOG) === 0) {
+                this.untimed = argv;
+                this.untimedConn = conn;
+              }
             }
             this.blockedHere = false;
             return;
           }
-          if (this.untimed !== null) this.settleUntimed();
+          if (this.untimedStats.length > 0) this.settleUntimed();
           const started = this.clock;
           this.routeKeyed(conn, argv, spec, handler, conn.reply, route.singleKey);
           const ms = this.commandEnded(started);
+          route.stats[1] += ms * 1000;
           if (!this.blockedHere && (spec.flags & CommandFlag.SKIP_SLOWLOG) === 0) this.shard.slowlogRecord(conn, argv, ms);
           this.blockedHere = false;
           return;
@@ -157,7 +168,7 @@ export class Dispatcher {
       }
       // Anything else (connection commands, errors) goes through every check; it may change the
       // state the batch was judged plain on.
-      if (this.untimed !== null) this.settleUntimed();
+      if (this.untimedStats.length > 0) this.settleUntimed();
       this.dispatchChecked(conn, argv);
       this.plainConn = this.plainState(conn) ? conn : null;
       this.clock = performance.now();
@@ -176,7 +187,7 @@ export class Dispatcher {
     const name = conn.parser.peekName();
     if (name === PEEK_NONE) return false;
     // These are timed from the clock's last reading: it must not cover untimed commands before them.
-    if (this.untimed !== null) this.settleUntimed();
+    if (this.untimedStats.length > 0) this.settleUntimed();
     switch (name) {
       case PEEK_GET: return this.fastGet(conn);
       case PEEK_SET: return this.fastSet(conn);
@@ -206,7 +217,7 @@ export class Dispatcher {
     const bytes = parser.input();
     const at = db.findStringBytes(bytes, parser.peekedKeyStart, parser.peekedKeyEnd, slot);
     if (at === -2) return false;
-    this.countBytesCall(conn, GET_SPEC);
+    const stats = this.countBytesCall(conn, GET_SPEC);
     if (at === -1) {
       this.shard.keyspace.misses++;
       conn.reply.nil();
@@ -215,6 +226,7 @@ export class Dispatcher {
       db.replyStringAt(at, conn.reply);
     }
     const ms = this.commandEnded(this.clock);
+    stats[1] += ms * 1000;
     if (this.shard.slowlogTakes(ms)) this.shard.slowlogRecord(conn, ['GET', latin1Slice(bytes, parser.peekedKeyStart, parser.peekedKeyEnd)], ms);
     parser.skipPeeked();
     return true;
@@ -239,9 +251,10 @@ export class Dispatcher {
     const bytes = parser.input();
     if (!db.setStringBytes(bytes, parser.peekedKeyStart, parser.peekedKeyEnd, parser.peekedValueStart, parser.peekedValueEnd, slot)) return false;
     this.shard.executor.dirty++;
-    this.countBytesCall(conn, SET_SPEC);
+    const stats = this.countBytesCall(conn, SET_SPEC);
     conn.reply.simple('OK');
     const ms = this.commandEnded(this.clock);
+    stats[1] += ms * 1000;
     if (this.shard.slowlogTakes(ms)) {
       this.shard.slowlogRecord(conn, ['SET', latin1Slice(bytes, parser.peekedKeyStart, parser.peekedKeyEnd), latin1Slice(bytes, parser.peekedValueStart, parser.peekedValueEnd)], ms);
     }
@@ -276,9 +289,10 @@ export class Dispatcher {
     }
     for (let i = 0; i < pairs; i++) db.setStringBytes(bytes, args[4 * i]!, args[4 * i + 1]!, args[4 * i + 2]!, args[4 * i + 3]!, slots[i]!);
     shard.executor.dirty += pairs;
-    this.countBytesCall(conn, MSET_SPEC);
+    const stats = this.countBytesCall(conn, MSET_SPEC);
     conn.reply.simple('OK');
     const ms = this.commandEnded(this.clock);
+    stats[1] += ms * 1000;
     if (this.shard.slowlogTakes(ms)) {
       const argv = ['MSET'];
       for (let i = 0; i < 4 * pairs; i += 2) argv.push(latin1Slice(bytes, args[i]!, args[i + 1]!));
@@ -299,10 +313,11 @@ export class Dispatcher {
   }
 
   /** A call of a command answered from request bytes, counted as dispatch counts one (commandstats, CLIENT LIST cmd). */
-  private countBytesCall(conn: Connection, spec: CommandSpec): void {
+  private countBytesCall(conn: Connection, spec: CommandSpec): [number, number, number, number] {
     const route = (spec.route as Route | undefined) ?? this.routeOf(spec);
     route.stats[0]++;
     conn.client.lastCommand = spec.name;
+    return route.stats;
   }
 
   /** Reads the clock after a command that started at `started`: its duration in ms (one reading per command). */
@@ -403,7 +418,8 @@ export class Dispatcher {
       return;
     }
     const slow = this.shard.config.slowlogLogSlowerThan >= 0 && (spec.flags & CommandFlag.SKIP_SLOWLOG) === 0;
-    const started = slow ? performance.now() : 0;
+    // Read for commandstats usec as well as SLOWLOG (this path is not the pipelined hot one).
+    const started = performance.now();
     if (session !== undefined) {
       // INFO commandstats failed_calls: the command answered with an error (keyed commands are
       // counted by the executor that runs them).
@@ -417,8 +433,12 @@ export class Dispatcher {
         }, () => {});
       }
       // As Redis, a command is logged once it has run: an asynchronous one when it finishes.
-      if (slow && pending !== undefined) {
-        void pending.then(() => this.shard.slowlogRecord(conn, argv, performance.now() - started), () => {});
+      if (pending !== undefined) {
+        void pending.then(() => {
+          const ms = performance.now() - started;
+          route.stats[1] += ms * 1000;
+          if (slow) this.shard.slowlogRecord(conn, argv, ms);
+        }, () => {});
         return;
       }
     } else {
@@ -430,7 +450,11 @@ export class Dispatcher {
       this.routeKeyed(conn, argv, spec, handler, out, route.singleKey);
     }
     // A command that blocked here is logged when it is served (shard.ts serveBlocked).
-    if (slow && !this.blockedHere) this.shard.slowlogRecord(conn, argv, performance.now() - started);
+    if (!this.blockedHere) {
+      const ms = performance.now() - started;
+      route.stats[1] += ms * 1000;
+      if (slow) this.shard.slowlogRecord(conn, argv, ms);
+    }
     this.blockedHere = false;
   }
 

@@ -1,6 +1,7 @@
 // SLOWLOG timing of pipelined commands (dispatcher.ts untimedFast): with slowlog-log-slower-than at
 // 1 ms or more, FAST commands share one clock reading, and a stall before them must not be blamed on
-// them; below 1 ms every command is timed and logged on its own.
+// them; below 1 ms every command is timed and logged on its own. INFO commandstats usec comes from
+// the same readings, whichever way a command ran.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
@@ -82,5 +83,30 @@ describe('SLOWLOG of pipelined FAST commands', () => {
     } finally {
       await client.config('SET', 'slowlog-log-slower-than', '10000');
     }
+  });
+});
+
+/** usec and calls of one command in INFO commandstats. */
+async function commandStat(name: string): Promise<{ calls: number; usec: number }> {
+  const info = String(await client.info('commandstats'));
+  const match = new RegExp(`^cmdstat_${name}:calls=(\\d+),usec=(\\d+),`, 'm').exec(info);
+  if (match === null) throw new Error(`no cmdstat_${name} in ${info}`);
+  return { calls: Number(match[1]), usec: Number(match[2]) };
+}
+
+describe('INFO commandstats usec', () => {
+  it('adds up the time of FAST commands sharing a reading, of commands from request bytes, and of the others', async () => {
+    await client.config('RESETSTAT');
+    const commands: string[][] = [];
+    for (let i = 0; i < 200; i++) commands.push(['SADD', 'slow:set', `m${i}`], ['SET', `slow:k${i}`, 'v'], ['GET', `slow:k${i}`]);
+    commands.push(['DEBUG', 'SLEEP', '0.02']);
+    await pipeline(commands);
+    const sadd = await commandStat('sadd');
+    const set = await commandStat('set');
+    const get = await commandStat('get');
+    const debug = await commandStat('debug');
+    expect([sadd.calls, set.calls, get.calls, debug.calls]).toEqual([200, 200, 200, 1]);
+    for (const stat of [sadd, set, get]) expect(stat.usec).toBeGreaterThan(0);
+    expect(debug.usec).toBeGreaterThanOrEqual(15_000);
   });
 });

@@ -58,7 +58,7 @@ function restore(ctx: CommandContext, argv: string[]): void {
       return ctx.reply.error(ERR_SYNTAX);
     }
   }
-  // IDLETIME and FREQ are accepted and checked; values keep no access clock yet (see OBJECT IDLETIME).
+  // FREQ is accepted and checked; no LFU counter is kept (OBJECT FREQ answers the initial one).
 
   const key = argv[1]!;
   if (!replace && keyspace.lookupWrite(db, key) !== undefined) return ctx.reply.error(BUSYKEY);
@@ -87,6 +87,8 @@ function restore(ctx: CommandContext, argv: string[]): void {
     return;
   }
   keyspace.addKey(db, key, value);
+  // IDLETIME: the key was last used that many seconds ago (objectSetLRUOrLFU).
+  if (idle >= 0) db.setAccessTime(key, Math.max(0, Math.floor(keyspace.now / 1000) - idle));
   if (ttl !== 0) {
     db.setExpire(key, ttl);
     if (!absttl) {

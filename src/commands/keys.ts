@@ -93,8 +93,8 @@ function databaseOrReply(ctx: CommandContext, s: string): Database | null {
  * A read lookup as Redis's lookupKeyRead: counts a hit or a miss and raises 'keymiss' on a miss
  * (the keyspace cannot: it has no notification channel for reads).
  */
-function lookupRead(ctx: CommandContext, db: Database, key: string): RedisValue | undefined {
-  const value = ctx.keyspace.lookupRead(db, key);
+function lookupRead(ctx: CommandContext, db: Database, key: string, touch = true): RedisValue | undefined {
+  const value = ctx.keyspace.lookupRead(db, key, touch);
   if (value === undefined) ctx.notify(key, 'keymiss', 'm');
   return value;
 }
@@ -151,17 +151,18 @@ function del(ctx: CommandContext, argv: string[]): void {
 function exists(ctx: CommandContext, argv: string[]): void {
   let count = 0;
   // A key named twice counts twice, as in Redis.
-  for (let j = 1; j < argv.length; j++) if (lookupRead(ctx, ctx.db, argv[j]!) !== undefined) count++;
+  // EXISTS, TYPE and TTL look keys up without touching them (LOOKUP_NOTOUCH).
+  for (let j = 1; j < argv.length; j++) if (lookupRead(ctx, ctx.db, argv[j]!, false) !== undefined) count++;
   ctx.reply.integer(count);
 }
 
 function type(ctx: CommandContext, argv: string[]): void {
-  const value = lookupRead(ctx, ctx.db, argv[1]!);
+  const value = lookupRead(ctx, ctx.db, argv[1]!, false);
   ctx.reply.simple(value === undefined ? 'none' : typeName(value));
 }
 
 function touch(ctx: CommandContext, argv: string[]): void {
-  // Redis's TOUCH refreshes the LRU/LFU clock of each key; values carry no access clock yet.
+  // The lookup itself refreshes each key's access time.
   let touched = 0;
   for (let j = 1; j < argv.length; j++) if (lookupRead(ctx, ctx.db, argv[j]!) !== undefined) touched++;
   ctx.reply.integer(touched);
@@ -393,7 +394,7 @@ function expireGeneric(ctx: CommandContext, argv: string[], name: string, relati
 
 function ttlGeneric(ctx: CommandContext, argv: string[], milliseconds: boolean, absolute: boolean): void {
   const key = argv[1]!;
-  if (lookupRead(ctx, ctx.db, key) === undefined) {
+  if (lookupRead(ctx, ctx.db, key, false) === undefined) {
     ctx.reply.integer(-2);
     return;
   }
@@ -441,7 +442,7 @@ const OBJECT_HELP = [
 
 /** OBJECT looks keys up without touching them and without a 'keymiss' event (LOOKUP_NONOTIFY). */
 function objectLookupOrNil(ctx: CommandContext, key: string): RedisValue | undefined {
-  const value = ctx.keyspace.lookupRead(ctx.db, key);
+  const value = ctx.keyspace.lookupRead(ctx.db, key, false);
   if (value === undefined) ctx.reply.nil();
   return value;
 }
@@ -485,8 +486,9 @@ function objectIdletime(ctx: CommandContext, argv: string[]): void {
     ctx.reply.error(ERR_LFU_IDLETIME);
     return;
   }
-  // Values carry no access clock yet: every key looks freshly used.
-  ctx.reply.integer(0);
+  // Seconds since the key was last created, written or looked up (estimateObjectIdleTime / 1000).
+  const accessed = ctx.db.accessTime(argv[2]!) ?? 0;
+  ctx.reply.integer(Math.max(0, Math.floor(ctx.keyspace.now / 1000) - accessed));
 }
 
 function objectFreq(ctx: CommandContext, argv: string[]): void {

@@ -1,6 +1,7 @@
 import { SLOT_COUNT, keyHashSlot } from '../cluster/key-slot.ts';
 import type { RedisValue } from '../types/value.ts';
 import { StringTable } from './string-table.ts';
+import { accessClock } from './access-clock.ts';
 import type { ReplyWriter } from '../resp/reply-writer.ts';
 
 /**
@@ -28,6 +29,8 @@ export class Database {
   private slots: Array<Map<string, RedisValue> | undefined> = new Array(SLOT_COUNT);
   private strings = new StringTable();
   expires = new Map<string, number>();
+  /** Access times of string values too big for the table (see getTouched). */
+  private bigStringAccess = new Map<string, number>();
   size = 0;
   /** The running snapshot, or null (the only cost on the hot path: one null check per access). */
   cow: SnapshotHook | null = null;
@@ -42,6 +45,54 @@ export class Database {
     // Reads too: a value fetched here may be changed in place by the command that fetched it.
     if (this.cow !== null) this.cow.touch(this, slot);
     return this.lookup(key, slot);
+  }
+
+  /**
+   * get() that also stamps the key as accessed now, as Redis's lookupKey does without
+   * LOOKUP_NOTOUCH: a string of the table in its entry, an object in its accessTime, a big string
+   * (kept on the JS heap as a plain string) in bigStringAccess.
+   */
+  getTouched(key: string): RedisValue | undefined {
+    const slot = keyHashSlot(key);
+    if (this.cow !== null) this.cow.touch(this, slot);
+    const map = this.slots[slot];
+    if (map !== undefined) {
+      const value = map.get(key);
+      if (value !== undefined) {
+        if (typeof value === 'string') this.bigStringAccess.set(key, accessClock.seconds);
+        else value.accessTime = accessClock.seconds;
+        return value;
+      }
+    }
+    const at = this.strings.find(key);
+    if (at === -1) return undefined;
+    this.strings.setAccessTime(at);
+    return this.strings.value(at);
+  }
+
+  /** When the key was last created, written or looked up (access-clock seconds); undefined when absent. */
+  accessTime(key: string): number | undefined {
+    const value = this.slots[keyHashSlot(key)]?.get(key);
+    if (value !== undefined) return typeof value === 'string' ? this.bigStringAccess.get(key) ?? accessClock.seconds : value.accessTime;
+    const at = this.strings.find(key);
+    return at === -1 ? undefined : this.strings.accessTime(at);
+  }
+
+  /** Sets an existing key's access time (RESTORE ... IDLETIME). */
+  setAccessTime(key: string, seconds: number): void {
+    const value = this.slots[keyHashSlot(key)]?.get(key);
+    if (value !== undefined) {
+      if (typeof value === 'string') this.bigStringAccess.set(key, seconds);
+      else value.accessTime = seconds;
+      return;
+    }
+    const at = this.strings.find(key);
+    if (at !== -1) this.strings.setAccessTime(at, seconds);
+  }
+
+  /** Stamps a table entry (from findStringBytes) as accessed now: a GET from request bytes. */
+  touchStringAt(at: number): void {
+    this.strings.setAccessTime(at);
   }
 
   /** The raw value without telling a running snapshot (for measuring only: the value must not be changed). */
@@ -116,6 +167,8 @@ export class Database {
     if (map === undefined) map = this.slots[slot] = new Map();
     const before = map.size;
     map.set(key, value);
+    if (typeof value === 'string') this.bigStringAccess.set(key, accessClock.seconds);
+    else value.accessTime = accessClock.seconds;
     if (map.size === before) return false;
     // New in the Map: it may have been a string of the table until now.
     if (this.strings.size > 0 && this.strings.delete(key)) return false;
@@ -134,6 +187,7 @@ export class Database {
     }
     this.size--;
     this.expires.delete(key);
+    if (this.bigStringAccess.size > 0) this.bigStringAccess.delete(key);
     return true;
   }
 
@@ -179,6 +233,7 @@ export class Database {
     // New structures, not clear(): a running snapshot may still read the old ones.
     this.strings = new StringTable();
     this.expires = new Map();
+    this.bigStringAccess = new Map();
     this.size = 0;
   }
 
@@ -197,6 +252,9 @@ export class Database {
     const expires = this.expires;
     this.expires = other.expires;
     other.expires = expires;
+    const access = this.bigStringAccess;
+    this.bigStringAccess = other.bigStringAccess;
+    other.bigStringAccess = access;
   }
 
   /** Every key in slot order: for KEYS, snapshots and DEBUG-style walks, not for hot paths. */

@@ -223,6 +223,7 @@ export class Dispatcher {
       conn.reply.nil();
     } else {
       this.shard.keyspace.hits++;
+      db.touchStringAt(at);
       db.replyStringAt(at, conn.reply);
     }
     const ms = this.commandEnded(this.clock);

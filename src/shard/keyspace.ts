@@ -73,13 +73,16 @@ export class Keyspace {
     return true;
   }
 
-  /** A value for a read command: counts keyspace hits and misses. */
-  lookupRead(db: Database, key: string): RedisValue | undefined {
+  /**
+   * A value for a read command: counts keyspace hits and misses, and stamps the key as accessed
+   * unless `touch` is false (Redis's LOOKUP_NOTOUCH: TYPE, TTL, EXISTS, OBJECT).
+   */
+  lookupRead(db: Database, key: string, touch = true): RedisValue | undefined {
     if (this.expireIfNeeded(db, key)) {
       this.misses++;
       return undefined;
     }
-    const value = db.get(key);
+    const value = touch ? db.getTouched(key) : db.get(key);
     if (value === undefined) this.misses++;
     else this.hits++;
     return value;
@@ -93,7 +96,7 @@ export class Keyspace {
       if (this.replicaClientWriting && db.has(key)) this.deleteExpired(db, key);
       return undefined;
     }
-    return db.get(key);
+    return db.getTouched(key);
   }
 
   /** True if the key exists and has not expired, without counting a hit or a miss. */

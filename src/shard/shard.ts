@@ -39,6 +39,7 @@ import { WorkerReplication } from '../replication/worker-replication.ts';
 import { PersistenceState } from '../persistence/persistence-state.ts';
 import { startPersistenceCron } from '../persistence/persistence-cron.ts';
 import { MemoryGuard } from './eviction.ts';
+import { setAccessClock } from './access-clock.ts';
 
 /** Redis's sdscatrepr: printable ASCII as is, quotes and backslashes escaped, the rest as \n, \xHH... */
 function monitorEscape(s: string): string {
@@ -283,6 +284,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   clockNow(): number {
     const now = Date.now();
     this.keyspace.now = now;
+    setAccessClock(now);
     return now;
   }
 
@@ -348,6 +350,7 @@ export class Shard implements ConnectionHost, KeyspaceListener, ChangeSink {
   private readonly endTurn = (): void => {
     this.turnScheduled = false;
     this.turnClock = Date.now();
+    setAccessClock(this.turnClock);
     this.turnStats.turns++;
     for (let round = 0; round < 64; round++) {
       this.turnStats.rounds++;

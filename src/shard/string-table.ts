@@ -1,5 +1,6 @@
 import { SLOT_COUNT, keyHashSlot } from '../cluster/key-slot.ts';
 import { latin1Short, latin1Write } from '../resp/latin1.ts';
+import { accessClock } from './access-clock.ts';
 
 // The off-heap string store DESIGN.md plans for the keyspace: string keys with string values, kept as
 // latin1 bytes in 1 MB arena chunks outside the JS heap, found by open addressing over two typed
@@ -19,7 +20,7 @@ const OFFSET_MASK = CHUNK_BYTES - 1;
 /** Addresses are int32 (chunk << 20 | offset): 2047 chunks, just under 2 GB per table. */
 const MAX_CHUNKS = 2047;
 
-// Entry header, seven int32 words, then the key bytes, then the value bytes; entries are 8-aligned.
+// Entry header, eight int32 words, then the key bytes, then the value bytes; entries are 8-aligned.
 const W_HASH = 0;
 const W_NEXT = 1;
 const W_PREV = 2;
@@ -27,7 +28,9 @@ const W_CAPACITY = 3;
 const W_KEY_LENGTH = 4;
 const W_VALUE_LENGTH = 5;
 const W_SLOT = 6;
-const HEADER_BYTES = 28;
+/** When the key was last created, written or looked up (access-clock.ts seconds: OBJECT IDLETIME). */
+const W_ACCESS = 7;
+const HEADER_BYTES = 32;
 
 /** The largest entry (header, key and value) the table takes. */
 export const MAX_ENTRY_BYTES = 16 * 1024;
@@ -166,6 +169,16 @@ export class StringTable {
 
   // ---- an entry's contents ----
 
+  /** The entry's access time (access-clock.ts seconds). */
+  accessTime(at: number): number {
+    return this.words[at >>> CHUNK_BITS]![((at & OFFSET_MASK) >> 2) + W_ACCESS]! >>> 0;
+  }
+
+  /** Stamps the entry as accessed at `seconds` (now, unless RESTORE IDLETIME says otherwise). */
+  setAccessTime(at: number, seconds: number = accessClock.seconds): void {
+    this.words[at >>> CHUNK_BITS]![((at & OFFSET_MASK) >> 2) + W_ACCESS] = seconds;
+  }
+
   valueLength(at: number): number {
     return this.words[at >>> CHUNK_BITS]![((at & OFFSET_MASK) >> 2) + W_VALUE_LENGTH]!;
   }
@@ -254,6 +267,7 @@ export class StringTable {
     words[w + W_HASH] = h;
     words[w + W_KEY_LENGTH] = keyLength;
     words[w + W_VALUE_LENGTH] = valueLength;
+    words[w + W_ACCESS] = accessClock.seconds;
     this.link(entry, slot);
     this.insertBucket(h, entry);
     return entry;
@@ -296,12 +310,14 @@ export class StringTable {
     const capacity = words[w + W_CAPACITY]!;
     if (needed <= capacity && (needed * 2 > capacity || capacity <= 64)) {
       words[w + W_VALUE_LENGTH] = length;
+      words[w + W_ACCESS] = accessClock.seconds;
       return at;
     }
     const entry = this.allocate(HEADER_BYTES + keyLength + length);
     const to = this.words[entry >>> CHUNK_BITS]!;
     const tw = (entry & OFFSET_MASK) >> 2;
     to[tw + W_HASH] = words[w + W_HASH]!;
+    to[tw + W_ACCESS] = accessClock.seconds;
     to[tw + W_KEY_LENGTH] = keyLength;
     to[tw + W_VALUE_LENGTH] = length;
     const keyFrom = (at & OFFSET_MASK) + HEADER_BYTES;

@@ -17,6 +17,8 @@ import { PayloadReader, PayloadWriter } from './payload.ts';
 import { PackedHashTable } from './packed-hashtable.ts';
 
 export class HashValue implements RedisObject {
+  /** OBJECT IDLETIME's clock (RedisObject.accessTime). */
+  accessTime = 0;
   /** listpack encoding: [f0, v0, f1, v1, ...]; null once converted. */
   private flat: string[] | null;
   /** hashtable encoding. */

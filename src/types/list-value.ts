@@ -211,6 +211,8 @@ interface Position {
 }
 
 export class ListValue implements RedisObject {
+  /** OBJECT IDLETIME's clock (RedisObject.accessTime). */
+  accessTime = 0;
   readonly kind = 'list' as const;
   /** Chunks live in chunks[first .. last): free room at both ends keeps chunk pushes O(1) amortized. */
   private chunks: Array<Chunk | undefined>;

@@ -31,6 +31,8 @@ function compareIntegers(a: string, b: string): number {
 }
 
 export class SetValue implements RedisObject {
+  /** OBJECT IDLETIME's clock (RedisObject.accessTime). */
+  accessTime = 0;
   /** intset encoding: members sorted by numeric value; null once converted. */
   private ints: string[] | null;
   /** hashtable encoding. */

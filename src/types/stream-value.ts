@@ -363,6 +363,8 @@ export interface TrimArgs {
 }
 
 export class StreamValue implements RedisObject {
+  /** OBJECT IDLETIME's clock (RedisObject.accessTime). */
+  accessTime = 0;
   readonly kind = 'stream' as const;
   nodes: StreamNode[] = [];
   length = 0;

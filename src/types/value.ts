@@ -5,6 +5,8 @@ export type ValueKind = 'list' | 'hash' | 'set' | 'zset' | 'stream';
 
 export interface RedisObject {
   readonly kind: ValueKind;
+  /** When the key holding it was last created, written or looked up (shard/access-clock.ts seconds). */
+  accessTime: number;
   /** OBJECT ENCODING's answer, as Redis 7.0 names it (listpack, quicklist, hashtable, intset, skiplist, stream). */
   encoding(): string;
   /** An independent copy (COPY, and the cross-shard transaction's fetched keys). */

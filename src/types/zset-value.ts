@@ -11,6 +11,8 @@ import { RankedTree, searchSorted, seekIndex, type Leaf, type OrderPredicate } f
 import { registerValueCodec } from '../ipc/value-transfer.ts';
 
 export class ZSetValue implements RedisObject {
+  /** OBJECT IDLETIME's clock (RedisObject.accessTime). */
+  accessTime = 0;
   /** listpack form (null once converted). */
   private lpMembers: string[] | null = [];
   private lpScores: number[] | null = [];

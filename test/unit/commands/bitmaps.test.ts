@@ -20,7 +20,7 @@ async function same(...commands: string[][]): Promise<void> {
 
 async function makeList(key: string): Promise<void> {
   await redis.call(['RPUSH', key, 'x']);
-  local.ctx.db.set(key, { kind: 'list', encoding: () => 'listpack', clone: () => ({}) as never });
+  local.ctx.db.set(key, { kind: 'list', accessTime: 0, encoding: () => 'listpack', clone: () => ({}) as never });
 }
 
 describe('SETBIT and GETBIT', () => {

@@ -22,7 +22,7 @@ async function same(...commands: string[][]): Promise<void> {
 /** A key of another type on both sides (the list family is not ours: build the value by hand). */
 async function makeList(key: string): Promise<void> {
   await redis.call(['RPUSH', key, 'x']);
-  local.ctx.db.set(key, { kind: 'list', encoding: () => 'listpack', clone: () => ({}) as never });
+  local.ctx.db.set(key, { kind: 'list', accessTime: 0, encoding: () => 'listpack', clone: () => ({}) as never });
 }
 
 describe('GET and SET', () => {

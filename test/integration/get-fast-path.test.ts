@@ -3,29 +3,17 @@
 // (commandstats calls, keyspace hits and misses, changes since the last save, SLOWLOG, CLIENT
 // LIST's cmd), and the cases they leave to the ordinary path (expiry, other types, big values,
 // another worker's keys, WATCH, keyspace notifications).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { startShoal, type RunningServer } from '../helpers/shoal-server.ts';
+import { sharedShoal } from '../helpers/shared-shoal.ts';
 import { infoField } from '../helpers/server-per-test.ts';
 import { encodeCommand, keyOn, RawClient, tagOn } from './support.ts';
 
-let server: RunningServer;
-let client: Redis;
-
-beforeAll(async () => {
-  server = await startShoal(['--threads', '2']);
-  client = new Redis({ port: server.port, lazyConnect: true });
-  await client.connect();
-});
-
-afterAll(async () => {
-  client?.disconnect();
-  await server?.stop();
-});
+const shared = sharedShoal(['--threads', '2']);
 
 /** Sends raw pipelined bytes on a connection of its own and reads `n` replies. */
 async function raw(bytes: Buffer, n: number, hello3 = false): Promise<unknown[]> {
-  const c = await RawClient.connect(server.port);
+  const c = await RawClient.connect(shared.server.port);
   try {
     if (hello3) {
       c.send('HELLO', '3');
@@ -44,8 +32,8 @@ describe('GET from the request bytes', () => {
   it('answers values, nil in RESP2 and RESP3, any spelling of GET, keys of both workers', async () => {
     const a = keyOn(0, 'fast');
     const b = keyOn(1, 'fast');
-    await client.mset(a, 'value-a', b, 'x'.repeat(300));
-    await client.del('fast:missing');
+    await shared.client.mset(a, 'value-a', b, 'x'.repeat(300));
+    await shared.client.del('fast:missing');
     const requests = Buffer.concat([
       encodeCommand(['GET', a]),
       encodeCommand(['get', b]),
@@ -61,10 +49,10 @@ describe('GET from the request bytes', () => {
   });
 
   it('leaves other types, big values and keys with an expiry to the ordinary GET, with the same replies', async () => {
-    await client.del('fast:list', 'fast:big', 'fast:ttl');
-    await client.rpush('fast:list', 'a');
-    await client.set('fast:big', 'b'.repeat(40 * 1024));
-    await client.set('fast:ttl', 'soon', 'PX', 100_000);
+    await shared.client.del('fast:list', 'fast:big', 'fast:ttl');
+    await shared.client.rpush('fast:list', 'a');
+    await shared.client.set('fast:big', 'b'.repeat(40 * 1024));
+    await shared.client.set('fast:ttl', 'soon', 'PX', 100_000);
     const replies = await raw(Buffer.concat([
       encodeCommand(['GET', 'fast:list']),
       encodeCommand(['GET', 'fast:big']),
@@ -76,16 +64,16 @@ describe('GET from the request bytes', () => {
       { type: '$', value: 'soon' },
     ]);
     // An expired key is gone for GET, fast or not.
-    await client.set('fast:ttl', 'gone', 'PX', 1);
+    await shared.client.set('fast:ttl', 'gone', 'PX', 1);
     await new Promise((r) => setTimeout(r, 20));
-    expect(await client.get('fast:ttl')).toBeNull();
+    expect(await shared.client.get('fast:ttl')).toBeNull();
   });
 
   it('counts what GET counts: commandstats calls, keyspace hits and misses, SLOWLOG, CLIENT LIST cmd', async () => {
-    await client.set('fast:counted', 'v');
-    await client.config('RESETSTAT');
-    await client.config('SET', 'slowlog-log-slower-than', '0');
-    await client.slowlog('RESET');
+    await shared.client.set('fast:counted', 'v');
+    await shared.client.config('RESETSTAT');
+    await shared.client.config('SET', 'slowlog-log-slower-than', '0');
+    await shared.client.slowlog('RESET');
     try {
       const replies = await raw(Buffer.concat([
         encodeCommand(['GET', 'fast:counted']),
@@ -93,23 +81,23 @@ describe('GET from the request bytes', () => {
         encodeCommand(['GET', 'fast:nothing-here']),
       ]), 3);
       expect(replies.length).toBe(3);
-      const stats = String(await client.info('commandstats'));
+      const stats = String(await shared.client.info('commandstats'));
       expect(stats).toMatch(/^cmdstat_get:calls=3,/m);
-      expect(await infoField(client, 'keyspace_hits', 'stats')).toBe('2');
-      expect(await infoField(client, 'keyspace_misses', 'stats')).toBe('1');
-      const slowlog = (await client.slowlog('GET', 10)) as Array<[number, number, number, string[]]>;
+      expect(await infoField(shared.client, 'keyspace_hits', 'stats')).toBe('2');
+      expect(await infoField(shared.client, 'keyspace_misses', 'stats')).toBe('1');
+      const slowlog = (await shared.client.slowlog('GET', 10)) as Array<[number, number, number, string[]]>;
       const gets = slowlog.filter((entry) => entry[3][0] === 'GET').map((entry) => entry[3][1]);
       expect(gets.sort()).toEqual(['fast:counted', 'fast:counted', 'fast:nothing-here']);
     } finally {
-      await client.config('SET', 'slowlog-log-slower-than', '10000');
+      await shared.client.config('SET', 'slowlog-log-slower-than', '10000');
     }
-    const c = await RawClient.connect(server.port);
+    const c = await RawClient.connect(shared.server.port);
     try {
       c.send('CLIENT', 'ID');
       const id = String((await c.read() as { value: number }).value);
       c.send('GET', 'fast:counted');
       await c.read();
-      expect(String(await client.client('LIST', 'ID', id))).toMatch(/ cmd=get /);
+      expect(String(await shared.client.client('LIST', 'ID', id))).toMatch(/ cmd=get /);
     } finally {
       c.close();
     }
@@ -121,10 +109,10 @@ describe('GET from the request bytes', () => {
     const keys = [keyOn(0, 'fset'), keyOn(1, 'fset')];
     const lists = [keyOn(0, 'fset-list'), keyOn(1, 'fset-list')];
     const bins = [keyOn(0, 'fset-bin'), keyOn(1, 'fset-bin')];
-    await client.del(...keys, ...lists, ...bins);
-    for (const list of lists) await client.rpush(list, 'x');
-    await client.config('RESETSTAT');
-    const changesBefore = Number(await infoField(client, 'rdb_changes_since_last_save'));
+    await shared.client.del(...keys, ...lists, ...bins);
+    for (const list of lists) await shared.client.rpush(list, 'x');
+    await shared.client.config('RESETSTAT');
+    const changesBefore = Number(await infoField(shared.client, 'rdb_changes_since_last_save'));
     const requests: Buffer[] = [];
     for (let i = 0; i < 2; i++) {
       requests.push(encodeCommand(['SET', keys[i]!, 'first']), encodeCommand(['set', keys[i]!, 'y'.repeat(1000)]));
@@ -133,21 +121,21 @@ describe('GET from the request bytes', () => {
     const replies = await raw(Buffer.concat(requests), 8);
     expect(replies).toEqual(Array.from({ length: 8 }, () => ({ type: '+', value: 'OK' })));
     for (let i = 0; i < 2; i++) {
-      expect(await client.get(keys[i]!)).toBe('y'.repeat(1000));
-      expect(await client.type(lists[i]!)).toBe('string');
-      expect(await client.get(lists[i]!)).toBe('now a string');
-      expect(await client.getBuffer(bins[i]!)).toEqual(binary);
+      expect(await shared.client.get(keys[i]!)).toBe('y'.repeat(1000));
+      expect(await shared.client.type(lists[i]!)).toBe('string');
+      expect(await shared.client.get(lists[i]!)).toBe('now a string');
+      expect(await shared.client.getBuffer(bins[i]!)).toEqual(binary);
     }
-    expect(String(await client.info('commandstats'))).toMatch(/^cmdstat_set:calls=8,/m);
-    expect(Number(await infoField(client, 'rdb_changes_since_last_save'))).toBe(changesBefore + 8);
+    expect(String(await shared.client.info('commandstats'))).toMatch(/^cmdstat_set:calls=8,/m);
+    expect(Number(await infoField(shared.client, 'rdb_changes_since_last_save'))).toBe(changesBefore + 8);
   });
 
   it('SET still clears an expiry, invalidates WATCH and notifies keyspace subscribers (the ordinary path)', async () => {
-    await client.set('fast:ttl2', 'a', 'EX', 1000);
+    await shared.client.set('fast:ttl2', 'a', 'EX', 1000);
     await raw(encodeCommand(['SET', 'fast:ttl2', 'b']), 1);
-    expect(await client.ttl('fast:ttl2')).toBe(-1);
+    expect(await shared.client.ttl('fast:ttl2')).toBe(-1);
 
-    const watcher = new Redis({ port: server.port });
+    const watcher = new Redis({ port: shared.server.port });
     try {
       await watcher.watch('fast:watched');
       await raw(encodeCommand(['SET', 'fast:watched', 'changed']), 1);
@@ -156,8 +144,8 @@ describe('GET from the request bytes', () => {
       watcher.disconnect();
     }
 
-    await client.config('SET', 'notify-keyspace-events', 'KA');
-    const subscriber = new Redis({ port: server.port });
+    await shared.client.config('SET', 'notify-keyspace-events', 'KA');
+    const subscriber = new Redis({ port: shared.server.port });
     try {
       const heard = new Promise<string>((resolve) => subscriber.on('message', (_channel: string, message: string) => resolve(message)));
       await subscriber.subscribe('__keyspace@0__:fast:notified');
@@ -165,7 +153,7 @@ describe('GET from the request bytes', () => {
       expect(await heard).toBe('set');
     } finally {
       subscriber.disconnect();
-      await client.config('SET', 'notify-keyspace-events', '');
+      await shared.client.config('SET', 'notify-keyspace-events', '');
     }
   });
 
@@ -174,19 +162,19 @@ describe('GET from the request bytes', () => {
     // its MSET from the bytes, the other MSETs hop or run as cross-worker transactions.
     const own = [tagOn(0, 'm'), tagOn(1, 'm')].map((tag) => [`${tag}a`, `${tag}b`, `${tag}c`]);
     const spanning = [keyOn(0, 'mspan'), keyOn(1, 'mspan')];
-    await client.del(...own.flat(), ...spanning);
-    await client.config('RESETSTAT');
-    const changesBefore = Number(await infoField(client, 'rdb_changes_since_last_save'));
+    await shared.client.del(...own.flat(), ...spanning);
+    await shared.client.config('RESETSTAT');
+    const changesBefore = Number(await infoField(shared.client, 'rdb_changes_since_last_save'));
     const requests = [
       ...own.map(([a, b, c]) => encodeCommand(['MSET', a!, '1', b!, '2', c!, '3', a!, 'last'])),
       encodeCommand(['mset', spanning[0]!, 'x', spanning[1]!, 'y']),
     ];
     expect(await raw(Buffer.concat(requests), 3)).toEqual([{ type: '+', value: 'OK' }, { type: '+', value: 'OK' }, { type: '+', value: 'OK' }]);
-    for (const [a, b, c] of own) expect(await client.mget(a!, b!, c!)).toEqual(['last', '2', '3']);
-    expect(await client.mget(...spanning)).toEqual(['x', 'y']);
-    expect(String(await client.info('commandstats'))).toMatch(/^cmdstat_mset:calls=3,/m);
-    expect(Number(await infoField(client, 'rdb_changes_since_last_save'))).toBe(changesBefore + 10);
-    expect(await client.dbsize()).toBeGreaterThanOrEqual(8);
+    for (const [a, b, c] of own) expect(await shared.client.mget(a!, b!, c!)).toEqual(['last', '2', '3']);
+    expect(await shared.client.mget(...spanning)).toEqual(['x', 'y']);
+    expect(String(await shared.client.info('commandstats'))).toMatch(/^cmdstat_mset:calls=3,/m);
+    expect(Number(await infoField(shared.client, 'rdb_changes_since_last_save'))).toBe(changesBefore + 10);
+    expect(await shared.client.dbsize()).toBeGreaterThanOrEqual(8);
   });
 });
 

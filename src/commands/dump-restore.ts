@@ -5,6 +5,7 @@ import type { CommandContext, CommandFamily } from './context.ts';
 import { parseLongLong } from './keys.ts';
 import { BUSYKEY, ERR_NOT_INTEGER, ERR_SYNTAX, OK } from '../resp/errors.ts';
 import { ERR_BAD_DATA_FORMAT, ERR_DUMP_PAYLOAD, createDumpPayload, decodeDumpPayload, dumpChecks, verifyDumpPayload } from '../persistence/dump.ts';
+import { accessSeconds } from '../shard/access-clock.ts';
 
 const ERR_INVALID_TTL = 'ERR Invalid TTL value, must be >= 0';
 const ERR_INVALID_IDLETIME = 'ERR Invalid IDLETIME value, must be >= 0';
@@ -88,7 +89,7 @@ function restore(ctx: CommandContext, argv: string[]): void {
   }
   keyspace.addKey(db, key, value);
   // IDLETIME: the key was last used that many seconds ago (objectSetLRUOrLFU).
-  if (idle >= 0) db.setAccessTime(key, Math.max(0, Math.floor(keyspace.now / 1000) - idle));
+  if (idle >= 0) db.setAccessTime(key, Math.max(0, accessSeconds(keyspace.now) - idle));
   if (ttl !== 0) {
     db.setExpire(key, ttl);
     if (!absttl) {

@@ -7,6 +7,7 @@ import type { Database } from '../shard/database.ts';
 import { DATABASE_COUNT } from '../shard/keyspace.ts';
 import { typeName } from '../types/value.ts';
 import type { RedisValue } from '../types/value.ts';
+import { accessSeconds } from '../shard/access-clock.ts';
 
 import {
   ERR_DB_INDEX_OUT_OF_RANGE,
@@ -488,7 +489,7 @@ function objectIdletime(ctx: CommandContext, argv: string[]): void {
   }
   // Seconds since the key was last created, written or looked up (estimateObjectIdleTime / 1000).
   const accessed = ctx.db.accessTime(argv[2]!) ?? 0;
-  ctx.reply.integer(Math.max(0, Math.floor(ctx.keyspace.now / 1000) - accessed));
+  ctx.reply.integer(Math.max(0, accessSeconds(ctx.keyspace.now) - accessed));
 }
 
 function objectFreq(ctx: CommandContext, argv: string[]): void {

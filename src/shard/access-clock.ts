@@ -3,8 +3,13 @@
 // requests or a turn; the keyspace stamps every key it creates or looks up (without
 // LOOKUP_NOTOUCH) with it. One per worker thread (module state).
 
-export const accessClock = { seconds: Math.floor(Date.now() / 1000) };
+/** A time in ms (Date.now(), the keyspace's now) on the access clock. */
+export function accessSeconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+export const accessClock = { seconds: accessSeconds(Date.now()) };
 
 export function setAccessClock(ms: number): void {
-  accessClock.seconds = Math.floor(ms / 1000);
+  accessClock.seconds = accessSeconds(ms);
 }

@@ -75,10 +75,10 @@ export class Dispatcher {
   /**
    * True for a batch in which a FAST command (O(1) or O(log N), Redis's own flag) runs without
    * reading the clock after it: a reading costs ~70-90 ns on this VM, as much as a third of such a
-   * command's own work, and SLOWLOG is the only reader of the time (commandstats has no usec). So
-   * when slowlog-log-slower-than is off or at least UNTIMED_FAST_MIN_US, consecutive FAST commands
-   * share the next reading (of a timed command or the batch's end). With a smaller threshold (the
-   * tests' 0) every command is timed.
+   * command's own work. So when slowlog-log-slower-than is off or at least UNTIMED_FAST_MIN_US,
+   * consecutive FAST commands share the next reading (of a timed command or the batch's end), and
+   * commandstats usec splits it among them. With a smaller threshold (the tests' 0) every command
+   * is timed.
    */
   private untimedFast = false;
   /** The last FAST command that ran since the clock was read, and its connection (null: none). */
@@ -217,7 +217,6 @@ export class Dispatcher {
     const bytes = parser.input();
     const at = db.findStringBytes(bytes, parser.peekedKeyStart, parser.peekedKeyEnd, slot);
     if (at === -2) return false;
-    const stats = this.countBytesCall(conn, GET_SPEC);
     if (at === -1) {
       this.shard.keyspace.misses++;
       conn.reply.nil();
@@ -226,8 +225,7 @@ export class Dispatcher {
       db.touchStringAt(at);
       db.replyStringAt(at, conn.reply);
     }
-    const ms = this.commandEnded(this.clock);
-    stats[1] += ms * 1000;
+    const ms = this.bytesCallEnded(conn, GET_SPEC);
     if (this.shard.slowlogTakes(ms)) this.shard.slowlogRecord(conn, ['GET', latin1Slice(bytes, parser.peekedKeyStart, parser.peekedKeyEnd)], ms);
     parser.skipPeeked();
     return true;
@@ -252,10 +250,8 @@ export class Dispatcher {
     const bytes = parser.input();
     if (!db.setStringBytes(bytes, parser.peekedKeyStart, parser.peekedKeyEnd, parser.peekedValueStart, parser.peekedValueEnd, slot)) return false;
     this.shard.executor.dirty++;
-    const stats = this.countBytesCall(conn, SET_SPEC);
     conn.reply.simple('OK');
-    const ms = this.commandEnded(this.clock);
-    stats[1] += ms * 1000;
+    const ms = this.bytesCallEnded(conn, SET_SPEC);
     if (this.shard.slowlogTakes(ms)) {
       this.shard.slowlogRecord(conn, ['SET', latin1Slice(bytes, parser.peekedKeyStart, parser.peekedKeyEnd), latin1Slice(bytes, parser.peekedValueStart, parser.peekedValueEnd)], ms);
     }
@@ -290,10 +286,8 @@ export class Dispatcher {
     }
     for (let i = 0; i < pairs; i++) db.setStringBytes(bytes, args[4 * i]!, args[4 * i + 1]!, args[4 * i + 2]!, args[4 * i + 3]!, slots[i]!);
     shard.executor.dirty += pairs;
-    const stats = this.countBytesCall(conn, MSET_SPEC);
     conn.reply.simple('OK');
-    const ms = this.commandEnded(this.clock);
-    stats[1] += ms * 1000;
+    const ms = this.bytesCallEnded(conn, MSET_SPEC);
     if (this.shard.slowlogTakes(ms)) {
       const argv = ['MSET'];
       for (let i = 0; i < 4 * pairs; i += 2) argv.push(latin1Slice(bytes, args[i]!, args[i + 1]!));
@@ -313,12 +307,17 @@ export class Dispatcher {
     return owner === this.shard.id || owner === -1 ? slot : -1;
   }
 
-  /** A call of a command answered from request bytes, counted as dispatch counts one (commandstats, CLIENT LIST cmd). */
-  private countBytesCall(conn: Connection, spec: CommandSpec): [number, number, number, number] {
+  /**
+   * The end of a command answered from request bytes, counted as dispatch counts one (commandstats
+   * calls and usec, CLIENT LIST cmd): its duration in ms, for SLOWLOG.
+   */
+  private bytesCallEnded(conn: Connection, spec: CommandSpec): number {
     const route = (spec.route as Route | undefined) ?? this.routeOf(spec);
     route.stats[0]++;
     conn.client.lastCommand = spec.name;
-    return route.stats;
+    const ms = this.commandEnded(this.clock);
+    route.stats[1] += ms * 1000;
+    return ms;
   }
 
   /** Reads the clock after a command that started at `started`: its duration in ms (one reading per command). */
